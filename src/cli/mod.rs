@@ -1,0 +1,101 @@
+//! The `debrief` command line: a thin edge over the engine and the history.
+//!
+//! Argument parsing (clap) and printing live here; the work is done by `engine`, `store` and
+//! `core`. The contract other tools rely on: results as one JSON object per line on stdout,
+//! progress and errors on stderr, exit 0 when every result is `ok`, 1 when any is not, 2 on bad
+//! arguments or an unreadable spec or schema.
+
+mod analyze;
+mod output;
+mod runs;
+mod spec_args;
+mod templates;
+
+use clap::{Parser, Subcommand};
+use std::path::PathBuf;
+use std::process::ExitCode;
+
+pub use spec_args::SpecArgs;
+
+/// Design, test and review post-conversation analyses.
+#[derive(Debug, Parser)]
+#[command(name = "debrief", version, about, long_about = None)]
+pub struct Cli {
+    #[command(subcommand)]
+    pub command: Option<Command>,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum Command {
+    /// Analyse transcripts and print one JSON result per conversation.
+    Analyze(analyze::AnalyzeArgs),
+    /// Estimate tokens and cost without calling any model.
+    Estimate(analyze::EstimateArgs),
+    /// List runs in the history, or show one.
+    Runs(runs::RunsArgs),
+    /// List the bundled spec templates, or print one.
+    Templates(templates::TemplatesArgs),
+}
+
+/// How a command ended, mapped to the documented exit codes.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Exit {
+    /// Everything ok.
+    Ok,
+    /// Ran, but some result is not `ok` (or some input could not be read).
+    NotAllOk,
+    /// Bad arguments, or an unreadable spec or schema.
+    Usage,
+}
+
+impl From<Exit> for ExitCode {
+    fn from(e: Exit) -> ExitCode {
+        ExitCode::from(match e {
+            Exit::Ok => 0,
+            Exit::NotAllOk => 1,
+            Exit::Usage => 2,
+        })
+    }
+}
+
+/// A user-facing error with its exit code.
+#[derive(Debug)]
+pub struct CliError {
+    pub exit: Exit,
+    pub error: anyhow::Error,
+}
+
+impl CliError {
+    pub fn usage(error: impl Into<anyhow::Error>) -> CliError {
+        CliError { exit: Exit::Usage, error: error.into() }
+    }
+    pub fn failed(error: impl Into<anyhow::Error>) -> CliError {
+        CliError { exit: Exit::NotAllOk, error: error.into() }
+    }
+}
+
+/// Run a parsed command line. `None` (no subcommand) is handled by `main`.
+pub fn run(command: Command, runtime: &tokio::runtime::Runtime) -> Result<Exit, CliError> {
+    match command {
+        Command::Analyze(args) => runtime.block_on(analyze::analyze(args)),
+        Command::Estimate(args) => analyze::estimate(args),
+        Command::Runs(args) => runs::runs(args),
+        Command::Templates(args) => templates::templates(args),
+    }
+}
+
+/// `--data-dir`, shared by the commands that read or write the history.
+#[derive(Debug, Clone, clap::Args)]
+pub struct DataDirArg {
+    /// Where the history lives (default: $DEBRIEF_DATA_DIR, else the XDG data dir).
+    #[arg(long, value_name = "DIR")]
+    pub data_dir: Option<PathBuf>,
+}
+
+impl DataDirArg {
+    /// Open the history database.
+    pub fn open(&self) -> Result<crate::store::Store, CliError> {
+        let dir = crate::store::resolve_data_dir(self.data_dir.as_deref()).map_err(CliError::usage)?;
+        crate::store::Store::open_in(&dir).map_err(CliError::usage)
+    }
+}

@@ -1,0 +1,93 @@
+//! `debrief runs`: browse the history.
+
+use super::output::result_line;
+use super::{CliError, DataDirArg, Exit};
+use crate::core::cost::format_usd;
+use crate::store::{RunQuery, RunSummary};
+use anyhow::anyhow;
+use std::io::Write;
+
+#[derive(Debug, clap::Args)]
+pub struct RunsArgs {
+    #[command(subcommand)]
+    pub command: Option<RunsCommand>,
+    /// How many runs to list, newest first.
+    #[arg(long, default_value_t = 20)]
+    pub limit: usize,
+    /// Print JSON instead of a table.
+    #[arg(long)]
+    pub json: bool,
+    #[command(flatten)]
+    pub data: DataDirArg,
+}
+
+#[derive(Debug, clap::Subcommand)]
+pub enum RunsCommand {
+    /// One run and its results.
+    Show {
+        run_id: i64,
+        /// Print the run and every result line as JSON.
+        #[arg(long)]
+        json: bool,
+        #[command(flatten)]
+        data: DataDirArg,
+    },
+}
+
+fn failed_count(run: &RunSummary) -> usize {
+    run.counts.iter().filter(|(status, _)| status.as_str() != "ok" && status.as_str() != "skipped").map(|(_, n)| n).sum()
+}
+
+pub fn runs(args: RunsArgs) -> Result<Exit, CliError> {
+    let mut out = std::io::stdout().lock();
+    match args.command {
+        Some(RunsCommand::Show { run_id, json, data }) => {
+            let data = if data.data_dir.is_some() { data } else { args.data };
+            let store = data.open()?;
+            let run = store.run(run_id).map_err(CliError::failed)?.ok_or_else(|| CliError::usage(anyhow!("no run {run_id} in {}; `debrief runs` lists them", store.path().map(|p| p.display().to_string()).unwrap_or_default())))?;
+            let results = store.results(run_id).map_err(CliError::failed)?;
+            if json || args.json {
+                let lines: Vec<_> = results.iter().map(|r| result_line(&r.outcome, Some(run_id))).collect();
+                let doc = serde_json::json!({"run": run, "results": lines});
+                let _ = writeln!(out, "{}", serde_json::to_string_pretty(&doc).unwrap_or_default());
+            } else {
+                let _ = writeln!(out, "run {} · {} · spec {} ({}) · {}/{} · {}", run.id, run.started_at, run.spec_name, &run.spec_hash[..run.spec_hash.len().min(12)], run.provider, run.model, run.state.as_str());
+                let _ = writeln!(out, "{} result(s): {} · {} in / {} out tokens · {}", run.n_results, counts_text(&run), run.usage.input_tokens, run.usage.output_tokens, format_usd(run.cost_usd));
+                let _ = writeln!(out);
+                for r in &results {
+                    let o = &r.outcome;
+                    let _ = writeln!(out, "{:<36} {:<9} {:>6} ms  {}", o.conversation_id, o.status.as_str(), o.latency_ms, format_usd(o.cost_usd));
+                    if let Some(a) = &o.analysis {
+                        let _ = writeln!(out, "    {a}");
+                    }
+                    for e in &o.errors {
+                        let _ = writeln!(out, "    ! {}: {}", crate::core::schema::display_pointer(&e.pointer), e.message);
+                    }
+                }
+            }
+        }
+        None => {
+            let store = args.data.open()?;
+            let runs = store.runs(&RunQuery { limit: args.limit, ..RunQuery::default() }).map_err(CliError::failed)?;
+            if args.json {
+                let _ = writeln!(out, "{}", serde_json::to_string_pretty(&runs).unwrap_or_default());
+            } else if runs.is_empty() {
+                let _ = writeln!(out, "no runs yet; try `debrief analyze --provider offline sample_conversations/`");
+            } else {
+                let _ = writeln!(out, "{:>5}  {:<20}  {:<32}  {:<28}  {:>5}  {:>4}  {:>6}  {:>10}  {}", "run", "started", "spec", "provider/model", "convs", "ok", "failed", "tokens", "cost");
+                for r in &runs {
+                    let spec = format!("{} {}", r.spec_name, &r.spec_hash[..r.spec_hash.len().min(8)]);
+                    let pm = format!("{}/{}", r.provider, r.model);
+                    let ok = r.counts.get("ok").copied().unwrap_or(0);
+                    let tokens = r.usage.input_tokens + r.usage.output_tokens;
+                    let _ = writeln!(out, "{:>5}  {:<20}  {:<32}  {:<28}  {:>5}  {:>4}  {:>6}  {:>10}  {}", r.id, r.started_at.get(..19).unwrap_or(&r.started_at), spec, pm, r.n_results, ok, failed_count(r), tokens, format_usd(r.cost_usd));
+                }
+            }
+        }
+    }
+    Ok(Exit::Ok)
+}
+
+fn counts_text(run: &RunSummary) -> String {
+    run.counts.iter().map(|(s, n)| format!("{n} {s}")).collect::<Vec<_>>().join(", ")
+}

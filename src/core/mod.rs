@@ -1,0 +1,9 @@
+//! Pure domain logic: no egui, no tokio, no rusqlite. Everything here is testable with plain
+//! values, which is why the engine, CLI and GUI all share it.
+
+pub mod cost;
+pub mod outcome;
+pub mod prompt;
+pub mod schema;
+pub mod spec;
+pub mod transcript;

@@ -1,0 +1,170 @@
+//! JSON Schemas: parse with positions, check against the metaschema, compile once, validate.
+//!
+//! Two typed stages (DESIGN.md §4.6): text → `serde_json::Value` (syntax errors carry line and
+//! column), then `Value` → `CompiledSchema` (metaschema problems carry the JSON pointer of each
+//! offending keyword). The compiled validator is built once per spec and reused for every result.
+//! Provider dialects (`dialect`) and the plain-language summary (`summary`) read the same `Value`.
+
+pub mod dialect;
+pub mod nulls;
+pub mod summary;
+
+use crate::core::outcome::FieldError;
+use serde_json::Value;
+
+/// Why a schema cannot be used. Every variant names where it came from.
+#[derive(Debug, thiserror::Error)]
+pub enum SchemaError {
+    #[error("{origin}:{line}:{column}: JSON syntax error: {message}")]
+    Syntax {
+        origin: String,
+        line: usize,
+        column: usize,
+        message: String,
+    },
+    #[error("{origin}: not a valid JSON Schema:\n{}", format_problems(.problems))]
+    Meta {
+        origin: String,
+        problems: Vec<FieldError>,
+    },
+    #[error("{origin}: the schema's root must be an object schema (`\"type\": \"object\"` with `properties`), because an analysis is a set of named fields")]
+    RootNotObject { origin: String },
+    #[error("{origin}: cannot compile the schema: {message}")]
+    Compile { origin: String, message: String },
+}
+
+fn format_problems(problems: &[FieldError]) -> String {
+    problems
+        .iter()
+        .map(|p| format!("  {}: {}", display_pointer(&p.pointer), p.message))
+        .collect::<Vec<_>>()
+        .join("\n")
+}
+
+/// The root pointer is the empty string; show it as `/` so messages never start with ": ".
+pub fn display_pointer(pointer: &str) -> &str {
+    if pointer.is_empty() { "/" } else { pointer }
+}
+
+/// Parse schema text, reporting syntax errors with line and column.
+pub fn parse(text: &str, origin: &str) -> Result<Value, SchemaError> {
+    serde_json::from_str(text).map_err(|e| SchemaError::Syntax {
+        origin: origin.to_string(),
+        line: e.line(),
+        column: e.column(),
+        message: strip_position(&e.to_string()),
+    })
+}
+
+/// serde_json appends " at line L column C"; we print the position up front instead.
+fn strip_position(message: &str) -> String {
+    match message.rfind(" at line ") {
+        Some(i) => message[..i].to_string(),
+        None => message.to_string(),
+    }
+}
+
+/// A schema that passed the metaschema check, with its validator built.
+pub struct CompiledSchema {
+    schema: Value,
+    validator: jsonschema::Validator,
+}
+
+impl std::fmt::Debug for CompiledSchema {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("CompiledSchema")
+            .field("schema", &self.schema)
+            .finish_non_exhaustive()
+    }
+}
+
+/// Check `schema` against its metaschema (draft 2020-12 unless `$schema` says otherwise) and
+/// build its validator. All metaschema problems are reported, each with its JSON pointer.
+pub fn compile(schema: &Value, origin: &str) -> Result<CompiledSchema, SchemaError> {
+    let meta = jsonschema::meta::validator_for(schema).map_err(|e| SchemaError::Compile {
+        origin: origin.to_string(),
+        message: format!("{e} (check the `$schema` URI; Debrief knows drafts 4, 6, 7, 2019-09 and 2020-12)"),
+    })?;
+    let mut problems: Vec<FieldError> = meta
+        .iter_errors(schema)
+        .map(|e| FieldError {
+            pointer: e.instance_path().as_str().to_string(),
+            message: meta_message(&e),
+        })
+        .collect();
+    problems.dedup();
+    if !problems.is_empty() {
+        return Err(SchemaError::Meta {
+            origin: origin.to_string(),
+            problems,
+        });
+    }
+    let is_object = schema.get("type").and_then(Value::as_str) == Some("object")
+        || schema.get("properties").is_some();
+    if !is_object {
+        return Err(SchemaError::RootNotObject {
+            origin: origin.to_string(),
+        });
+    }
+    let validator = jsonschema::validator_for(schema).map_err(|e| SchemaError::Compile {
+        origin: origin.to_string(),
+        message: e.to_string(),
+    })?;
+    Ok(CompiledSchema {
+        schema: schema.clone(),
+        validator,
+    })
+}
+
+/// The metaschema's own wording for a bad `type` is "is not valid under any of the schemas listed
+/// in the 'anyOf' keyword", which tells a schema designer nothing; say what is allowed instead.
+fn meta_message(e: &jsonschema::ValidationError<'_>) -> String {
+    let pointer = e.instance_path().as_str();
+    let instance = e.instance();
+    if pointer.ends_with("/type") || pointer == "/type" {
+        return format!(
+            "{instance} is not valid; use one of \"string\", \"number\", \"integer\", \"boolean\", \"object\", \"array\", \"null\" (or an array of them)"
+        );
+    }
+    let text = e.to_string();
+    if text.contains("anyOf") || text.contains("oneOf") {
+        return format!("{instance} is not valid here");
+    }
+    text
+}
+
+impl CompiledSchema {
+    /// The schema as written by the user.
+    pub fn schema(&self) -> &Value {
+        &self.schema
+    }
+
+    /// Validate an analysis; an empty list means it conforms.
+    pub fn validate(&self, instance: &Value) -> Vec<FieldError> {
+        self.validator
+            .iter_errors(instance)
+            .map(|e| FieldError {
+                pointer: e.instance_path().as_str().to_string(),
+                message: e.to_string(),
+            })
+            .collect()
+    }
+
+    /// Top-level property names in schema order.
+    pub fn field_names(&self) -> Vec<String> {
+        self.schema
+            .get("properties")
+            .and_then(Value::as_object)
+            .map(|p| p.keys().cloned().collect())
+            .unwrap_or_default()
+    }
+}
+
+/// Resolve a local `$ref` (`#/$defs/x`, `#/definitions/x`, `#`) against the root schema.
+pub fn resolve_ref<'a>(root: &'a Value, reference: &str) -> Option<&'a Value> {
+    let pointer = reference.strip_prefix('#')?;
+    root.pointer(pointer)
+}
+
+#[cfg(test)]
+mod tests;

@@ -1,0 +1,191 @@
+//! `AnalysisSpec`: the unit users iterate on — schema, prompt, provider, model, settings.
+//!
+//! A spec is a JSON file users keep in git. Every version that runs is stored content-addressed:
+//! `version_hash` covers exactly what changes the model's answer (schema, prompt, provider, model,
+//! generation settings) and nothing cosmetic (name, description), so two runs with the same hash
+//! are comparable and a stored `ok` result can be reused for the same conversation content.
+//! The four bundled templates are embedded at compile time so the binary works from any folder.
+
+use serde::{Deserialize, Serialize};
+use serde_json::Value;
+use sha2::{Digest, Sha256};
+use std::path::{Path, PathBuf};
+
+/// Which wire format and endpoint family a spec talks to.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize, Default)]
+#[serde(rename_all = "kebab-case")]
+pub enum ProviderKind {
+    /// The embedded offline baseline: no network, no LLM, deterministic.
+    #[default]
+    Offline,
+    /// OpenAI Chat Completions with strict structured outputs.
+    Openai,
+    /// Any `/v1/chat/completions` server: Ollama, llama.cpp, vLLM, LM Studio.
+    OpenaiCompatible,
+}
+
+impl ProviderKind {
+    pub const ALL: [ProviderKind; 3] = [
+        ProviderKind::Offline,
+        ProviderKind::Openai,
+        ProviderKind::OpenaiCompatible,
+    ];
+
+    pub fn as_str(self) -> &'static str {
+        match self {
+            ProviderKind::Offline => "offline",
+            ProviderKind::Openai => "openai",
+            ProviderKind::OpenaiCompatible => "openai-compatible",
+        }
+    }
+
+    pub fn parse(s: &str) -> Option<ProviderKind> {
+        ProviderKind::ALL.into_iter().find(|p| p.as_str() == s)
+    }
+
+    /// The model used when a spec or the command line names none.
+    pub fn default_model(self) -> &'static str {
+        match self {
+            ProviderKind::Offline => "baseline",
+            ProviderKind::Openai => "gpt-4o-mini",
+            ProviderKind::OpenaiCompatible => "llama3.1",
+        }
+    }
+}
+
+impl std::fmt::Display for ProviderKind {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+fn default_max_repairs() -> u32 {
+    1
+}
+
+/// An analysis specification, exactly as stored in a spec file.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct AnalysisSpec {
+    pub name: String,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub description: Option<String>,
+    /// A JSON Schema (draft 2020-12 unless `$schema` says otherwise); root must be an object schema.
+    pub schema: Value,
+    /// The analysis instructions given to the model as the system message.
+    pub prompt: String,
+    #[serde(default)]
+    pub provider: ProviderKind,
+    #[serde(default)]
+    pub model: String,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub temperature: Option<f64>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub max_output_tokens: Option<u32>,
+    /// Extra attempts with the validation errors fed back. Default 1.
+    #[serde(default = "default_max_repairs")]
+    pub max_repairs: u32,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub agent_id: Option<String>,
+}
+
+/// Why a spec file could not be used.
+#[derive(Debug, thiserror::Error)]
+pub enum SpecError {
+    #[error("cannot read spec {path}: {source}")]
+    Io {
+        path: PathBuf,
+        #[source]
+        source: std::io::Error,
+    },
+    #[error("{path}:{line}:{column}: {message}")]
+    Syntax {
+        path: PathBuf,
+        line: usize,
+        column: usize,
+        message: String,
+    },
+    #[error("no template named {0:?}; run `debrief templates` to list them")]
+    UnknownTemplate(String),
+}
+
+/// A bundled template: its file name stem and the spec JSON text.
+pub const TEMPLATES: [(&str, &str); 4] = [
+    (
+        "post_analysis",
+        include_str!("../../assets/templates/post_analysis.json"),
+    ),
+    (
+        "customer_support",
+        include_str!("../../assets/templates/customer_support.json"),
+    ),
+    (
+        "sales_qualification",
+        include_str!("../../assets/templates/sales_qualification.json"),
+    ),
+    (
+        "quality_assurance",
+        include_str!("../../assets/templates/quality_assurance.json"),
+    ),
+];
+
+impl AnalysisSpec {
+    /// Parse spec JSON; `origin` names the file in errors.
+    pub fn from_json(text: &str, origin: &Path) -> Result<AnalysisSpec, SpecError> {
+        let mut spec: AnalysisSpec =
+            serde_json::from_str(text).map_err(|e| SpecError::Syntax {
+                path: origin.to_path_buf(),
+                line: e.line(),
+                column: e.column(),
+                message: e.to_string(),
+            })?;
+        if spec.model.trim().is_empty() {
+            spec.model = spec.provider.default_model().to_string();
+        }
+        Ok(spec)
+    }
+
+    /// Load a spec file.
+    pub fn load(path: &Path) -> Result<AnalysisSpec, SpecError> {
+        let text = std::fs::read_to_string(path).map_err(|source| SpecError::Io {
+            path: path.to_path_buf(),
+            source,
+        })?;
+        AnalysisSpec::from_json(&text, path)
+    }
+
+    /// One of the bundled templates by name.
+    pub fn template(name: &str) -> Result<AnalysisSpec, SpecError> {
+        let (stem, text) = TEMPLATES
+            .iter()
+            .find(|(stem, _)| *stem == name)
+            .ok_or_else(|| SpecError::UnknownTemplate(name.to_string()))?;
+        AnalysisSpec::from_json(text, Path::new(&format!("assets/templates/{stem}.json")))
+    }
+
+    /// Pretty JSON, as written to a spec file.
+    pub fn to_json_pretty(&self) -> String {
+        // Serialising plain data with string keys cannot fail.
+        serde_json::to_string_pretty(self).unwrap_or_default()
+    }
+
+    /// Content address of everything that affects the model's answer.
+    pub fn version_hash(&self) -> String {
+        let material = serde_json::json!({
+            "schema": self.schema,
+            "prompt": self.prompt,
+            "provider": self.provider,
+            "model": self.model,
+            "temperature": self.temperature,
+            "max_output_tokens": self.max_output_tokens,
+            "max_repairs": self.max_repairs,
+        });
+        let mut hasher = Sha256::new();
+        hasher.update(material.to_string().as_bytes());
+        hex::encode(hasher.finalize())
+    }
+
+    /// The first 12 hex digits of `version_hash`, for display.
+    pub fn short_version(&self) -> String {
+        self.version_hash()[..12].to_string()
+    }
+}

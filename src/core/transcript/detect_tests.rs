@@ -1,0 +1,111 @@
+//! Unit tests for `detect.rs`: decoding (BOMs, UTF-16, binaries, empty files), content-first
+//! format choice, and the two public entry points.
+
+use super::*;
+use crate::core::transcript::Speaker;
+
+fn format_of(name: &str, text: &str) -> Format {
+    detect(Path::new(name), text)
+}
+
+#[test]
+fn content_beats_extension() {
+    assert_eq!(format_of("a.txt", r#"{"turns": []}"#), Format::Json);
+    assert_eq!(format_of("a.txt", "[{\"role\": \"user\"}]"), Format::Json);
+    assert_eq!(format_of("a.json", "Agent: hi\nCustomer: yo"), Format::Text);
+    assert_eq!(format_of("a.txt", "WEBVTT\n\n00:01.000 --> 00:02.000\nhi"), Format::Subtitles);
+    assert_eq!(format_of("a.txt", "1\n00:00:01,000 --> 00:00:02,000\nhi"), Format::Subtitles);
+    assert_eq!(format_of("a.txt", "speaker,text\nAgent,hi"), Format::Table);
+    assert_eq!(format_of("a.txt", "{\"a\": 1}\n{\"b\": 2}\n"), Format::Jsonl);
+    assert_eq!(format_of("a.jsonl", "{\"a\": 1}"), Format::Jsonl);
+    // Text whose first line starts with a timestamp in brackets is not JSON.
+    assert_eq!(format_of("a.txt", "[00:01] Agent: hi\n[00:03] Customer: yo"), Format::Text);
+    assert_eq!(format_of("notes", "Agent: hi"), Format::Text);
+}
+
+#[test]
+fn extension_breaks_ties_for_broken_files() {
+    assert_eq!(format_of("a.json", "[oops"), Format::Json);
+    assert_eq!(format_of("a.txt", "{oops"), Format::Json);
+    assert_eq!(format_of("a.vtt", "00:01.000 --> 00:02.000\nhi"), Format::Subtitles);
+    assert_eq!(format_of("a.csv", "name,age\n"), Format::Table);
+}
+
+#[test]
+fn decoding_rules() {
+    let path = Path::new("x.txt");
+    assert!(matches!(decode(path, b""), Err(ImportError::Empty { .. })));
+    assert!(matches!(decode(path, b" \n\t\r\n"), Err(ImportError::Empty { .. })));
+    assert!(matches!(decode(path, b"\xEF\xBB\xBF  \n"), Err(ImportError::Empty { .. })));
+    assert!(matches!(decode(path, b"Agent: hi\0"), Err(ImportError::Binary { .. })));
+    assert!(matches!(decode(path, b"Agent: \xff\xfe\xfd"), Err(ImportError::Binary { .. })));
+    assert_eq!(decode(path, b"\xEF\xBB\xBFAgent: hi").unwrap(), "Agent: hi");
+    let utf16: Vec<u8> =
+        [0xFF, 0xFE].into_iter().chain("Agent: héllo".encode_utf16().flat_map(u16::to_le_bytes)).collect();
+    assert_eq!(decode(path, &utf16).unwrap(), "Agent: héllo");
+    assert!(matches!(decode(path, &[0xFF, 0xFE, 0x41]), Err(ImportError::Binary { .. })));
+}
+
+#[test]
+fn parse_bytes_errors_name_the_file() {
+    let err = parse_bytes(Path::new("in/empty.txt"), b"   ").unwrap_err();
+    assert!(matches!(err, ImportError::Empty { .. }));
+    assert_eq!(err.path(), Path::new("in/empty.txt"));
+    let err = parse_bytes(Path::new("in/audio.txt"), b"RIFF\0\0WAVE").unwrap_err();
+    assert!(err.to_string().starts_with("in/audio.txt looks binary"), "{err}");
+    let err = parse_bytes(Path::new("in/bad.json"), b"{\"turns\": [").unwrap_err();
+    assert!(err.to_string().contains("invalid JSON at line 1"), "{err}");
+    let labels = b"{\"conversation_id\": \"c\", \"expected\": {\"x\": 1}}\n";
+    let err = parse_bytes(Path::new("expected.jsonl"), labels).unwrap_err();
+    assert!(err.to_string().contains("evaluation labels"), "{err}");
+}
+
+#[test]
+fn same_conversation_in_every_format_hashes_the_same() {
+    let inputs: [(&str, &[u8]); 6] = [
+        ("a.txt", b"\xEF\xBB\xBFAgent: Hello &amp; welcome\nCustomer: My card is lost\n"),
+        (
+            "b.json",
+            br#"{"id": "x", "messages": [{"role": "assistant", "content": "Hello &amp; welcome"},
+                {"role": "user", "content": "My card is lost"}]}"#,
+        ),
+        (
+            "c.vtt",
+            b"WEBVTT\n\n00:01.000 --> 00:02.000\n<v Agent>Hello &amp; welcome\n\n\
+              00:03.000 --> 00:04.000\n<v Customer>My card\n\n00:04.000 --> 00:05.000\n<v Customer>is lost\n",
+        ),
+        ("d.csv", b"role,text\nagent,Hello &amp; welcome\ncaller,My card is lost\n"),
+        (
+            "e.jsonl",
+            br#"{"transcript": [{"role": "agent", "message": "Hello &amp; welcome"}, {"role": "user", "message": "My card is lost"}]}"#,
+        ),
+        (
+            "f.srt",
+            b"1\n00:00:01,000 --> 00:00:02,000\nRep: Hello &amp; welcome\n\n\
+              2\n00:00:03,000 --> 00:00:04,000\nClient: My card is lost\n",
+        ),
+    ];
+    let mut hashes = Vec::new();
+    for (name, bytes) in inputs {
+        let convs = parse_bytes(Path::new(name), bytes).unwrap();
+        assert_eq!(convs.len(), 1, "{name}");
+        let speakers: Vec<Speaker> = convs[0].turns.iter().map(|t| t.speaker).collect();
+        assert_eq!(speakers, [Speaker::Agent, Speaker::Customer], "{name}");
+        assert_eq!(convs[0].turns[0].text, "Hello &amp; welcome", "{name}");
+        hashes.push(convs[0].content_hash());
+    }
+    assert!(hashes.windows(2).all(|w| w[0] == w[1]), "{hashes:?}");
+}
+
+#[test]
+fn report_keeps_line_errors_and_skips_labels() {
+    let text = b"{\"messages\": [{\"role\": \"user\", \"content\": \"x\"}]}\n{broken\n";
+    let import = parse_bytes_report(Path::new("b.jsonl"), text);
+    assert_eq!(import.conversations.len(), 1);
+    assert_eq!(import.errors.len(), 1);
+    assert_eq!(parse_bytes(Path::new("b.jsonl"), text).unwrap().len(), 1);
+    let labels = b"{\"conversation_id\": \"c\", \"expected\": {}}\n";
+    let import = parse_bytes_report(Path::new("expected.jsonl"), labels);
+    assert!(import.conversations.is_empty() && import.errors.is_empty());
+    assert_eq!(import.skipped, [Path::new("expected.jsonl").to_path_buf()]);
+}

@@ -1,0 +1,166 @@
+//! Analyse one conversation: build the prompt, call the provider, parse, validate, repair.
+//!
+//! The loop makes at most `1 + max_repairs` calls. A reply that is not JSON or fails the user's
+//! schema is sent back with the problems listed; truncation, refusal and transport errors end
+//! the loop at once, because asking again would pay for the same failure. Every attempt's
+//! request and raw reply is kept in the outcome.
+
+use crate::core::cost::{self, PriceTable};
+use crate::core::outcome::{Attempt, FieldError, Outcome, Status, Usage};
+use crate::core::prompt::{self, RepairReason};
+use crate::core::schema::dialect::{self, NoteAction, schema_name};
+use crate::core::schema::{CompiledSchema, nulls};
+use crate::core::spec::{AnalysisSpec, ProviderKind};
+use crate::core::transcript::Conversation;
+use crate::llm::{CompletionRequest, Finish, Provider, offline};
+use serde_json::Value;
+use std::time::Instant;
+
+/// Run one analysis to its end. Never fails: every failure is an `Outcome` with a status.
+pub async fn analyze_one(
+    provider: &dyn Provider,
+    spec: &AnalysisSpec,
+    compiled: &CompiledSchema,
+    conversation: &Conversation,
+    prices: &PriceTable,
+) -> Outcome {
+    let kind = provider.kind();
+    let sent = provider.sent_schema(compiled.schema());
+    let nullable_rewrite = sent.notes.iter().any(|n| n.keyword == "required" && n.action == NoteAction::Rewritten);
+    let mut messages = prompt::build(spec, conversation, provider.prompt_options());
+    let price = prices.price(&spec.model);
+    let estimate = cost::estimate(kind, &spec.model, &messages, Some(&sent.schema), prices);
+    let name = schema_name(&spec.name);
+    let started = Instant::now();
+    let mut outcome = Outcome {
+        conversation_id: conversation.id.clone(),
+        source: conversation.source.clone(),
+        provider: kind.as_str().to_string(),
+        model: spec.model.clone(),
+        status: Status::Error,
+        analysis: None,
+        errors: Vec::new(),
+        attempts: Vec::new(),
+        usage: Usage::default(),
+        estimate,
+        cost_usd: None,
+        latency_ms: 0,
+        note: (kind == ProviderKind::Offline).then(|| offline::LABEL.to_string()),
+    };
+    let max_attempts = 1 + spec.max_repairs;
+    let mut reason = "initial".to_string();
+    for number in 1..=max_attempts {
+        let request = CompletionRequest {
+            model: &spec.model,
+            messages: &messages,
+            schema: compiled.schema(),
+            schema_name: &name,
+            temperature: spec.temperature,
+            max_output_tokens: spec.max_output_tokens,
+            conversation,
+            prompt: &spec.prompt,
+        };
+        let t0 = Instant::now();
+        let result = provider.complete(request).await;
+        let latency_ms = t0.elapsed().as_millis() as u64;
+        let mut attempt = Attempt { number, reason: reason.clone(), latency_ms, ..Attempt::default() };
+        let completion = match result {
+            Ok(c) => c,
+            Err(e) => {
+                attempt.request = e.request_body();
+                attempt.raw_reply = e.raw_body();
+                attempt.http_status = e.http_status();
+                attempt.error = Some(e.to_string());
+                outcome.attempts.push(attempt);
+                outcome.status = Status::Error;
+                outcome.errors = vec![FieldError { pointer: String::new(), message: e.to_string() }];
+                break;
+            }
+        };
+        attempt.request = completion.request_body.clone();
+        attempt.raw_reply = completion.text.clone();
+        attempt.http_status = completion.http_status;
+        attempt.usage = completion.usage;
+        outcome.usage.add(&completion.usage);
+        match &completion.finish {
+            Finish::Length => {
+                attempt.error = Some("the reply hit the output-token limit".into());
+                outcome.attempts.push(attempt);
+                outcome.status = Status::Truncated;
+                outcome.errors = vec![FieldError { pointer: String::new(), message: "the reply was cut off at the output-token limit; raise max_output_tokens or simplify the schema".into() }];
+                outcome.analysis = serde_json::from_str(&completion.text).ok();
+                break;
+            }
+            Finish::Refusal(why) => {
+                attempt.error = Some(format!("refused: {why}"));
+                outcome.attempts.push(attempt);
+                outcome.status = Status::Refused;
+                outcome.errors = vec![FieldError { pointer: String::new(), message: format!("the model refused: {why}") }];
+                break;
+            }
+            Finish::Stop | Finish::Other(_) => {}
+        }
+        let repair = match extract_json(&completion.text) {
+            Err(e) => {
+                attempt.error = Some(format!("not JSON: {e}"));
+                outcome.errors = vec![FieldError { pointer: String::new(), message: format!("the reply is not JSON: {e}") }];
+                outcome.analysis = None;
+                RepairReason::NotJson(e)
+            }
+            Ok(mut value) => {
+                if nullable_rewrite {
+                    nulls::strip_added_nulls(compiled.schema(), &mut value);
+                }
+                let errors = compiled.validate(&value);
+                outcome.analysis = Some(value);
+                if errors.is_empty() {
+                    outcome.attempts.push(attempt);
+                    outcome.status = Status::Ok;
+                    outcome.errors.clear();
+                    break;
+                }
+                attempt.error = Some(format!("{} schema error(s)", errors.len()));
+                outcome.errors = errors.clone();
+                RepairReason::Invalid(errors)
+            }
+        };
+        outcome.attempts.push(attempt);
+        outcome.status = Status::Invalid;
+        if kind == ProviderKind::OpenaiCompatible {
+            outcome.note = Some("the local server returned JSON that does not conform to the schema (it may have run unconstrained)".into());
+        }
+        messages = prompt::repair(&messages, &completion.text, &repair);
+        reason = "repair".into();
+    }
+    if outcome.status == Status::Ok && kind == ProviderKind::OpenaiCompatible {
+        outcome.note = None;
+    }
+    outcome.latency_ms = started.elapsed().as_millis() as u64;
+    outcome.cost_usd = if kind == ProviderKind::Offline { Some(0.0) } else { cost::cost_usd(&outcome.usage, price) };
+    outcome
+}
+
+/// Parse the model's text as JSON, tolerating code fences and prose around one object, which
+/// local models often add even when asked not to.
+pub fn extract_json(text: &str) -> Result<Value, String> {
+    let trimmed = text.trim();
+    match serde_json::from_str::<Value>(trimmed) {
+        Ok(v) => return Ok(v),
+        Err(first) => {
+            let (Some(start), Some(end)) = (trimmed.find('{'), trimmed.rfind('}')) else {
+                return Err(first.to_string());
+            };
+            if end > start
+                && let Ok(v) = serde_json::from_str::<Value>(&trimmed[start..=end])
+            {
+                return Ok(v);
+            }
+            Err(first.to_string())
+        }
+    }
+}
+
+/// The schema exactly as this provider would send it (for previews and the Raw tab).
+pub fn preview_schema(kind: ProviderKind, schema: &Value) -> dialect::Transformed {
+    dialect::transform(dialect::for_provider(kind), schema)
+}

@@ -1,0 +1,160 @@
+//! Async orchestration: the only place that spawns tasks.
+//!
+//! A run compiles the spec's schema once, records the spec version and a run row, then analyses
+//! conversations with bounded concurrency. Each outcome is committed to SQLite the moment it
+//! arrives (on a blocking thread, so the async workers never wait on disk) and only then reported
+//! as an event, so whatever a front end has seen is already safe. Front ends (CLI, GUI) receive
+//! `Event`s over a channel and never touch the store or the network themselves.
+
+pub mod analyze;
+
+pub use analyze::{analyze_one, extract_json};
+
+use crate::core::cost::PriceTable;
+use crate::core::outcome::Outcome;
+use crate::core::schema::{self, CompiledSchema, SchemaError};
+use crate::core::spec::AnalysisSpec;
+use crate::core::transcript::Conversation;
+use crate::llm::Provider;
+use crate::store::{NewRun, RunId, RunState, Store, StoreError};
+use std::sync::{Arc, Mutex};
+use tokio::sync::{Semaphore, mpsc};
+use tokio::task::JoinSet;
+pub use tokio_util::sync::CancellationToken;
+
+/// The history, shared between engine tasks. rusqlite connections are not `Sync`, hence the
+/// mutex; every access happens on a blocking thread.
+pub type SharedStore = Arc<Mutex<Store>>;
+
+/// Why a run could not start or continue.
+#[derive(Debug, thiserror::Error)]
+pub enum EngineError {
+    #[error(transparent)]
+    Schema(#[from] SchemaError),
+    #[error(transparent)]
+    Store(#[from] StoreError),
+    #[error("the history database is unavailable: a previous operation panicked while holding it")]
+    StorePoisoned,
+    #[error("background task failed: {0}")]
+    Join(String),
+}
+
+/// What happens during a run, in order.
+#[derive(Debug, Clone)]
+pub enum Event {
+    Started { run_id: RunId, planned: usize },
+    /// One conversation is done and already committed to the history.
+    Result { run_id: RunId, index: usize, outcome: Box<Outcome> },
+    Finished { run_id: RunId, state: RunState },
+}
+
+/// One run to perform.
+#[derive(Debug, Clone)]
+pub struct RunRequest {
+    pub spec: AnalysisSpec,
+    pub conversations: Vec<Conversation>,
+    /// "analyze" or "batch".
+    pub kind: String,
+    /// Conversations in flight at once (at least 1).
+    pub concurrency: usize,
+}
+
+/// Run a spec over conversations. Returns the run id once every result is committed (or the run
+/// was cancelled). Events go to `events` as they happen; a closed receiver does not stop the run.
+pub async fn run(
+    store: SharedStore,
+    provider: Arc<dyn Provider>,
+    prices: Arc<PriceTable>,
+    request: RunRequest,
+    events: mpsc::UnboundedSender<Event>,
+    cancel: CancellationToken,
+) -> Result<RunId, EngineError> {
+    let compiled = Arc::new(schema::compile(&request.spec.schema, &request.spec.name)?);
+    let spec = Arc::new(request.spec);
+    let new_run = NewRun {
+        spec_hash: spec.version_hash(),
+        spec_name: spec.name.clone(),
+        provider: provider.kind().as_str().to_string(),
+        model: spec.model.clone(),
+        base_url: provider.base_url(),
+        kind: request.kind.clone(),
+        n_planned: request.conversations.len(),
+    };
+    let run_spec = Arc::clone(&spec);
+    let run_id = with_store(&store, move |s| {
+        s.save_spec(&run_spec)?;
+        s.create_run(&new_run)
+    })
+    .await?;
+    let _ = events.send(Event::Started { run_id, planned: request.conversations.len() });
+
+    let permits = Arc::new(Semaphore::new(request.concurrency.max(1)));
+    let mut tasks = JoinSet::new();
+    for (index, conversation) in request.conversations.into_iter().enumerate() {
+        let permit = tokio::select! {
+            p = Arc::clone(&permits).acquire_owned() => p.map_err(|e| EngineError::Join(e.to_string()))?,
+            _ = cancel.cancelled() => break,
+        };
+        let (store, provider, prices, spec, compiled, events, cancel) = (
+            Arc::clone(&store), Arc::clone(&provider), Arc::clone(&prices), Arc::clone(&spec),
+            Arc::clone(&compiled), events.clone(), cancel.clone(),
+        );
+        tasks.spawn(async move {
+            let _permit = permit;
+            let outcome = tokio::select! {
+                o = analyze_one(provider.as_ref(), &spec, &compiled, &conversation, &prices) => o,
+                // A cancelled call has produced nothing to keep.
+                _ = cancel.cancelled() => return Ok(()),
+            };
+            let saved = outcome.clone();
+            with_store(&store, move |s| {
+                let hash = conversation.content_hash();
+                s.save_conversation(&conversation, &hash)?;
+                s.record_result(run_id, &hash, &saved)
+            })
+            .await?;
+            let _ = events.send(Event::Result { run_id, index, outcome: Box::new(outcome) });
+            Ok::<(), EngineError>(())
+        });
+    }
+    let mut first_error = None;
+    while let Some(joined) = tasks.join_next().await {
+        let result = joined.map_err(|e| EngineError::Join(e.to_string())).and_then(|r| r);
+        if let Err(e) = result {
+            first_error.get_or_insert(e);
+        }
+    }
+    let state = if first_error.is_some() {
+        RunState::Failed
+    } else if cancel.is_cancelled() {
+        RunState::Cancelled
+    } else {
+        RunState::Finished
+    };
+    with_store(&store, move |s| s.finish_run(run_id, state)).await?;
+    let _ = events.send(Event::Finished { run_id, state });
+    match first_error {
+        Some(e) => Err(e),
+        None => Ok(run_id),
+    }
+}
+
+/// Run a store operation on a blocking thread.
+pub async fn with_store<T, F>(store: &SharedStore, f: F) -> Result<T, EngineError>
+where
+    T: Send + 'static,
+    F: FnOnce(&Store) -> Result<T, StoreError> + Send + 'static,
+{
+    let store = Arc::clone(store);
+    tokio::task::spawn_blocking(move || {
+        let guard = store.lock().map_err(|_| EngineError::StorePoisoned)?;
+        f(&guard).map_err(EngineError::from)
+    })
+    .await
+    .map_err(|e| EngineError::Join(e.to_string()))?
+}
+
+/// Compile a spec's schema (exposed so front ends can validate before starting a run).
+pub fn compile_spec(spec: &AnalysisSpec) -> Result<CompiledSchema, SchemaError> {
+    schema::compile(&spec.schema, &spec.name)
+}

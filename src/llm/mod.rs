@@ -1,0 +1,201 @@
+//! Providers: one file per wire format, plus the offline baseline.
+//!
+//! A provider turns provider-neutral messages and the user's schema into one HTTP exchange (or,
+//! for the offline baseline, a local computation) and hands back the model's text, how it
+//! finished, and the usage it reported. Everything above this layer — repair, validation, cost,
+//! storage — is shared, so adding a provider means adding a file here and nothing in the engine.
+
+pub mod offline;
+pub mod openai;
+
+use crate::core::outcome::Usage;
+use crate::core::prompt::{ChatMessage, PromptOptions};
+use crate::core::schema::dialect::{self, Transformed};
+use crate::core::spec::ProviderKind;
+use crate::core::transcript::Conversation;
+use serde_json::Value;
+use std::future::Future;
+use std::pin::Pin;
+use std::time::Duration;
+
+/// A boxed future, so `Provider` can be used as a trait object.
+pub type BoxFuture<'a, T> = Pin<Box<dyn Future<Output = T> + Send + 'a>>;
+
+/// Everything a provider needs for one call.
+#[derive(Debug, Clone, Copy)]
+pub struct CompletionRequest<'a> {
+    pub model: &'a str,
+    pub messages: &'a [ChatMessage],
+    /// The user's schema, untransformed; each provider applies its own dialect.
+    pub schema: &'a Value,
+    /// `^[a-zA-Z0-9_-]{1,64}$`, derived from the spec name.
+    pub schema_name: &'a str,
+    pub temperature: Option<f64>,
+    pub max_output_tokens: Option<u32>,
+    /// The conversation itself (the offline baseline reads it instead of the messages).
+    pub conversation: &'a Conversation,
+    /// The spec's prompt (the offline baseline reads enum definitions from it).
+    pub prompt: &'a str,
+}
+
+/// How the model stopped.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Finish {
+    /// A complete answer.
+    Stop,
+    /// Cut off by the output-token limit.
+    Length,
+    /// The model declined; the text says why.
+    Refusal(String),
+    /// Anything else the provider reported (e.g. a content filter).
+    Other(String),
+}
+
+/// One successful exchange.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Completion {
+    /// The model's output text (the JSON document, when all went well).
+    pub text: String,
+    pub finish: Finish,
+    pub usage: Usage,
+    /// The body as sent (never holds the key).
+    pub request_body: Value,
+    pub http_status: Option<u16>,
+}
+
+/// Why a call produced no completion.
+#[derive(Debug, thiserror::Error)]
+pub enum LlmError {
+    #[error("{provider}: no API key; set {env} or enter one in the settings")]
+    MissingKey { provider: &'static str, env: &'static str },
+    #[error("{provider} answered HTTP {status}: {message}")]
+    Http {
+        provider: &'static str,
+        status: u16,
+        /// The provider's own error message.
+        message: String,
+        body: String,
+        request_body: Value,
+    },
+    #[error("{provider}: cannot reach {url}: {message}")]
+    Network {
+        provider: &'static str,
+        url: String,
+        message: String,
+        request_body: Value,
+    },
+    #[error("{provider}: unexpected reply: {message}")]
+    Decode {
+        provider: &'static str,
+        message: String,
+        body: String,
+        status: u16,
+        request_body: Value,
+    },
+    #[error("invalid provider setting: {0}")]
+    Config(String),
+}
+
+impl LlmError {
+    /// The request body that was sent, when the error happened after sending.
+    pub fn request_body(&self) -> Value {
+        match self {
+            LlmError::Http { request_body, .. }
+            | LlmError::Network { request_body, .. }
+            | LlmError::Decode { request_body, .. } => request_body.clone(),
+            _ => Value::Null,
+        }
+    }
+
+    /// The raw reply body, when there was one.
+    pub fn raw_body(&self) -> String {
+        match self {
+            LlmError::Http { body, .. } | LlmError::Decode { body, .. } => body.clone(),
+            _ => String::new(),
+        }
+    }
+
+    /// The HTTP status, when there was one.
+    pub fn http_status(&self) -> Option<u16> {
+        match self {
+            LlmError::Http { status, .. } | LlmError::Decode { status, .. } => Some(*status),
+            _ => None,
+        }
+    }
+}
+
+/// A model endpoint.
+pub trait Provider: Send + Sync {
+    fn kind(&self) -> ProviderKind;
+    /// Shown wherever results are shown, e.g. "offline baseline (no LLM)" or "openai".
+    fn label(&self) -> String;
+    /// The base URL, for the history (`None` for the offline baseline).
+    fn base_url(&self) -> Option<String>;
+    /// How prompts are assembled for this provider.
+    fn prompt_options(&self) -> PromptOptions {
+        PromptOptions::for_provider(self.kind())
+    }
+    /// The schema copy this provider sends, and what was changed.
+    fn sent_schema(&self, schema: &Value) -> Transformed {
+        dialect::transform(dialect::for_provider(self.kind()), schema)
+    }
+    /// Make one call.
+    fn complete<'a>(&'a self, request: CompletionRequest<'a>) -> BoxFuture<'a, Result<Completion, LlmError>>;
+}
+
+/// Where and how to reach a provider. Keys come from the environment or the settings UI and live
+/// only in memory.
+#[derive(Clone, Default)]
+pub struct ProviderConfig {
+    pub kind: ProviderKind,
+    pub base_url: Option<String>,
+    pub api_key: Option<String>,
+    pub request_timeout: Option<Duration>,
+}
+
+impl std::fmt::Debug for ProviderConfig {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        // Never print a key, even in debug output.
+        f.debug_struct("ProviderConfig")
+            .field("kind", &self.kind)
+            .field("base_url", &self.base_url)
+            .field("api_key", &self.api_key.as_ref().map(|_| "<redacted>"))
+            .finish()
+    }
+}
+
+/// Environment variable holding each provider's key.
+pub fn key_env(kind: ProviderKind) -> Option<&'static str> {
+    match kind {
+        ProviderKind::Openai => Some("OPENAI_API_KEY"),
+        ProviderKind::OpenaiCompatible => Some("OPENAI_COMPATIBLE_API_KEY"),
+        ProviderKind::Offline => None,
+    }
+}
+
+impl ProviderConfig {
+    /// Fill key and base URL from the environment: `--base-url` beats the env var, which beats
+    /// the provider's default.
+    pub fn from_env(kind: ProviderKind, base_url_flag: Option<String>) -> ProviderConfig {
+        let var = |name: &str| std::env::var(name).ok().filter(|v| !v.trim().is_empty());
+        let base_url = base_url_flag.or_else(|| match kind {
+            ProviderKind::Openai => var("OPENAI_BASE_URL"),
+            ProviderKind::OpenaiCompatible => var("OPENAI_COMPATIBLE_BASE_URL"),
+            ProviderKind::Offline => None,
+        });
+        ProviderConfig {
+            kind,
+            base_url,
+            api_key: key_env(kind).and_then(var),
+            request_timeout: None,
+        }
+    }
+}
+
+/// Build the provider a config describes.
+pub fn build(config: &ProviderConfig) -> Result<Box<dyn Provider>, LlmError> {
+    Ok(match config.kind {
+        ProviderKind::Offline => Box::new(offline::Offline),
+        ProviderKind::Openai | ProviderKind::OpenaiCompatible => Box::new(openai::OpenAi::new(config)?),
+    })
+}

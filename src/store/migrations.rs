@@ -1,0 +1,192 @@
+//! Schema versions, keyed on SQLite's `PRAGMA user_version`.
+//!
+//! Why `user_version` and not a migrations table: it lives in the file header, costs nothing to
+//! read, and is written in the same transaction as the step it records, so a crash mid-upgrade
+//! leaves the database at the previous version, never half-migrated. Steps are append-only: never
+//! edit a released step, add a new one. A database newer than this build refuses to open rather
+//! than being misread (an older debrief must not write rows a newer one cannot understand).
+//!
+//! Column order in `results` is deliberate: the small columns that `runs()` aggregates come first
+//! and the large JSON columns last, so SQLite reads the aggregated fields from the first page of
+//! each row without walking the overflow pages of long attempt logs.
+
+use super::StoreError;
+use rusqlite::{Connection, TransactionBehavior};
+use std::path::Path;
+
+/// Step `i` takes the database from version `i` to `i + 1`.
+pub const MIGRATIONS: &[&str] = &[
+    // 1: initial schema.
+    r#"
+    CREATE TABLE specs (
+        hash        TEXT PRIMARY KEY NOT NULL,
+        name        TEXT NOT NULL,
+        spec_json   TEXT NOT NULL,
+        created_at  TEXT NOT NULL
+    );
+
+    CREATE TABLE conversations (
+        content_hash       TEXT PRIMARY KEY NOT NULL,
+        conversation_id    TEXT NOT NULL,
+        source             TEXT NOT NULL,
+        conversation_json  TEXT NOT NULL,
+        turns              INTEGER NOT NULL,
+        created_at         TEXT NOT NULL
+    );
+
+    CREATE TABLE runs (
+        id           INTEGER PRIMARY KEY AUTOINCREMENT,
+        started_at   TEXT NOT NULL,
+        finished_at  TEXT,
+        spec_hash    TEXT NOT NULL REFERENCES specs(hash),
+        spec_name    TEXT NOT NULL,
+        provider     TEXT NOT NULL,
+        model        TEXT NOT NULL,
+        base_url     TEXT,
+        kind         TEXT NOT NULL,
+        state        TEXT NOT NULL
+                     CHECK (state IN ('running', 'finished', 'cancelled', 'failed')),
+        n_planned    INTEGER NOT NULL
+    );
+    CREATE INDEX runs_by_started_at ON runs(started_at);
+    CREATE INDEX runs_by_spec_hash ON runs(spec_hash);
+
+    CREATE TABLE results (
+        id                   INTEGER PRIMARY KEY,
+        run_id               INTEGER NOT NULL REFERENCES runs(id) ON DELETE CASCADE,
+        spec_hash            TEXT NOT NULL REFERENCES specs(hash),
+        conversation_hash    TEXT NOT NULL REFERENCES conversations(content_hash),
+        status               TEXT NOT NULL,
+        provider             TEXT NOT NULL,
+        model                TEXT NOT NULL,
+        input_tokens         INTEGER NOT NULL,
+        cached_input_tokens  INTEGER NOT NULL,
+        output_tokens        INTEGER NOT NULL,
+        reasoning_tokens     INTEGER NOT NULL,
+        est_input_tokens     INTEGER NOT NULL,
+        est_output_tokens    INTEGER NOT NULL,
+        est_cost_usd         REAL,
+        cost_usd             REAL,
+        latency_ms           INTEGER NOT NULL,
+        created_at           TEXT NOT NULL,
+        conversation_id      TEXT NOT NULL,
+        source               TEXT NOT NULL,
+        note                 TEXT,
+        analysis_json        TEXT,
+        errors_json          TEXT NOT NULL,
+        attempts_json        TEXT NOT NULL
+    );
+    CREATE INDEX results_by_run ON results(run_id);
+    CREATE INDEX results_by_conversation ON results(conversation_hash);
+    CREATE INDEX results_by_status ON results(status, run_id);
+    -- Resume: "newest ok result for (spec version, conversation content)". Partial, so it holds
+    -- only ok rows; covers the lookup down to the row id.
+    CREATE INDEX results_ok_by_spec_conversation
+        ON results(spec_hash, conversation_hash, id) WHERE status = 'ok';
+    "#,
+];
+
+/// The schema version this build writes.
+pub fn latest_version() -> i64 {
+    i64::try_from(MIGRATIONS.len()).unwrap_or(i64::MAX)
+}
+
+/// Bring the database up to [`latest_version`], one transaction per step.
+///
+/// Each step takes an immediate (write) lock and re-reads the version inside it, so two processes
+/// opening a fresh database at once do not both apply the same step.
+pub(crate) fn migrate(conn: &mut Connection, path: &Path) -> Result<(), StoreError> {
+    let known = latest_version();
+    let open_err = |cause| StoreError::Open { path: path.to_path_buf(), cause };
+    let current = user_version(conn).map_err(open_err)?;
+    if current > known {
+        return Err(StoreError::TooNew { path: path.to_path_buf(), found: current, known });
+    }
+    for (index, step) in MIGRATIONS.iter().enumerate() {
+        let target = index + 1;
+        let migrate_err = |cause| StoreError::Migrate { path: path.to_path_buf(), version: target, cause };
+        let tx = conn.transaction_with_behavior(TransactionBehavior::Immediate).map_err(migrate_err)?;
+        let now = user_version(&tx).map_err(migrate_err)?;
+        if now > known {
+            return Err(StoreError::TooNew { path: path.to_path_buf(), found: now, known });
+        }
+        if usize::try_from(now).unwrap_or(0) >= target {
+            continue; // Already applied (maybe by another process just now); the drop rolls back.
+        }
+        tx.execute_batch(step).map_err(migrate_err)?;
+        tx.pragma_update(None, "user_version", i64::try_from(target).unwrap_or(i64::MAX))
+            .map_err(migrate_err)?;
+        tx.commit().map_err(migrate_err)?;
+        tracing::info!(version = target, path = %path.display(), "migrated history database");
+    }
+    Ok(())
+}
+
+/// `PRAGMA user_version`.
+pub(crate) fn user_version(conn: &Connection) -> rusqlite::Result<i64> {
+    conn.pragma_query_value(None, "user_version", |row| row.get(0))
+}
+
+#[cfg(test)]
+#[allow(clippy::unwrap_used, clippy::expect_used)] // a failing unwrap is a failing test
+mod tests {
+    use super::*;
+    use crate::store::{DB_FILE_NAME, Store, fixtures};
+
+    fn tables(store: &Store) -> Vec<String> {
+        let mut stmt = store
+            .conn
+            .prepare("SELECT name FROM sqlite_master WHERE type = 'table' AND name NOT LIKE 'sqlite_%' ORDER BY name")
+            .unwrap();
+        stmt.query_map([], |r| r.get(0)).unwrap().collect::<Result<_, _>>().unwrap()
+    }
+
+    #[test]
+    fn empty_database_is_migrated_to_latest() {
+        let store = Store::open_memory().unwrap();
+        assert_eq!(user_version(&store.conn).unwrap(), latest_version());
+        assert_eq!(tables(&store), vec!["conversations", "results", "runs", "specs"]);
+    }
+
+    #[test]
+    fn reopen_keeps_version_and_data() {
+        let dir = tempfile::tempdir().unwrap();
+        let hash = {
+            let store = Store::open_in(dir.path()).unwrap();
+            store.save_spec(&fixtures::spec("first")).unwrap()
+        };
+        let store = Store::open_in(dir.path()).unwrap();
+        assert_eq!(user_version(&store.conn).unwrap(), latest_version());
+        let spec = store.spec(&hash).unwrap().expect("spec persists across reopen");
+        assert_eq!(spec.name, "first");
+    }
+
+    #[test]
+    fn newer_database_is_refused_with_clear_error() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join(DB_FILE_NAME);
+        {
+            let conn = Connection::open(&path).unwrap();
+            conn.pragma_update(None, "user_version", latest_version() + 3).unwrap();
+        }
+        let err = Store::open(&path).unwrap_err();
+        match &err {
+            StoreError::TooNew { found, known, .. } => {
+                assert_eq!(*found, latest_version() + 3);
+                assert_eq!(*known, latest_version());
+            }
+            other => panic!("expected TooNew, got {other:?}"),
+        }
+        let message = err.to_string();
+        assert!(message.contains("newer debrief"), "{message}");
+        assert!(message.ends_with(&path.display().to_string()), "{message}");
+    }
+
+    #[test]
+    fn migrate_twice_is_a_no_op() {
+        let mut conn = Connection::open_in_memory().unwrap();
+        migrate(&mut conn, Path::new(":memory:")).unwrap();
+        migrate(&mut conn, Path::new(":memory:")).unwrap();
+        assert_eq!(user_version(&conn).unwrap(), latest_version());
+    }
+}

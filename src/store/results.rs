@@ -1,0 +1,252 @@
+//! Results: one `Outcome` per conversation per run, kept whole.
+//!
+//! Why each result is its own committed transaction: results cost money. [`Store::record_result`]
+//! commits before it returns, so a process that dies afterwards loses nothing (WAL with
+//! `synchronous=NORMAL` is durable against process crashes; an OS crash or power cut may roll back
+//! the last few commits, which resume then redoes).
+//!
+//! Why `spec_hash` is copied onto each result: resume asks "newest `ok` result for this spec
+//! version and this conversation content" once per conversation of a batch; answering it from one
+//! partial index on `results` avoids a join through `runs` for every lookup.
+//!
+//! Secrets: attempts are stored as given. Their `request` is the request *body* only; API keys
+//! travel in HTTP headers and never reach an `Outcome`, so nothing here needs scrubbing.
+
+use super::paths::now_rfc3339;
+use super::runs::RunId;
+use super::{Store, StoreError, from_sql_int, to_sql_int};
+use crate::core::outcome::{Estimate, Outcome, Status, Usage};
+use rusqlite::{OptionalExtension, Params, Row, Transaction, TransactionBehavior, params};
+use serde::Serialize;
+
+/// A stored outcome with where it belongs.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct StoredResult {
+    pub id: i64,
+    pub run_id: RunId,
+    /// The spec version the run used.
+    pub spec_hash: String,
+    /// Content hash of the analysed conversation.
+    pub conversation_hash: String,
+    /// When the result was recorded (RFC 3339 UTC).
+    pub created_at: String,
+    pub outcome: Outcome,
+}
+
+/// The columns [`RawResult::from_row`] reads, in order.
+const COLUMNS: &str = "id, run_id, spec_hash, conversation_hash, created_at, conversation_id,
+    source, provider, model, status, analysis_json, errors_json, attempts_json, input_tokens,
+    cached_input_tokens, output_tokens, reasoning_tokens, est_input_tokens, est_output_tokens,
+    est_cost_usd, cost_usd, latency_ms, note";
+
+/// A result row before its JSON columns are decoded (decoding errors need the store's path).
+struct RawResult {
+    id: i64,
+    run_id: RunId,
+    spec_hash: String,
+    conversation_hash: String,
+    created_at: String,
+    conversation_id: String,
+    source: String,
+    provider: String,
+    model: String,
+    status: String,
+    analysis: Option<String>,
+    errors: String,
+    attempts: String,
+    ints: [i64; 6],
+    est_cost_usd: Option<f64>,
+    cost_usd: Option<f64>,
+    latency_ms: i64,
+    note: Option<String>,
+}
+
+impl RawResult {
+    fn from_row(row: &Row<'_>) -> rusqlite::Result<RawResult> {
+        Ok(RawResult {
+            id: row.get(0)?,
+            run_id: row.get(1)?,
+            spec_hash: row.get(2)?,
+            conversation_hash: row.get(3)?,
+            created_at: row.get(4)?,
+            conversation_id: row.get(5)?,
+            source: row.get(6)?,
+            provider: row.get(7)?,
+            model: row.get(8)?,
+            status: row.get(9)?,
+            analysis: row.get(10)?,
+            errors: row.get(11)?,
+            attempts: row.get(12)?,
+            ints: [row.get(13)?, row.get(14)?, row.get(15)?, row.get(16)?, row.get(17)?, row.get(18)?],
+            est_cost_usd: row.get(19)?,
+            cost_usd: row.get(20)?,
+            latency_ms: row.get(21)?,
+            note: row.get(22)?,
+        })
+    }
+}
+
+impl Store {
+    /// Record one outcome of `run_id` for the conversation stored under `conversation_hash`, and
+    /// commit at once (its own transaction): a crash after this returns loses nothing. The run and
+    /// the conversation must already be stored. Attempts' `request` is the body only (keys travel
+    /// in headers), so the stored outcome holds no secrets.
+    pub fn record_result(
+        &self,
+        run_id: RunId,
+        conversation_hash: &str,
+        outcome: &Outcome,
+    ) -> Result<i64, StoreError> {
+        let analysis = match &outcome.analysis {
+            Some(value) => Some(self.encode("analysis", value)?),
+            None => None,
+        };
+        let errors = self.encode("validation errors", &outcome.errors)?;
+        let attempts = self.encode("attempts", &outcome.attempts)?;
+        let sql_err = |e| self.sql_err(e);
+        // IMMEDIATE: take the write lock up front so the busy timeout applies, instead of failing
+        // on a read-to-write upgrade while another process writes.
+        let tx = Transaction::new_unchecked(&self.conn, TransactionBehavior::Immediate).map_err(sql_err)?;
+        let spec_hash: Option<String> = tx
+            .query_row("SELECT spec_hash FROM runs WHERE id = ?1", params![run_id], |r| r.get(0))
+            .optional()
+            .map_err(sql_err)?;
+        let Some(spec_hash) = spec_hash else {
+            return Err(StoreError::UnknownRun { path: self.label(), run_id });
+        };
+        if !self.exists("SELECT 1 FROM conversations WHERE content_hash = ?1", conversation_hash)? {
+            return Err(StoreError::UnknownConversation {
+                path: self.label(),
+                hash: conversation_hash.to_string(),
+            });
+        }
+        let (usage, estimate) = (&outcome.usage, &outcome.estimate);
+        tx.execute(
+            &format!(
+                "INSERT INTO results ({COLUMNS}) VALUES (NULL, ?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9,
+                 ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17, ?18, ?19, ?20, ?21, ?22)"
+            ),
+            params![
+                run_id,
+                spec_hash,
+                conversation_hash,
+                now_rfc3339(),
+                outcome.conversation_id,
+                outcome.source,
+                outcome.provider,
+                outcome.model,
+                outcome.status.as_str(),
+                analysis,
+                errors,
+                attempts,
+                to_sql_int(usage.input_tokens),
+                to_sql_int(usage.cached_input_tokens),
+                to_sql_int(usage.output_tokens),
+                to_sql_int(usage.reasoning_tokens),
+                to_sql_int(estimate.input_tokens),
+                to_sql_int(estimate.output_tokens),
+                estimate.cost_usd,
+                outcome.cost_usd,
+                to_sql_int(outcome.latency_ms),
+                outcome.note,
+            ],
+        )
+        .map_err(sql_err)?;
+        let id = tx.last_insert_rowid();
+        tx.commit().map_err(sql_err)?;
+        Ok(id)
+    }
+
+    /// All results of a run, in the order they were recorded.
+    pub fn results(&self, run_id: RunId) -> Result<Vec<StoredResult>, StoreError> {
+        self.query_results(
+            &format!("SELECT {COLUMNS} FROM results WHERE run_id = ?1 ORDER BY id"),
+            params![run_id],
+        )
+    }
+
+    /// The newest `limit` results for this conversation content, across runs and specs.
+    pub fn results_for_conversation(
+        &self,
+        content_hash: &str,
+        limit: usize,
+    ) -> Result<Vec<StoredResult>, StoreError> {
+        self.query_results(
+            &format!(
+                "SELECT {COLUMNS} FROM results WHERE conversation_hash = ?1
+                 ORDER BY id DESC LIMIT ?2"
+            ),
+            params![content_hash, i64::try_from(limit).unwrap_or(i64::MAX)],
+        )
+    }
+
+    /// The newest `ok` result for this spec version and conversation content (for resume).
+    pub fn latest_ok(&self, spec_hash: &str, content_hash: &str) -> Result<Option<StoredResult>, StoreError> {
+        // `status = 'ok'` is written literally so the planner can use the partial index.
+        let mut found = self.query_results(
+            &format!(
+                "SELECT {COLUMNS} FROM results
+                 WHERE spec_hash = ?1 AND conversation_hash = ?2 AND status = 'ok'
+                 ORDER BY id DESC LIMIT 1"
+            ),
+            params![spec_hash, content_hash],
+        )?;
+        Ok(found.pop())
+    }
+
+    /// Run a `SELECT {COLUMNS} …` and decode every row.
+    fn query_results(&self, sql: &str, params: impl Params) -> Result<Vec<StoredResult>, StoreError> {
+        let mut stmt = self.conn.prepare_cached(sql).map_err(|e| self.sql_err(e))?;
+        let raws = stmt
+            .query_map(params, RawResult::from_row)
+            .map_err(|e| self.sql_err(e))?
+            .collect::<Result<Vec<_>, _>>()
+            .map_err(|e| self.sql_err(e))?;
+        raws.into_iter().map(|raw| self.decode_result(raw)).collect()
+    }
+
+    /// Turn a raw row into a [`StoredResult`], naming the result in any decoding error.
+    fn decode_result(&self, raw: RawResult) -> Result<StoredResult, StoreError> {
+        let what = format!("result {}", raw.id);
+        let status = Status::parse(&raw.status)
+            .ok_or_else(|| self.decode_err(&what, format!("unknown status {:?}", raw.status)))?;
+        let analysis = match raw.analysis {
+            Some(text) => Some(serde_json::from_str(&text).map_err(|e| self.decode_err(&what, e))?),
+            None => None,
+        };
+        let errors = serde_json::from_str(&raw.errors).map_err(|e| self.decode_err(&what, e))?;
+        let attempts = serde_json::from_str(&raw.attempts).map_err(|e| self.decode_err(&what, e))?;
+        let [input, cached, output, reasoning, est_input, est_output] = raw.ints.map(from_sql_int);
+        Ok(StoredResult {
+            id: raw.id,
+            run_id: raw.run_id,
+            spec_hash: raw.spec_hash,
+            conversation_hash: raw.conversation_hash,
+            created_at: raw.created_at,
+            outcome: Outcome {
+                conversation_id: raw.conversation_id,
+                source: raw.source,
+                provider: raw.provider,
+                model: raw.model,
+                status,
+                analysis,
+                errors,
+                attempts,
+                usage: Usage {
+                    input_tokens: input,
+                    cached_input_tokens: cached,
+                    output_tokens: output,
+                    reasoning_tokens: reasoning,
+                },
+                estimate: Estimate {
+                    input_tokens: est_input,
+                    output_tokens: est_output,
+                    cost_usd: raw.est_cost_usd,
+                },
+                cost_usd: raw.cost_usd,
+                latency_ms: from_sql_int(raw.latency_ms),
+                note: raw.note,
+            },
+        })
+    }
+}
