@@ -12,7 +12,9 @@ fn main() -> ExitCode {
         .init();
     let args = Cli::parse();
     let Some(command) = args.command else {
-        eprintln!("debrief: no command given. The desktop workbench is not built yet; try `debrief analyze --provider offline sample_conversations/` or `debrief --help`.");
+        eprintln!(
+            "debrief: no command given. The desktop workbench is not built yet; try `debrief analyze --provider offline sample_conversations/` or `debrief --help`."
+        );
         return Exit::Usage.into();
     };
     let runtime = match tokio::runtime::Builder::new_multi_thread().enable_all().build() {

@@ -38,16 +38,23 @@ fn stderr(out: &Output) -> String {
 
 fn expected_ids() -> Vec<String> {
     let text = std::fs::read_to_string(root().join("sample_conversations/expected.jsonl")).unwrap();
-    text.lines().filter(|l| !l.trim().is_empty()).map(|l| serde_json::from_str::<Value>(l).unwrap()["conversation_id"].as_str().unwrap().to_string()).collect()
+    text.lines()
+        .filter(|l| !l.trim().is_empty())
+        .map(|l| serde_json::from_str::<Value>(l).unwrap()["conversation_id"].as_str().unwrap().to_string())
+        .collect()
 }
 
 #[test]
 fn offline_analyze_of_the_samples_is_all_ok_and_valid() {
     let data = TempDir::new().unwrap();
-    let out = debrief(data.path(), &["analyze", "--template", "post_analysis", "--provider", "offline", "sample_conversations/"]);
+    let out = debrief(
+        data.path(),
+        &["analyze", "--template", "post_analysis", "--provider", "offline", "sample_conversations/"],
+    );
     assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
     let results = lines(&out);
-    let mut ids: Vec<String> = results.iter().map(|r| r["conversation_id"].as_str().unwrap().to_string()).collect();
+    let mut ids: Vec<String> =
+        results.iter().map(|r| r["conversation_id"].as_str().unwrap().to_string()).collect();
     let mut expected = expected_ids();
     ids.sort();
     expected.sort();
@@ -84,14 +91,32 @@ fn offline_analyze_of_the_samples_is_all_ok_and_valid() {
 async fn openai_run_is_stored_and_the_key_is_nowhere_in_the_database() {
     let server = MockServer::start().await;
     let good = serde_json::json!({"summary": "s", "topic": "billing", "resolved": true, "sentiment": "neutral", "follow_up_needed": false, "follow_up_notes": null});
-    Mock::given(method("POST")).respond_with(ResponseTemplate::new(200).set_body_json(chat_reply(&good.to_string(), "stop", 700, 100, 50))).mount(&server).await;
+    Mock::given(method("POST"))
+        .respond_with(ResponseTemplate::new(200).set_body_json(chat_reply(
+            &good.to_string(),
+            "stop",
+            700,
+            100,
+            50,
+        )))
+        .mount(&server)
+        .await;
     let data = TempDir::new().unwrap();
     let key = "sk-proj-SECRET-never-stored-4b1d";
     let base = format!("{}/v1", server.uri());
     let dir = data.path().to_path_buf();
     let out = tokio::task::spawn_blocking(move || {
         Command::new(env!("CARGO_BIN_EXE_debrief"))
-            .args(["analyze", "--provider", "openai", "--model", "gpt-4o-mini", "--base-url", &base, "--data-dir"])
+            .args([
+                "analyze",
+                "--provider",
+                "openai",
+                "--model",
+                "gpt-4o-mini",
+                "--base-url",
+                &base,
+                "--data-dir",
+            ])
             .arg(&dir)
             .arg("sample_conversations/support_billing_double_charge.txt")
             .current_dir(root())
@@ -114,7 +139,11 @@ async fn openai_run_is_stored_and_the_key_is_nowhere_in_the_database() {
         let path = entry.unwrap().path();
         let bytes = std::fs::read(&path).unwrap();
         found_db |= path.file_name().unwrap() == "debrief.sqlite";
-        assert!(!bytes.windows(key.len()).any(|w| w == key.as_bytes()), "{} contains the API key", path.display());
+        assert!(
+            !bytes.windows(key.len()).any(|w| w == key.as_bytes()),
+            "{} contains the API key",
+            path.display()
+        );
     }
     assert!(found_db);
     assert!(!stderr(&out).contains(key));
@@ -124,8 +153,13 @@ async fn openai_run_is_stored_and_the_key_is_nowhere_in_the_database() {
 fn a_schema_syntax_error_names_file_line_and_column() {
     let data = TempDir::new().unwrap();
     let schema = data.path().join("broken.json");
-    std::fs::write(&schema, "{\n  \"type\": \"object\",\n  \"properties\": {\n    \"a\": {\"type\": \"string\"},\n  }\n}\n").unwrap();
-    let out = debrief(data.path(), &["analyze", "--schema", schema.to_str().unwrap(), "sample_conversations/"]);
+    std::fs::write(
+        &schema,
+        "{\n  \"type\": \"object\",\n  \"properties\": {\n    \"a\": {\"type\": \"string\"},\n  }\n}\n",
+    )
+    .unwrap();
+    let out =
+        debrief(data.path(), &["analyze", "--schema", schema.to_str().unwrap(), "sample_conversations/"]);
     assert_eq!(out.status.code(), Some(2));
     let err = stderr(&out);
     assert!(err.contains(&format!("{}:5:3", schema.display())), "{err}");
@@ -137,7 +171,8 @@ fn an_invalid_keyword_value_names_its_pointer() {
     let data = TempDir::new().unwrap();
     let schema = data.path().join("bad.json");
     std::fs::write(&schema, r#"{"type": "object", "properties": {"topic": {"type": "strng"}}}"#).unwrap();
-    let out = debrief(data.path(), &["estimate", "--schema", schema.to_str().unwrap(), "sample_conversations/"]);
+    let out =
+        debrief(data.path(), &["estimate", "--schema", schema.to_str().unwrap(), "sample_conversations/"]);
     assert_eq!(out.status.code(), Some(2));
     let err = stderr(&out);
     assert!(err.contains("/properties/topic/type: \"strng\" is not valid"), "{err}");
@@ -151,7 +186,11 @@ fn empty_and_binary_transcripts_are_reported_and_the_rest_still_run() {
     std::fs::create_dir(&dir).unwrap();
     std::fs::write(dir.join("empty.txt"), "   \n").unwrap();
     std::fs::write(dir.join("blob.txt"), [0u8, 159, 146, 150, 0, 1, 2]).unwrap();
-    std::fs::copy(root().join("sample_conversations/support_billing_double_charge.txt"), dir.join("good.txt")).unwrap();
+    std::fs::copy(
+        root().join("sample_conversations/support_billing_double_charge.txt"),
+        dir.join("good.txt"),
+    )
+    .unwrap();
     let out = debrief(data.path(), &["analyze", "--provider", "offline", dir.to_str().unwrap()]);
     assert_eq!(out.status.code(), Some(1), "a bad input file makes the run not all-ok");
     let err = stderr(&out);
@@ -182,7 +221,20 @@ fn bad_arguments_exit_2() {
 #[test]
 fn estimate_and_templates() {
     let data = TempDir::new().unwrap();
-    let out = debrief(data.path(), &["estimate", "--template", "customer_support", "--provider", "openai", "--model", "gpt-4o", "--json", "sample_conversations/"]);
+    let out = debrief(
+        data.path(),
+        &[
+            "estimate",
+            "--template",
+            "customer_support",
+            "--provider",
+            "openai",
+            "--model",
+            "gpt-4o",
+            "--json",
+            "sample_conversations/",
+        ],
+    );
     assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
     let l = lines(&out);
     let total = &l.last().unwrap()["total"];
@@ -191,14 +243,19 @@ fn estimate_and_templates() {
     assert_eq!(total["input_tokens"].as_u64().unwrap(), sum);
     assert_eq!(total["exact"], true);
     let cost = total["cost_usd"].as_f64().unwrap();
-    let by_hand = (total["input_tokens"].as_f64().unwrap() * 2.5 + total["output_tokens"].as_f64().unwrap() * 10.0) / 1e6;
+    let by_hand = (total["input_tokens"].as_f64().unwrap() * 2.5
+        + total["output_tokens"].as_f64().unwrap() * 10.0)
+        / 1e6;
     assert!((cost - by_hand).abs() < 1e-9, "{cost} vs {by_hand}");
     let t = Command::new(env!("CARGO_BIN_EXE_debrief")).args(["templates"]).output().unwrap();
     let text = String::from_utf8_lossy(&t.stdout);
     for name in ["post_analysis", "customer_support", "sales_qualification", "quality_assurance"] {
         assert!(text.contains(name));
     }
-    let show = Command::new(env!("CARGO_BIN_EXE_debrief")).args(["templates", "show", "quality_assurance"]).output().unwrap();
+    let show = Command::new(env!("CARGO_BIN_EXE_debrief"))
+        .args(["templates", "show", "quality_assurance"])
+        .output()
+        .unwrap();
     let spec: Value = serde_json::from_slice(&show.stdout).unwrap();
     assert_eq!(spec["schema"]["properties"]["overall_score"]["maximum"], 100);
 }

@@ -42,12 +42,20 @@ fn strict_server_reply(req: &Request) -> ResponseTemplate {
     let name = rf["json_schema"]["name"].as_str().unwrap_or("");
     let schema = &rf["json_schema"]["schema"];
     if rf["type"] != "json_schema" || rf["json_schema"]["strict"] != true {
-        return ResponseTemplate::new(400).set_body_json(error_body("response_format must be json_schema with strict", "invalid_request_error", "invalid_value"));
+        return ResponseTemplate::new(400).set_body_json(error_body(
+            "response_format must be json_schema with strict",
+            "invalid_request_error",
+            "invalid_value",
+        ));
     }
     let violations = strict_violations(name, schema);
     if let Some(first) = violations.first() {
         let msg = format!("Invalid schema for response_format '{name}': {first}");
-        return ResponseTemplate::new(400).set_body_json(error_body(&msg, "invalid_request_error", "invalid_json_schema"));
+        return ResponseTemplate::new(400).set_body_json(error_body(
+            &msg,
+            "invalid_request_error",
+            "invalid_json_schema",
+        ));
     }
     // Build an answer from the sent schema: required everywhere, so absent values become null.
     let mut answer = debrief::llm::offline::analyze(schema, "", &billing_call());
@@ -62,7 +70,9 @@ fn strict_server_reply(req: &Request) -> ResponseTemplate {
 #[tokio::test]
 async fn all_four_templates_are_accepted_by_a_strict_server() {
     let server = MockServer::start().await;
-    Mock::given(method("POST")).and(path("/v1/chat/completions")).and(header("authorization", format!("Bearer {KEY}").as_str()))
+    Mock::given(method("POST"))
+        .and(path("/v1/chat/completions"))
+        .and(header("authorization", format!("Bearer {KEY}").as_str()))
         .respond_with(strict_server_reply)
         .mount(&server)
         .await;
@@ -76,7 +86,10 @@ async fn all_four_templates_are_accepted_by_a_strict_server() {
         assert_eq!(outcome.attempts.len(), 1);
         let analysis = outcome.analysis.as_ref().unwrap();
         assert!(compiled.validate(analysis).is_empty(), "{name}: original schema validates the result");
-        assert!(!analysis.as_object().unwrap().values().any(Value::is_null), "{name}: added nulls are removed: {analysis}");
+        assert!(
+            !analysis.as_object().unwrap().values().any(Value::is_null),
+            "{name}: added nulls are removed: {analysis}"
+        );
         // Usage and cost: 1200 in, 90 out on gpt-4o-mini = 1200*0.15/1e6 + 90*0.6/1e6.
         assert_eq!(outcome.usage.input_tokens, 1200);
         let expected = 1200.0 * 0.15 / 1e6 + 90.0 * 0.60 / 1e6;
@@ -87,7 +100,8 @@ async fn all_four_templates_are_accepted_by_a_strict_server() {
 #[tokio::test]
 async fn request_has_the_documented_shape() {
     let server = MockServer::start().await;
-    Mock::given(method("POST")).and(path("/v1/chat/completions"))
+    Mock::given(method("POST"))
+        .and(path("/v1/chat/completions"))
         .respond_with(strict_server_reply)
         .mount(&server)
         .await;
@@ -107,7 +121,9 @@ async fn request_has_the_documented_shape() {
     let messages = body["messages"].as_array().unwrap();
     assert_eq!(messages.len(), 2);
     assert_eq!(messages[0]["role"], "system");
-    assert!(messages[0]["content"].as_str().unwrap().starts_with("Analyze this customer support conversation"));
+    assert!(
+        messages[0]["content"].as_str().unwrap().starts_with("Analyze this customer support conversation")
+    );
     assert_eq!(messages[1]["role"], "user");
     assert!(messages[1]["content"].as_str().unwrap().contains("I was charged twice for my plan this month."));
     let js = &body["response_format"]["json_schema"];
@@ -125,10 +141,29 @@ async fn request_has_the_documented_shape() {
 async fn a_non_json_reply_is_repaired_with_the_error_fed_back() {
     let server = MockServer::start().await;
     let good = json!({"summary": "Refund for a double charge.", "topic": "billing", "resolved": true, "sentiment": "positive", "follow_up_needed": false, "follow_up_notes": null});
-    Mock::given(method("POST")).respond_with(ResponseTemplate::new(200).set_body_json(chat_reply("Sure! Here is the analysis you asked for.", "stop", 500, 0, 12)))
-        .up_to_n_times(1).with_priority(1).mount(&server).await;
-    Mock::given(method("POST")).respond_with(ResponseTemplate::new(200).set_body_json(chat_reply(&good.to_string(), "stop", 560, 0, 40)))
-        .with_priority(2).mount(&server).await;
+    Mock::given(method("POST"))
+        .respond_with(ResponseTemplate::new(200).set_body_json(chat_reply(
+            "Sure! Here is the analysis you asked for.",
+            "stop",
+            500,
+            0,
+            12,
+        )))
+        .up_to_n_times(1)
+        .with_priority(1)
+        .mount(&server)
+        .await;
+    Mock::given(method("POST"))
+        .respond_with(ResponseTemplate::new(200).set_body_json(chat_reply(
+            &good.to_string(),
+            "stop",
+            560,
+            0,
+            40,
+        )))
+        .with_priority(2)
+        .mount(&server)
+        .await;
     let spec = openai_spec("post_analysis");
     let compiled = compile(&spec.schema, "t").unwrap();
     let p = provider(&server);
@@ -152,8 +187,16 @@ async fn a_non_json_reply_is_repaired_with_the_error_fed_back() {
 async fn a_schema_violation_is_repaired_then_reported_invalid_when_it_persists() {
     let server = MockServer::start().await;
     let bad = json!({"summary": "x", "topic": "weather", "resolved": true, "sentiment": "neutral"});
-    Mock::given(method("POST")).respond_with(ResponseTemplate::new(200).set_body_json(chat_reply(&bad.to_string(), "stop", 100, 0, 10)))
-        .mount(&server).await;
+    Mock::given(method("POST"))
+        .respond_with(ResponseTemplate::new(200).set_body_json(chat_reply(
+            &bad.to_string(),
+            "stop",
+            100,
+            0,
+            10,
+        )))
+        .mount(&server)
+        .await;
     let spec = openai_spec("post_analysis");
     let compiled = compile(&spec.schema, "t").unwrap();
     let p = provider(&server);
@@ -168,11 +211,21 @@ async fn a_schema_violation_is_repaired_then_reported_invalid_when_it_persists()
 #[tokio::test]
 async fn finish_reason_length_is_truncated() {
     let server = MockServer::start().await;
-    Mock::given(method("POST")).respond_with(ResponseTemplate::new(200).set_body_json(chat_reply("{\"summary\": \"The customer called ab", "length", 900, 0, 800)))
-        .mount(&server).await;
+    Mock::given(method("POST"))
+        .respond_with(ResponseTemplate::new(200).set_body_json(chat_reply(
+            "{\"summary\": \"The customer called ab",
+            "length",
+            900,
+            0,
+            800,
+        )))
+        .mount(&server)
+        .await;
     let spec = openai_spec("post_analysis");
     let compiled = compile(&spec.schema, "t").unwrap();
-    let outcome = analyze_one(provider(&server).as_ref(), &spec, &compiled, &billing_call(), &PriceTable::bundled()).await;
+    let outcome =
+        analyze_one(provider(&server).as_ref(), &spec, &compiled, &billing_call(), &PriceTable::bundled())
+            .await;
     assert_eq!(outcome.status, Status::Truncated);
     assert_eq!(outcome.attempts.len(), 1, "no repair for a truncated reply");
     assert_eq!(outcome.usage.output_tokens, 800);
@@ -185,10 +238,15 @@ async fn a_refusal_is_refused_with_its_text() {
     let mut body = chat_reply("", "stop", 300, 0, 5);
     body["choices"][0]["message"]["content"] = Value::Null;
     body["choices"][0]["message"]["refusal"] = json!("I'm sorry, I can't help with that request.");
-    Mock::given(method("POST")).respond_with(ResponseTemplate::new(200).set_body_json(body)).mount(&server).await;
+    Mock::given(method("POST"))
+        .respond_with(ResponseTemplate::new(200).set_body_json(body))
+        .mount(&server)
+        .await;
     let spec = openai_spec("post_analysis");
     let compiled = compile(&spec.schema, "t").unwrap();
-    let outcome = analyze_one(provider(&server).as_ref(), &spec, &compiled, &billing_call(), &PriceTable::bundled()).await;
+    let outcome =
+        analyze_one(provider(&server).as_ref(), &spec, &compiled, &billing_call(), &PriceTable::bundled())
+            .await;
     assert_eq!(outcome.status, Status::Refused);
     assert!(outcome.errors[0].message.contains("I'm sorry, I can't help with that request."));
 }
@@ -196,15 +254,36 @@ async fn a_refusal_is_refused_with_its_text() {
 #[tokio::test]
 async fn http_errors_surface_the_providers_message() {
     for (status, message, code) in [
-        (401, "Incorrect API key provided: sk-test-***cdef. You can find your API key at https://platform.openai.com/account/api-keys.", "invalid_api_key"),
-        (400, "Invalid schema for response_format 'Post_analysis': In context=(), 'required' is required to be supplied.", "invalid_json_schema"),
+        (
+            401,
+            "Incorrect API key provided: sk-test-***cdef. You can find your API key at https://platform.openai.com/account/api-keys.",
+            "invalid_api_key",
+        ),
+        (
+            400,
+            "Invalid schema for response_format 'Post_analysis': In context=(), 'required' is required to be supplied.",
+            "invalid_json_schema",
+        ),
     ] {
         let server = MockServer::start().await;
-        Mock::given(method("POST")).respond_with(ResponseTemplate::new(status).set_body_json(error_body(message, "invalid_request_error", code)))
-            .mount(&server).await;
+        Mock::given(method("POST"))
+            .respond_with(ResponseTemplate::new(status).set_body_json(error_body(
+                message,
+                "invalid_request_error",
+                code,
+            )))
+            .mount(&server)
+            .await;
         let spec = openai_spec("post_analysis");
         let compiled = compile(&spec.schema, "t").unwrap();
-        let outcome = analyze_one(provider(&server).as_ref(), &spec, &compiled, &billing_call(), &PriceTable::bundled()).await;
+        let outcome = analyze_one(
+            provider(&server).as_ref(),
+            &spec,
+            &compiled,
+            &billing_call(),
+            &PriceTable::bundled(),
+        )
+        .await;
         assert_eq!(outcome.status, Status::Error);
         assert_eq!(outcome.attempts.len(), 1, "no repair after an HTTP error");
         assert_eq!(outcome.attempts[0].http_status, Some(status));
@@ -218,13 +297,27 @@ async fn http_errors_surface_the_providers_message() {
 async fn openai_compatible_sends_no_strict_and_a_schema_summary() {
     let server = MockServer::start().await;
     let good = json!({"summary": "Refund.", "topic": "billing", "resolved": true, "sentiment": "positive"});
-    Mock::given(method("POST")).and(path("/v1/chat/completions"))
-        .respond_with(ResponseTemplate::new(200).set_body_json(chat_reply(&format!("```json\n{good}\n```"), "stop", 10, 0, 10)))
-        .mount(&server).await;
+    Mock::given(method("POST"))
+        .and(path("/v1/chat/completions"))
+        .respond_with(ResponseTemplate::new(200).set_body_json(chat_reply(
+            &format!("```json\n{good}\n```"),
+            "stop",
+            10,
+            0,
+            10,
+        )))
+        .mount(&server)
+        .await;
     let mut spec = AnalysisSpec::template("post_analysis").unwrap();
     spec.provider = ProviderKind::OpenaiCompatible;
     spec.model = "llama3.1".into();
-    let p = llm::build(&ProviderConfig { kind: ProviderKind::OpenaiCompatible, base_url: Some(format!("{}/v1", server.uri())), api_key: None, request_timeout: None }).unwrap();
+    let p = llm::build(&ProviderConfig {
+        kind: ProviderKind::OpenaiCompatible,
+        base_url: Some(format!("{}/v1", server.uri())),
+        api_key: None,
+        request_timeout: None,
+    })
+    .unwrap();
     let compiled = compile(&spec.schema, "t").unwrap();
     let outcome = analyze_one(p.as_ref(), &spec, &compiled, &billing_call(), &PriceTable::bundled()).await;
     assert_eq!(outcome.status, Status::Ok, "{:?}", outcome.errors);
@@ -240,6 +333,8 @@ async fn openai_compatible_sends_no_strict_and_a_schema_summary() {
 
 #[test]
 fn openai_without_a_key_is_a_clear_error() {
-    let err = llm::build(&ProviderConfig { kind: ProviderKind::Openai, ..ProviderConfig::default() }).err().unwrap();
+    let err = llm::build(&ProviderConfig { kind: ProviderKind::Openai, ..ProviderConfig::default() })
+        .err()
+        .unwrap();
     assert!(err.to_string().contains("OPENAI_API_KEY"), "{err}");
 }

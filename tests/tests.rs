@@ -7,8 +7,12 @@
 //!
 //! Nothing here reaches the internet: provider tests talk to wiremock on 127.0.0.1.
 
+// Test helpers outside #[test] functions may unwrap: a panic is a failed test.
+#![allow(clippy::unwrap_used, clippy::expect_used)]
+
 mod util;
 
 mod cli;
 mod openai;
+mod pipeline;
 mod transcripts;

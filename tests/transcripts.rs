@@ -3,12 +3,11 @@
 //! text byte-for-byte, and folder imports must report bad files instead of stopping.
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
+use crate::util::real_conversations;
 use debrief::core::transcript::*;
 use serde_json::Value;
 use std::fs;
 use std::path::{Path, PathBuf};
-
-const REAL: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/../shared/real_conversations");
 
 /// Every data file under the real-conversations folder, sorted, without SOURCES.md.
 fn real_files() -> Vec<PathBuf> {
@@ -23,7 +22,7 @@ fn real_files() -> Vec<PathBuf> {
         }
     }
     let mut files = Vec::new();
-    walk(Path::new(REAL), &mut files);
+    walk(&real_conversations(), &mut files);
     files.sort();
     files
 }
@@ -31,7 +30,7 @@ fn real_files() -> Vec<PathBuf> {
 #[test]
 fn all_real_conversations_import_faithfully() {
     let files = real_files();
-    assert_eq!(files.len(), 64, "expected 64 conversation files in {REAL}");
+    assert_eq!(files.len(), 64, "expected 64 conversation files in {}", real_conversations().display());
     for file in &files {
         let source: Value = serde_json::from_slice(&fs::read(file).unwrap()).unwrap();
         let convs = load_file(file).unwrap_or_else(|e| panic!("{e:#}"));
@@ -94,7 +93,7 @@ fn source_markup_survives_verbatim() {
         assert!(all_text.contains(needle), "{needle} was altered or lost");
     }
     // The importer must not unescape entities: no `&amp;` in the source may become `&`.
-    let tweetsumm = load_file(&Path::new(REAL).join("tweetsumm/ts_01_AskeBay.json")).unwrap();
+    let tweetsumm = load_file(&real_conversations().join("tweetsumm/ts_01_AskeBay.json")).unwrap();
     let customer = tweetsumm[0].customer_text();
     assert!(customer.contains("baggie &amp; flimsey"), "{customer}");
     assert!(!customer.contains("baggie & flimsey"));
@@ -104,10 +103,10 @@ fn source_markup_survives_verbatim() {
 
 #[test]
 fn metadata_from_real_files() {
-    let hv = load_file(&Path::new(REAL).join("harper_valley/hv_01_replace_card.json")).unwrap();
+    let hv = load_file(&real_conversations().join("harper_valley/hv_01_replace_card.json")).unwrap();
     assert_eq!(hv[0].metadata.duration_s, Some(51.2));
     assert_eq!(hv[0].turns.last().map(|t| t.text.as_str()), Some("[noise]"));
-    let ts = load_file(&Path::new(REAL).join("tweetsumm/ts_01_AskeBay.json")).unwrap();
+    let ts = load_file(&real_conversations().join("tweetsumm/ts_01_AskeBay.json")).unwrap();
     assert_eq!(ts[0].metadata.channel.as_deref(), Some("Twitter customer care (public tweets)"));
     // `meta.conversation_id` must not override the top-level id.
     assert_eq!(ts[0].id, "tweetsumm-648bb2821f5827f5c90b4d042e145fe3");
@@ -115,7 +114,7 @@ fn metadata_from_real_files() {
 
 #[test]
 fn load_paths_on_the_real_folder_skips_sources_md() {
-    let import = load_paths(&[PathBuf::from(REAL)]);
+    let import = load_paths(&[real_conversations()]);
     assert!(import.errors.is_empty(), "{:?}", import.errors);
     assert_eq!(import.conversations.len(), 64);
     assert!(import.skipped.iter().any(|p| p.ends_with("SOURCES.md")));

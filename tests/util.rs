@@ -17,7 +17,8 @@ pub fn real_conversations() -> PathBuf {
 
 /// Parse a small plain-text transcript.
 pub fn conversation(text: &str) -> Conversation {
-    let mut convs = transcript::parse_bytes(Path::new("test_call.txt"), text.as_bytes()).expect("test transcript parses");
+    let mut convs =
+        transcript::parse_bytes(Path::new("test_call.txt"), text.as_bytes()).expect("test transcript parses");
     convs.remove(0)
 }
 
@@ -33,15 +34,36 @@ pub fn billing_call() -> Conversation {
 
 /// Keywords OpenAI strict mode accepts (Structured Outputs guide, "Supported schemas").
 const STRICT_KEYWORDS: &[&str] = &[
-    "type", "properties", "required", "additionalProperties", "items", "enum", "const", "anyOf",
-    "$ref", "$defs", "definitions", "description", "title", "pattern", "format", "multipleOf",
-    "maximum", "exclusiveMaximum", "minimum", "exclusiveMinimum", "minItems", "maxItems",
+    "type",
+    "properties",
+    "required",
+    "additionalProperties",
+    "items",
+    "enum",
+    "const",
+    "anyOf",
+    "$ref",
+    "$defs",
+    "definitions",
+    "description",
+    "title",
+    "pattern",
+    "format",
+    "multipleOf",
+    "maximum",
+    "exclusiveMaximum",
+    "minimum",
+    "exclusiveMinimum",
+    "minItems",
+    "maxItems",
 ];
 
 /// Every rule of OpenAI strict mode a schema breaks; empty when the server would accept it.
 pub fn strict_violations(name: &str, schema: &Value) -> Vec<String> {
     let mut v = Vec::new();
-    let name_ok = !name.is_empty() && name.len() <= 64 && name.chars().all(|c| c.is_ascii_alphanumeric() || c == '_' || c == '-');
+    let name_ok = !name.is_empty()
+        && name.len() <= 64
+        && name.chars().all(|c| c.is_ascii_alphanumeric() || c == '_' || c == '-');
     if !name_ok {
         v.push(format!("json_schema.name {name:?} must match ^[a-zA-Z0-9_-]{{1,64}}$"));
     }
@@ -64,7 +86,15 @@ pub fn strict_violations(name: &str, schema: &Value) -> Vec<String> {
     v
 }
 
-fn walk(s: &Value, ptr: &str, depth: usize, v: &mut Vec<String>, props: &mut usize, enums: &mut usize, chars: &mut usize) {
+fn walk(
+    s: &Value,
+    ptr: &str,
+    depth: usize,
+    v: &mut Vec<String>,
+    props: &mut usize,
+    enums: &mut usize,
+    chars: &mut usize,
+) {
     let Some(obj) = s.as_object() else { return };
     if depth > 10 {
         v.push(format!("{ptr}: nesting deeper than 10 levels"));
@@ -82,7 +112,11 @@ fn walk(s: &Value, ptr: &str, depth: usize, v: &mut Vec<String>, props: &mut usi
         if obj.get("additionalProperties") != Some(&json!(false)) {
             v.push(format!("{ptr}: additionalProperties must be false"));
         }
-        let required: Vec<&str> = obj.get("required").and_then(Value::as_array).map(|r| r.iter().filter_map(Value::as_str).collect()).unwrap_or_default();
+        let required: Vec<&str> = obj
+            .get("required")
+            .and_then(Value::as_array)
+            .map(|r| r.iter().filter_map(Value::as_str).collect())
+            .unwrap_or_default();
         for (k, sub) in p {
             *props += 1;
             *chars += k.len();
@@ -114,7 +148,13 @@ fn walk(s: &Value, ptr: &str, depth: usize, v: &mut Vec<String>, props: &mut usi
 }
 
 /// A Chat Completions reply body.
-pub fn chat_reply(content: &str, finish_reason: &str, prompt_tokens: u64, cached: u64, completion: u64) -> Value {
+pub fn chat_reply(
+    content: &str,
+    finish_reason: &str,
+    prompt_tokens: u64,
+    cached: u64,
+    completion: u64,
+) -> Value {
     json!({
         "id": "chatcmpl-test",
         "object": "chat.completion",

@@ -80,7 +80,12 @@ pub async fn analyze(args: AnalyzeArgs) -> Result<Exit, CliError> {
             ctrl_c.cancel();
         }
     });
-    let request = RunRequest { spec, conversations: import.conversations, kind: "analyze".into(), concurrency: args.concurrency };
+    let request = RunRequest {
+        spec,
+        conversations: import.conversations,
+        kind: "analyze".into(),
+        concurrency: args.concurrency,
+    };
     let shared = Arc::new(Mutex::new(store));
     let prices = Arc::new(PriceTable::bundled());
     let job = tokio::spawn(engine::run(shared, provider, prices, request, tx, cancel));
@@ -113,7 +118,10 @@ pub async fn analyze(args: AnalyzeArgs) -> Result<Exit, CliError> {
     for line in pending.into_values() {
         let _ = writeln!(stdout, "{line}");
     }
-    let run_id = job.await.map_err(|e| CliError::failed(anyhow!("run task failed: {e}")))?.map_err(CliError::failed)?;
+    let run_id = job
+        .await
+        .map_err(|e| CliError::failed(anyhow!("run task failed: {e}")))?
+        .map_err(CliError::failed)?;
     eprintln!("run {run_id} saved ({done} result(s)); see `debrief runs show {run_id}`");
     Ok(if all_ok && !import_failed && done == total { Exit::Ok } else { Exit::NotAllOk })
 }
@@ -140,7 +148,14 @@ pub fn estimate(args: EstimateArgs) -> Result<Exit, CliError> {
             let line = serde_json::json!({"conversation_id": conv.id, "source": conv.source, "input_tokens": e.input_tokens, "output_tokens": e.output_tokens, "cost_usd": e.cost_usd, "exact": exact});
             let _ = writeln!(stdout, "{line}");
         } else {
-            let _ = writeln!(stdout, "{:<40} {:>10} {:>10} {:>12}", conv.id, e.input_tokens, e.output_tokens, format_usd(e.cost_usd));
+            let _ = writeln!(
+                stdout,
+                "{:<40} {:>10} {:>10} {:>12}",
+                conv.id,
+                e.input_tokens,
+                e.output_tokens,
+                format_usd(e.cost_usd)
+            );
         }
     }
     let n = import.conversations.len();
@@ -149,8 +164,19 @@ pub fn estimate(args: EstimateArgs) -> Result<Exit, CliError> {
         let _ = writeln!(stdout, "{line}");
     } else {
         let approx = if exact { "" } else { " (approximate token counts)" };
-        let _ = writeln!(stdout, "{:<40} {:>10} {:>10} {:>12}", format!("total ({n} conversations)"), tin, tout, format_usd(tcost));
-        let _ = writeln!(stdout, "model {} via {}{approx}; output tokens estimated from the schema", spec.model, spec.provider);
+        let _ = writeln!(
+            stdout,
+            "{:<40} {:>10} {:>10} {:>12}",
+            format!("total ({n} conversations)"),
+            tin,
+            tout,
+            format_usd(tcost)
+        );
+        let _ = writeln!(
+            stdout,
+            "model {} via {}{approx}; output tokens estimated from the schema",
+            spec.model, spec.provider
+        );
     }
     Ok(if import_failed { Exit::NotAllOk } else { Exit::Ok })
 }

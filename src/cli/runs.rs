@@ -35,7 +35,11 @@ pub enum RunsCommand {
 }
 
 fn failed_count(run: &RunSummary) -> usize {
-    run.counts.iter().filter(|(status, _)| status.as_str() != "ok" && status.as_str() != "skipped").map(|(_, n)| n).sum()
+    run.counts
+        .iter()
+        .filter(|(status, _)| status.as_str() != "ok" && status.as_str() != "skipped")
+        .map(|(_, n)| n)
+        .sum()
 }
 
 pub fn runs(args: RunsArgs) -> Result<Exit, CliError> {
@@ -44,43 +48,99 @@ pub fn runs(args: RunsArgs) -> Result<Exit, CliError> {
         Some(RunsCommand::Show { run_id, json, data }) => {
             let data = if data.data_dir.is_some() { data } else { args.data };
             let store = data.open()?;
-            let run = store.run(run_id).map_err(CliError::failed)?.ok_or_else(|| CliError::usage(anyhow!("no run {run_id} in {}; `debrief runs` lists them", store.path().map(|p| p.display().to_string()).unwrap_or_default())))?;
+            let run = store.run(run_id).map_err(CliError::failed)?.ok_or_else(|| {
+                CliError::usage(anyhow!(
+                    "no run {run_id} in {}; `debrief runs` lists them",
+                    store.path().map(|p| p.display().to_string()).unwrap_or_default()
+                ))
+            })?;
             let results = store.results(run_id).map_err(CliError::failed)?;
             if json || args.json {
                 let lines: Vec<_> = results.iter().map(|r| result_line(&r.outcome, Some(run_id))).collect();
                 let doc = serde_json::json!({"run": run, "results": lines});
                 let _ = writeln!(out, "{}", serde_json::to_string_pretty(&doc).unwrap_or_default());
             } else {
-                let _ = writeln!(out, "run {} · {} · spec {} ({}) · {}/{} · {}", run.id, run.started_at, run.spec_name, &run.spec_hash[..run.spec_hash.len().min(12)], run.provider, run.model, run.state.as_str());
-                let _ = writeln!(out, "{} result(s): {} · {} in / {} out tokens · {}", run.n_results, counts_text(&run), run.usage.input_tokens, run.usage.output_tokens, format_usd(run.cost_usd));
+                let _ = writeln!(
+                    out,
+                    "run {} · {} · spec {} ({}) · {}/{} · {}",
+                    run.id,
+                    run.started_at,
+                    run.spec_name,
+                    &run.spec_hash[..run.spec_hash.len().min(12)],
+                    run.provider,
+                    run.model,
+                    run.state.as_str()
+                );
+                let _ = writeln!(
+                    out,
+                    "{} result(s): {} · {} in / {} out tokens · {}",
+                    run.n_results,
+                    counts_text(&run),
+                    run.usage.input_tokens,
+                    run.usage.output_tokens,
+                    format_usd(run.cost_usd)
+                );
                 let _ = writeln!(out);
                 for r in &results {
                     let o = &r.outcome;
-                    let _ = writeln!(out, "{:<36} {:<9} {:>6} ms  {}", o.conversation_id, o.status.as_str(), o.latency_ms, format_usd(o.cost_usd));
+                    let _ = writeln!(
+                        out,
+                        "{:<36} {:<9} {:>6} ms  {}",
+                        o.conversation_id,
+                        o.status.as_str(),
+                        o.latency_ms,
+                        format_usd(o.cost_usd)
+                    );
                     if let Some(a) = &o.analysis {
                         let _ = writeln!(out, "    {a}");
                     }
                     for e in &o.errors {
-                        let _ = writeln!(out, "    ! {}: {}", crate::core::schema::display_pointer(&e.pointer), e.message);
+                        let _ = writeln!(
+                            out,
+                            "    ! {}: {}",
+                            crate::core::schema::display_pointer(&e.pointer),
+                            e.message
+                        );
                     }
                 }
             }
         }
         None => {
             let store = args.data.open()?;
-            let runs = store.runs(&RunQuery { limit: args.limit, ..RunQuery::default() }).map_err(CliError::failed)?;
+            let runs = store
+                .runs(&RunQuery { limit: args.limit, ..RunQuery::default() })
+                .map_err(CliError::failed)?;
             if args.json {
                 let _ = writeln!(out, "{}", serde_json::to_string_pretty(&runs).unwrap_or_default());
             } else if runs.is_empty() {
-                let _ = writeln!(out, "no runs yet; try `debrief analyze --provider offline sample_conversations/`");
+                let _ = writeln!(
+                    out,
+                    "no runs yet; try `debrief analyze --provider offline sample_conversations/`"
+                );
             } else {
-                let _ = writeln!(out, "{:>5}  {:<20}  {:<32}  {:<28}  {:>5}  {:>4}  {:>6}  {:>10}  {}", "run", "started", "spec", "provider/model", "convs", "ok", "failed", "tokens", "cost");
+                let _ = writeln!(
+                    out,
+                    "{:>5}  {:<20}  {:<32}  {:<28}  {:>5}  {:>4}  {:>6}  {:>10}  cost",
+                    "run", "started", "spec", "provider/model", "convs", "ok", "failed", "tokens"
+                );
                 for r in &runs {
                     let spec = format!("{} {}", r.spec_name, &r.spec_hash[..r.spec_hash.len().min(8)]);
                     let pm = format!("{}/{}", r.provider, r.model);
                     let ok = r.counts.get("ok").copied().unwrap_or(0);
                     let tokens = r.usage.input_tokens + r.usage.output_tokens;
-                    let _ = writeln!(out, "{:>5}  {:<20}  {:<32}  {:<28}  {:>5}  {:>4}  {:>6}  {:>10}  {}", r.id, r.started_at.get(..19).unwrap_or(&r.started_at), spec, pm, r.n_results, ok, failed_count(r), tokens, format_usd(r.cost_usd));
+                    let _ = writeln!(
+                        out,
+                        "{:>5}  {:<20}  {:<32}  {:<28}  {:>5}  {:>4}  {:>6}  {:>10}  {}",
+                        r.id,
+                        r.started_at.get(..19).unwrap_or(&r.started_at),
+                        spec,
+                        pm,
+                        r.n_results,
+                        ok,
+                        failed_count(r),
+                        tokens,
+                        format_usd(r.cost_usd)
+                    );
                 }
             }
         }

@@ -25,11 +25,8 @@ pub enum ProviderKind {
 }
 
 impl ProviderKind {
-    pub const ALL: [ProviderKind; 3] = [
-        ProviderKind::Offline,
-        ProviderKind::Openai,
-        ProviderKind::OpenaiCompatible,
-    ];
+    pub const ALL: [ProviderKind; 3] =
+        [ProviderKind::Offline, ProviderKind::Openai, ProviderKind::OpenaiCompatible];
 
     pub fn as_str(self) -> &'static str {
         match self {
@@ -98,46 +95,28 @@ pub enum SpecError {
         source: std::io::Error,
     },
     #[error("{path}:{line}:{column}: {message}")]
-    Syntax {
-        path: PathBuf,
-        line: usize,
-        column: usize,
-        message: String,
-    },
+    Syntax { path: PathBuf, line: usize, column: usize, message: String },
     #[error("no template named {0:?}; run `debrief templates` to list them")]
     UnknownTemplate(String),
 }
 
 /// A bundled template: its file name stem and the spec JSON text.
 pub const TEMPLATES: [(&str, &str); 4] = [
-    (
-        "post_analysis",
-        include_str!("../../assets/templates/post_analysis.json"),
-    ),
-    (
-        "customer_support",
-        include_str!("../../assets/templates/customer_support.json"),
-    ),
-    (
-        "sales_qualification",
-        include_str!("../../assets/templates/sales_qualification.json"),
-    ),
-    (
-        "quality_assurance",
-        include_str!("../../assets/templates/quality_assurance.json"),
-    ),
+    ("post_analysis", include_str!("../../assets/templates/post_analysis.json")),
+    ("customer_support", include_str!("../../assets/templates/customer_support.json")),
+    ("sales_qualification", include_str!("../../assets/templates/sales_qualification.json")),
+    ("quality_assurance", include_str!("../../assets/templates/quality_assurance.json")),
 ];
 
 impl AnalysisSpec {
     /// Parse spec JSON; `origin` names the file in errors.
     pub fn from_json(text: &str, origin: &Path) -> Result<AnalysisSpec, SpecError> {
-        let mut spec: AnalysisSpec =
-            serde_json::from_str(text).map_err(|e| SpecError::Syntax {
-                path: origin.to_path_buf(),
-                line: e.line(),
-                column: e.column(),
-                message: e.to_string(),
-            })?;
+        let mut spec: AnalysisSpec = serde_json::from_str(text).map_err(|e| SpecError::Syntax {
+            path: origin.to_path_buf(),
+            line: e.line(),
+            column: e.column(),
+            message: e.to_string(),
+        })?;
         if spec.model.trim().is_empty() {
             spec.model = spec.provider.default_model().to_string();
         }
@@ -146,10 +125,8 @@ impl AnalysisSpec {
 
     /// Load a spec file.
     pub fn load(path: &Path) -> Result<AnalysisSpec, SpecError> {
-        let text = std::fs::read_to_string(path).map_err(|source| SpecError::Io {
-            path: path.to_path_buf(),
-            source,
-        })?;
+        let text = std::fs::read_to_string(path)
+            .map_err(|source| SpecError::Io { path: path.to_path_buf(), source })?;
         AnalysisSpec::from_json(&text, path)
     }
 

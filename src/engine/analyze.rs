@@ -26,7 +26,8 @@ pub async fn analyze_one(
 ) -> Outcome {
     let kind = provider.kind();
     let sent = provider.sent_schema(compiled.schema());
-    let nullable_rewrite = sent.notes.iter().any(|n| n.keyword == "required" && n.action == NoteAction::Rewritten);
+    let nullable_rewrite =
+        sent.notes.iter().any(|n| n.keyword == "required" && n.action == NoteAction::Rewritten);
     let mut messages = prompt::build(spec, conversation, provider.prompt_options());
     let price = prices.price(&spec.model);
     let estimate = cost::estimate(kind, &spec.model, &messages, Some(&sent.schema), prices);
@@ -95,7 +96,8 @@ pub async fn analyze_one(
                 attempt.error = Some(format!("refused: {why}"));
                 outcome.attempts.push(attempt);
                 outcome.status = Status::Refused;
-                outcome.errors = vec![FieldError { pointer: String::new(), message: format!("the model refused: {why}") }];
+                outcome.errors =
+                    vec![FieldError { pointer: String::new(), message: format!("the model refused: {why}") }];
                 break;
             }
             Finish::Stop | Finish::Other(_) => {}
@@ -103,7 +105,10 @@ pub async fn analyze_one(
         let repair = match extract_json(&completion.text) {
             Err(e) => {
                 attempt.error = Some(format!("not JSON: {e}"));
-                outcome.errors = vec![FieldError { pointer: String::new(), message: format!("the reply is not JSON: {e}") }];
+                outcome.errors = vec![FieldError {
+                    pointer: String::new(),
+                    message: format!("the reply is not JSON: {e}"),
+                }];
                 outcome.analysis = None;
                 RepairReason::NotJson(e)
             }
@@ -136,7 +141,8 @@ pub async fn analyze_one(
         outcome.note = None;
     }
     outcome.latency_ms = started.elapsed().as_millis() as u64;
-    outcome.cost_usd = if kind == ProviderKind::Offline { Some(0.0) } else { cost::cost_usd(&outcome.usage, price) };
+    outcome.cost_usd =
+        if kind == ProviderKind::Offline { Some(0.0) } else { cost::cost_usd(&outcome.usage, price) };
     outcome
 }
 
@@ -144,20 +150,19 @@ pub async fn analyze_one(
 /// local models often add even when asked not to.
 pub fn extract_json(text: &str) -> Result<Value, String> {
     let trimmed = text.trim();
-    match serde_json::from_str::<Value>(trimmed) {
+    let first = match serde_json::from_str::<Value>(trimmed) {
         Ok(v) => return Ok(v),
-        Err(first) => {
-            let (Some(start), Some(end)) = (trimmed.find('{'), trimmed.rfind('}')) else {
-                return Err(first.to_string());
-            };
-            if end > start
-                && let Ok(v) = serde_json::from_str::<Value>(&trimmed[start..=end])
-            {
-                return Ok(v);
-            }
-            Err(first.to_string())
-        }
+        Err(e) => e.to_string(),
+    };
+    let (Some(start), Some(end)) = (trimmed.find('{'), trimmed.rfind('}')) else {
+        return Err(first);
+    };
+    if end > start
+        && let Ok(v) = serde_json::from_str::<Value>(&trimmed[start..=end])
+    {
+        return Ok(v);
     }
+    Err(first)
 }
 
 /// The schema exactly as this provider would send it (for previews and the Raw tab).

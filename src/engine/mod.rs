@@ -42,10 +42,20 @@ pub enum EngineError {
 /// What happens during a run, in order.
 #[derive(Debug, Clone)]
 pub enum Event {
-    Started { run_id: RunId, planned: usize },
+    Started {
+        run_id: RunId,
+        planned: usize,
+    },
     /// One conversation is done and already committed to the history.
-    Result { run_id: RunId, index: usize, outcome: Box<Outcome> },
-    Finished { run_id: RunId, state: RunState },
+    Result {
+        run_id: RunId,
+        index: usize,
+        outcome: Box<Outcome>,
+    },
+    Finished {
+        run_id: RunId,
+        state: RunState,
+    },
 }
 
 /// One run to perform.
@@ -96,8 +106,13 @@ pub async fn run(
             _ = cancel.cancelled() => break,
         };
         let (store, provider, prices, spec, compiled, events, cancel) = (
-            Arc::clone(&store), Arc::clone(&provider), Arc::clone(&prices), Arc::clone(&spec),
-            Arc::clone(&compiled), events.clone(), cancel.clone(),
+            Arc::clone(&store),
+            Arc::clone(&provider),
+            Arc::clone(&prices),
+            Arc::clone(&spec),
+            Arc::clone(&compiled),
+            events.clone(),
+            cancel.clone(),
         );
         tasks.spawn(async move {
             let _permit = permit;

@@ -78,20 +78,9 @@ pub enum LlmError {
         request_body: Value,
     },
     #[error("{provider}: cannot reach {url}: {message}")]
-    Network {
-        provider: &'static str,
-        url: String,
-        message: String,
-        request_body: Value,
-    },
+    Network { provider: &'static str, url: String, message: String, request_body: Value },
     #[error("{provider}: unexpected reply: {message}")]
-    Decode {
-        provider: &'static str,
-        message: String,
-        body: String,
-        status: u16,
-        request_body: Value,
-    },
+    Decode { provider: &'static str, message: String, body: String, status: u16, request_body: Value },
     #[error("invalid provider setting: {0}")]
     Config(String),
 }
@@ -183,12 +172,7 @@ impl ProviderConfig {
             ProviderKind::OpenaiCompatible => var("OPENAI_COMPATIBLE_BASE_URL"),
             ProviderKind::Offline => None,
         });
-        ProviderConfig {
-            kind,
-            base_url,
-            api_key: key_env(kind).and_then(var),
-            request_timeout: None,
-        }
+        ProviderConfig { kind, base_url, api_key: key_env(kind).and_then(var), request_timeout: None }
     }
 }
 

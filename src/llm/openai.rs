@@ -151,7 +151,12 @@ pub fn provider_message(body: &str) -> String {
 }
 
 /// Decode a 2xx Chat Completions body.
-pub fn parse_reply(provider: &'static str, status: u16, text: &str, request_body: Value) -> Result<Completion, LlmError> {
+pub fn parse_reply(
+    provider: &'static str,
+    status: u16,
+    text: &str,
+    request_body: Value,
+) -> Result<Completion, LlmError> {
     let decode = |message: &str| LlmError::Decode {
         provider,
         message: message.to_string(),

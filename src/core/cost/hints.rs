@@ -8,14 +8,11 @@
 /// The most sentences a (lower-case) description asks for: the number right before "sentence",
 /// reading back over connectors, so "2-3 sentence" and "one to three sentences" give 3.
 pub(super) fn sentence_upper_bound(description: &str) -> Option<u64> {
-    const CONNECTORS: [&str; 12] = [
-        "to", "or", "and", "up", "about", "around", "at", "most", "max", "maximum", "than", "more",
-    ];
+    const CONNECTORS: [&str; 12] =
+        ["to", "or", "and", "up", "about", "around", "at", "most", "max", "maximum", "than", "more"];
     let mut rest = description;
     while let Some(pos) = rest.find("sentence") {
-        let words = rest[..pos]
-            .split(|c: char| !c.is_alphanumeric())
-            .filter(|w| !w.is_empty());
+        let words = rest[..pos].split(|c: char| !c.is_alphanumeric()).filter(|w| !w.is_empty());
         for word in words.rev() {
             if let Some(n) = number_word(word) {
                 return Some(n);

@@ -76,23 +76,11 @@ pub fn estimate(
 ) -> Estimate {
     let input_tokens = count_messages(provider, model, messages, schema).tokens;
     let output_tokens = schema.map(estimate_output_tokens).unwrap_or(0);
-    let usage = Usage {
-        input_tokens,
-        cached_input_tokens: 0,
-        output_tokens,
-        reasoning_tokens: 0,
-    };
+    let usage = Usage { input_tokens, cached_input_tokens: 0, output_tokens, reasoning_tokens: 0 };
     // The offline baseline runs locally: it costs nothing whatever its model name.
-    let cost = if provider == ProviderKind::Offline {
-        Some(0.0)
-    } else {
-        cost_usd(&usage, prices.price(model))
-    };
-    Estimate {
-        input_tokens,
-        output_tokens,
-        cost_usd: cost,
-    }
+    let cost =
+        if provider == ProviderKind::Offline { Some(0.0) } else { cost_usd(&usage, prices.price(model)) };
+    Estimate { input_tokens, output_tokens, cost_usd: cost }
 }
 
 /// A dollar amount for people: `$1,234.56` and `$1.23` from a dollar up; four decimals below
@@ -161,10 +149,7 @@ mod tests {
         let u = usage(1_000_000, 200_000, 500_000, 0);
         assert!(close(cost_usd(&u, table.price("gpt-4o-mini")), 0.435));
         // The dated snapshot is billed the same.
-        assert!(close(
-            cost_usd(&u, table.price("gpt-4o-mini-2024-07-18")),
-            0.435
-        ));
+        assert!(close(cost_usd(&u, table.price("gpt-4o-mini-2024-07-18")), 0.435));
     }
 
     #[test]
@@ -195,40 +180,23 @@ mod tests {
     fn estimate_combines_counts_and_price() {
         let table = PriceTable::bundled();
         let messages = [
-            ChatMessage {
-                role: Role::System,
-                content: "Summarise the call.".into(),
-            },
-            ChatMessage {
-                role: Role::User,
-                content: "hello world".into(),
-            },
+            ChatMessage { role: Role::System, content: "Summarise the call.".into() },
+            ChatMessage { role: Role::User, content: "hello world".into() },
         ];
         let schema = serde_json::json!({"type": "object", "properties": {"ok": {"type": "boolean"}},
                                          "required": ["ok"]});
-        let e = estimate(
-            ProviderKind::Openai,
-            "gpt-4o-mini",
-            &messages,
-            Some(&schema),
-            &table,
-        );
+        let e = estimate(ProviderKind::Openai, "gpt-4o-mini", &messages, Some(&schema), &table);
         assert_eq!(
             e.input_tokens,
-            count_messages(
-                ProviderKind::Openai,
-                "gpt-4o-mini",
-                &messages,
-                Some(&schema)
-            )
-            .tokens
+            count_messages(ProviderKind::Openai, "gpt-4o-mini", &messages, Some(&schema)).tokens
         );
         // 5 braces + "ok" (1) + 3 + boolean (1) = 10.
         assert_eq!(e.output_tokens, 10);
         let expected = (e.input_tokens as f64 * 0.15 + 10.0 * 0.60) / 1e6;
         assert!(close(e.cost_usd, expected));
         let offline = estimate(ProviderKind::Offline, "baseline", &messages, None, &table);
-        assert_eq!((offline.output_tokens, offline.cost_usd), (0, None));
+        // The offline baseline never costs anything, whatever its model is called.
+        assert_eq!((offline.output_tokens, offline.cost_usd), (0, Some(0.0)));
         assert!(offline.input_tokens > 0);
     }
 

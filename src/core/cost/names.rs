@@ -58,10 +58,7 @@ mod tests {
     fn base_names() {
         assert_eq!(base_model_name("models/gemini-2.5-pro"), "gemini-2.5-pro");
         assert_eq!(base_model_name(" gpt-4o-2024-08-06 "), "gpt-4o");
-        assert_eq!(
-            base_model_name("claude-sonnet-4-5-20250929"),
-            "claude-sonnet-4-5"
-        );
+        assert_eq!(base_model_name("claude-sonnet-4-5-20250929"), "claude-sonnet-4-5");
         assert_eq!(base_model_name("gpt-4o-mini"), "gpt-4o-mini");
         assert_eq!(base_model_name("-2024-07-18"), "-2024-07-18");
     }

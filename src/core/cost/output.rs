@@ -109,11 +109,7 @@ impl<'a> Walker<'a> {
             .flatten()
             .map(|(key, sub)| {
                 let full = o200k_count(key) + PER_PROPERTY + self.value(sub, key, false, depth + 1);
-                if required.contains(&key.as_str()) {
-                    full
-                } else {
-                    full.div_ceil(2)
-                }
+                if required.contains(&key.as_str()) { full } else { full.div_ceil(2) }
             })
             .sum();
         PER_OBJECT + fields
@@ -121,10 +117,7 @@ impl<'a> Walker<'a> {
 
     fn array(&self, obj: &'a Map<String, Value>, key: &str, depth: usize) -> u64 {
         let min = obj.get("minItems").and_then(Value::as_u64).unwrap_or(0);
-        let max = obj
-            .get("maxItems")
-            .and_then(Value::as_u64)
-            .unwrap_or(u64::MAX);
+        let max = obj.get("maxItems").and_then(Value::as_u64).unwrap_or(u64::MAX);
         let items = ARRAY_ITEMS.max(min).min(max);
         let item = match obj.get("items") {
             Some(item_schema) => self.value(item_schema, key, true, depth + 1),
@@ -138,11 +131,9 @@ impl<'a> Walker<'a> {
 fn schema_type(obj: &Map<String, Value>) -> &str {
     match obj.get("type") {
         Some(Value::String(t)) => t,
-        Some(Value::Array(types)) => types
-            .iter()
-            .filter_map(Value::as_str)
-            .find(|t| *t != "null")
-            .unwrap_or("null"),
+        Some(Value::Array(types)) => {
+            types.iter().filter_map(Value::as_str).find(|t| *t != "null").unwrap_or("null")
+        }
         _ if obj.contains_key("properties") => "object",
         _ if obj.contains_key("items") => "array",
         _ => "string",
@@ -159,11 +150,7 @@ fn literal_tokens(value: &Value) -> u64 {
 
 /// A free-text string, from the hints in its description and name.
 fn free_string(obj: &Map<String, Value>, key: &str) -> u64 {
-    let description = obj
-        .get("description")
-        .and_then(Value::as_str)
-        .unwrap_or("")
-        .to_lowercase();
+    let description = obj.get("description").and_then(Value::as_str).unwrap_or("").to_lowercase();
     if let Some(sentences) = sentence_upper_bound(&description) {
         return PER_SENTENCE * sentences;
     }
@@ -182,8 +169,7 @@ mod tests {
     #[test]
     fn post_analysis_template() {
         let template: Value =
-            serde_json::from_str(include_str!("../../../assets/templates/post_analysis.json"))
-                .unwrap();
+            serde_json::from_str(include_str!("../../../assets/templates/post_analysis.json")).unwrap();
         // o200k: summary 1+3+75 (2-3 sentences × 25) = 79; topic 1+3+2 (longest enum value
         // "technical_support" = "technical"+"_support") = 6; resolved 1+3+1 = 5;
         // sentiment 2+3+1 = 6; follow_up_needed (optional, key 3 tokens) ⌈(3+3+1)/2⌉ = 4;
@@ -209,28 +195,20 @@ mod tests {
     fn scalar_rules() {
         let one = |prop: Value, required: bool| {
             let req = if required { json!(["k"]) } else { json!([]) };
-            estimate_output_tokens(
-                &json!({"type": "object", "properties": {"k": prop}, "required": req}),
-            )
+            estimate_output_tokens(&json!({"type": "object", "properties": {"k": prop}, "required": req}))
         };
         // Key "k" is 1 token, +3 punctuation, +5 braces: 9 around every value below.
         assert_eq!(one(json!({"type": "boolean"}), true), 9 + 1);
         assert_eq!(one(json!({"type": "integer"}), true), 9 + 2);
         assert_eq!(one(json!({"type": ["number", "null"]}), true), 9 + 2);
         assert_eq!(one(json!({"type": "string"}), true), 9 + 20);
-        assert_eq!(
-            one(json!({"type": "string", "description": "A summary"}), true),
-            9 + 60
-        );
+        assert_eq!(one(json!({"type": "string", "description": "A summary"}), true), 9 + 60);
         let sentences = json!({"type": "string", "description": "One to three sentences."});
         assert_eq!(one(sentences, true), 9 + 75);
         // Optional: ⌈(1+3+20)/2⌉ = 12, plus the braces.
         assert_eq!(one(json!({"type": "string"}), false), 5 + 12);
         // Array of free strings: 3 × 8; of integers with maxItems 2: 2 × 2.
-        assert_eq!(
-            one(json!({"type": "array", "items": {"type": "string"}}), true),
-            9 + 24
-        );
+        assert_eq!(one(json!({"type": "array", "items": {"type": "string"}}), true), 9 + 24);
         let short = json!({"type": "array", "items": {"type": "integer"}, "maxItems": 2});
         assert_eq!(one(short, true), 9 + 4);
         assert_eq!(estimate_output_tokens(&json!({"type": "object"})), 5);
@@ -251,8 +229,7 @@ mod tests {
         // item: 5 + (1 + 3 + 1) = 10; items: key 1 + 3 + 3 × 10 = 34; choice: 1 + 3 + 20 = 24.
         assert_eq!(estimate_output_tokens(&schema), 5 + 34 + 24);
         // A self-referencing schema terminates.
-        let cyclic =
-            json!({"type": "object", "properties": {"next": {"$ref": "#"}}, "required": ["next"]});
+        let cyclic = json!({"type": "object", "properties": {"next": {"$ref": "#"}}, "required": ["next"]});
         assert!(estimate_output_tokens(&cyclic) > 0);
     }
 }

@@ -88,11 +88,7 @@ impl PriceTable {
                 return Err(CostError::DuplicateModel(price.model.clone()));
             }
         }
-        Ok(PriceTable {
-            as_of: file.as_of,
-            source: file.source,
-            models: file.models,
-        })
+        Ok(PriceTable { as_of: file.as_of, source: file.source, models: file.models })
     }
 
     /// Exact model name first; then dated snapshots map to their base (e.g.
@@ -130,10 +126,7 @@ fn check_price(price: &Price) -> Result<(), CostError> {
         if let Some(v) = value
             && (!v.is_finite() || v < 0.0)
         {
-            return Err(CostError::InvalidPrice {
-                model: price.model.clone(),
-                field,
-            });
+            return Err(CostError::InvalidPrice { model: price.model.clone(), field });
         }
     }
     Ok(())
@@ -172,30 +165,12 @@ mod tests {
         ];
         for (model, input, cached, output) in expected {
             let p = table.price(model).unwrap();
-            assert_eq!(
-                (p.input, p.cached_input, p.output),
-                (input, cached, output),
-                "{model}"
-            );
+            assert_eq!((p.input, p.cached_input, p.output), (input, cached, output), "{model}");
         }
         assert_eq!(table.models.len(), expected.len());
-        assert_eq!(
-            table.price("claude-sonnet-4-5").unwrap().cache_write,
-            Some(3.75)
-        );
-        assert_eq!(
-            table.price("claude-haiku-4-5").unwrap().cache_write,
-            Some(1.25)
-        );
-        assert!(
-            table
-                .price("gemini-2.5-pro")
-                .unwrap()
-                .note
-                .as_deref()
-                .unwrap()
-                .contains("200k")
-        );
+        assert_eq!(table.price("claude-sonnet-4-5").unwrap().cache_write, Some(3.75));
+        assert_eq!(table.price("claude-haiku-4-5").unwrap().cache_write, Some(1.25));
+        assert!(table.price("gemini-2.5-pro").unwrap().note.as_deref().unwrap().contains("200k"));
     }
 
     #[test]
@@ -205,10 +180,7 @@ mod tests {
         assert_eq!(base("gpt-4o-mini-2024-07-18"), Some("gpt-4o-mini"));
         assert_eq!(base("gpt-4o-2024-08-06"), Some("gpt-4o"));
         assert_eq!(base("gpt-5-2025-08-07"), Some("gpt-5"));
-        assert_eq!(
-            base("claude-sonnet-4-5-20250929"),
-            Some("claude-sonnet-4-5")
-        );
+        assert_eq!(base("claude-sonnet-4-5-20250929"), Some("claude-sonnet-4-5"));
         assert_eq!(base("claude-haiku-4-5-20251001"), Some("claude-haiku-4-5"));
         assert_eq!(base("models/gemini-2.5-flash"), Some("gemini-2.5-flash"));
     }
@@ -269,10 +241,7 @@ mod tests {
             PriceTable::from_json(&table("EUR", UNIT, m)),
             Err(CostError::Currency(c)) if c == "EUR"
         ));
-        assert!(matches!(
-            PriceTable::from_json(&table("USD", "per 1K tokens", m)),
-            Err(CostError::Unit(_))
-        ));
+        assert!(matches!(PriceTable::from_json(&table("USD", "per 1K tokens", m)), Err(CostError::Unit(_))));
         assert!(matches!(
             PriceTable::from_json(&table("USD", UNIT, &format!("{m},{m}"))),
             Err(CostError::DuplicateModel(name)) if name == "m"
@@ -282,9 +251,6 @@ mod tests {
             PriceTable::from_json(&table("USD", UNIT, negative)),
             Err(CostError::InvalidPrice { field: "input", .. })
         ));
-        assert!(matches!(
-            PriceTable::from_json("{"),
-            Err(CostError::Json(_))
-        ));
+        assert!(matches!(PriceTable::from_json("{"), Err(CostError::Json(_))));
     }
 }

@@ -71,17 +71,10 @@ pub struct TokenCount {
 /// approximate count).
 pub fn encoding_for(model: &str) -> Encoding {
     let model = model.trim().to_ascii_lowercase();
-    let o_series = ["o1", "o3", "o4"]
-        .iter()
-        .any(|o| model == *o || model.starts_with(&format!("{o}-")));
-    let o200k_prefix = ["gpt-4o", "gpt-4.1", "gpt-5", "chatgpt-4o", "gpt-oss"]
-        .iter()
-        .any(|p| model.starts_with(p));
-    if o_series || o200k_prefix {
-        Encoding::O200kBase
-    } else {
-        Encoding::Cl100kBase
-    }
+    let o_series = ["o1", "o3", "o4"].iter().any(|o| model == *o || model.starts_with(&format!("{o}-")));
+    let o200k_prefix =
+        ["gpt-4o", "gpt-4.1", "gpt-5", "chatgpt-4o", "gpt-oss"].iter().any(|p| model.starts_with(p));
+    if o_series || o200k_prefix { Encoding::O200kBase } else { Encoding::Cl100kBase }
 }
 
 /// Whether the model is one of OpenAI's API models, i.e. one whose tokenizer tiktoken really is.
@@ -121,19 +114,14 @@ pub fn count_messages(
     let encoding = encoding_for(model);
     let mut tokens = TOKENS_REPLY_PRIMING;
     for message in messages {
-        tokens += TOKENS_PER_MESSAGE
-            + encoding.count(role_name(message))
-            + encoding.count(&message.content);
+        tokens += TOKENS_PER_MESSAGE + encoding.count(role_name(message)) + encoding.count(&message.content);
     }
     if let Some(schema) = schema {
         // Serialising a `Value` cannot fail (its map keys are strings); an empty string would only
         // make the estimate low, never crash.
         tokens += encoding.count(&serde_json::to_string(schema).unwrap_or_default());
     }
-    TokenCount {
-        tokens,
-        exact: count_tokens(provider, model, "").exact,
-    }
+    TokenCount { tokens, exact: count_tokens(provider, model, "").exact }
 }
 
 fn role_name(message: &ChatMessage) -> &'static str {
@@ -156,10 +144,7 @@ mod tests {
     use crate::core::prompt::Role;
 
     fn msg(role: Role, content: &str) -> ChatMessage {
-        ChatMessage {
-            role,
-            content: content.to_string(),
-        }
+        ChatMessage { role, content: content.to_string() }
     }
 
     #[test]
@@ -178,14 +163,7 @@ mod tests {
         ] {
             assert_eq!(encoding_for(m), Encoding::O200kBase, "{m}");
         }
-        for m in [
-            "gpt-4",
-            "gpt-4-turbo",
-            "gpt-3.5-turbo",
-            "claude-sonnet-4-5",
-            "llama3.1",
-            "o1x",
-        ] {
+        for m in ["gpt-4", "gpt-4-turbo", "gpt-3.5-turbo", "claude-sonnet-4-5", "llama3.1", "o1x"] {
             assert_eq!(encoding_for(m), Encoding::Cl100kBase, "{m}");
         }
         assert_eq!(Encoding::O200kBase.as_str(), "o200k_base");
@@ -194,14 +172,8 @@ mod tests {
     #[test]
     fn known_token_counts() {
         // "hello world" → ["hello", " world"]: 2 tokens in both encodings.
-        assert_eq!(
-            count_tokens(ProviderKind::Openai, "gpt-4o", "hello world").tokens,
-            2
-        );
-        assert_eq!(
-            count_tokens(ProviderKind::Openai, "gpt-4", "hello world").tokens,
-            2
-        );
+        assert_eq!(count_tokens(ProviderKind::Openai, "gpt-4o", "hello world").tokens, 2);
+        assert_eq!(count_tokens(ProviderKind::Openai, "gpt-4", "hello world").tokens, 2);
         assert_eq!(count_tokens(ProviderKind::Openai, "gpt-4o", "").tokens, 0);
         // "tiktoken is great!": cl100k ["t", "ik", "token", " is", " great", "!"],
         // o200k ["t", "ikt", "oken", " is", " great", "!"] — 6 tokens each, split differently.
@@ -219,25 +191,14 @@ mod tests {
         assert!(!count_tokens(ProviderKind::OpenaiCompatible, "gpt-4o", "hi").exact);
         assert!(!count_tokens(ProviderKind::OpenaiCompatible, "gpt-oss-20b", "hi").exact);
         let offline = count_tokens(ProviderKind::Offline, "baseline", "hello world");
-        assert_eq!(
-            offline,
-            TokenCount {
-                tokens: 2,
-                exact: false
-            }
-        );
+        assert_eq!(offline, TokenCount { tokens: 2, exact: false });
     }
 
     #[test]
     fn count_messages_adds_overhead_roles_and_schema() {
-        let messages = [
-            msg(Role::System, "You analyse calls."),
-            msg(Role::User, "hello world"),
-        ];
-        let content: u64 = messages
-            .iter()
-            .map(|m| count_tokens(ProviderKind::Openai, "gpt-4o", &m.content).tokens)
-            .sum();
+        let messages = [msg(Role::System, "You analyse calls."), msg(Role::User, "hello world")];
+        let content: u64 =
+            messages.iter().map(|m| count_tokens(ProviderKind::Openai, "gpt-4o", &m.content).tokens).sum();
         let plain = count_messages(ProviderKind::Openai, "gpt-4o", &messages, None);
         // 2 messages × (3 + 1 role token) + 3 priming = 11 on top of the content.
         assert_eq!(plain.tokens, content + 11);
@@ -246,10 +207,7 @@ mod tests {
         let with_schema = count_messages(ProviderKind::Openai, "gpt-4o", &messages, Some(&schema));
         let schema_tokens = o200k_count(&schema.to_string());
         assert_eq!(with_schema.tokens, plain.tokens + schema_tokens);
-        assert_eq!(
-            count_messages(ProviderKind::Openai, "gpt-4o", &[], None).tokens,
-            3
-        );
+        assert_eq!(count_messages(ProviderKind::Openai, "gpt-4o", &[], None).tokens, 3);
         assert!(!count_messages(ProviderKind::Offline, "baseline", &messages, None).exact);
     }
 }

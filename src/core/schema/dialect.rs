@@ -52,15 +52,25 @@ pub struct Dialect {
 }
 
 /// Annotations that carry no constraint and are removed silently.
-const ANNOTATIONS: &[&str] = &["$schema", "$id", "$comment", "examples", "default", "deprecated", "readOnly", "writeOnly"];
+const ANNOTATIONS: &[&str] =
+    &["$schema", "$id", "$comment", "examples", "default", "deprecated", "readOnly", "writeOnly"];
 
 /// OpenAI structured outputs, `strict: true` (Chat Completions `response_format: json_schema`).
 pub const OPENAI_STRICT: Dialect = Dialect {
     name: "openai-strict",
     passthrough: false,
     supported: &[
-        "title", "pattern", "format", "multipleOf", "maximum", "exclusiveMaximum", "minimum",
-        "exclusiveMinimum", "minItems", "maxItems", "const",
+        "title",
+        "pattern",
+        "format",
+        "multipleOf",
+        "maximum",
+        "exclusiveMaximum",
+        "minimum",
+        "exclusiveMinimum",
+        "minItems",
+        "maxItems",
+        "const",
     ],
     closed_objects: true,
     all_required: true,
@@ -150,14 +160,16 @@ fn walk(d: &Dialect, node: &Value, ptr: &str, notes: &mut Vec<DialectNote>) -> V
                 let subs: Vec<Value> = value
                     .as_array()
                     .map(|a| {
-                        a.iter()
-                            .enumerate()
-                            .map(|(i, s)| walk(d, s, &format!("{here}/{i}"), notes))
-                            .collect()
+                        a.iter().enumerate().map(|(i, s)| walk(d, s, &format!("{here}/{i}"), notes)).collect()
                     })
                     .unwrap_or_default();
                 let target = if key == "oneOf" && d.one_of_as_any_of {
-                    notes.push(note(&here, key, NoteAction::Rewritten, "sent as anyOf; exactly-one is checked locally"));
+                    notes.push(note(
+                        &here,
+                        key,
+                        NoteAction::Rewritten,
+                        "sent as anyOf; exactly-one is checked locally",
+                    ));
                     "anyOf"
                 } else {
                     key.as_str()
@@ -181,7 +193,12 @@ fn walk(d: &Dialect, node: &Value, ptr: &str, notes: &mut Vec<DialectNote>) -> V
             }
             _ => {
                 moved.push(format!("{key}: {value}"));
-                notes.push(note(&here, key, NoteAction::MovedToDescription, "not accepted by this provider; written into the description and checked locally"));
+                notes.push(note(
+                    &here,
+                    key,
+                    NoteAction::MovedToDescription,
+                    "not accepted by this provider; written into the description and checked locally",
+                ));
             }
         }
     }
@@ -191,7 +208,8 @@ fn walk(d: &Dialect, node: &Value, ptr: &str, notes: &mut Vec<DialectNote>) -> V
         let text = format!("{base}{sep}(Constraints: {}.)", moved.join("; "));
         out.insert("description".into(), Value::String(text));
     }
-    let is_object = obj.get("type").and_then(Value::as_str) == Some("object") || obj.contains_key("properties");
+    let is_object =
+        obj.get("type").and_then(Value::as_str) == Some("object") || obj.contains_key("properties");
     if d.closed_objects && is_object {
         close_object(d, obj, ptr, &mut out, notes);
     }
@@ -199,9 +217,20 @@ fn walk(d: &Dialect, node: &Value, ptr: &str, notes: &mut Vec<DialectNote>) -> V
 }
 
 /// Strict mode: no extra properties, every property required, optional ones nullable.
-fn close_object(d: &Dialect, original: &Map<String, Value>, ptr: &str, out: &mut Map<String, Value>, notes: &mut Vec<DialectNote>) {
+fn close_object(
+    d: &Dialect,
+    original: &Map<String, Value>,
+    ptr: &str,
+    out: &mut Map<String, Value>,
+    notes: &mut Vec<DialectNote>,
+) {
     if original.get("additionalProperties") != Some(&Value::Bool(false)) {
-        notes.push(note(&format!("{ptr}/additionalProperties"), "additionalProperties", NoteAction::Added, "set to false (required by this provider)"));
+        notes.push(note(
+            &format!("{ptr}/additionalProperties"),
+            "additionalProperties",
+            NoteAction::Added,
+            "set to false (required by this provider)",
+        ));
     }
     out.insert("additionalProperties".into(), Value::Bool(false));
     let required: Vec<&str> = original
@@ -251,5 +280,10 @@ fn make_nullable(schema: &Value) -> Value {
 }
 
 fn note(pointer: &str, keyword: &str, action: NoteAction, detail: &str) -> DialectNote {
-    DialectNote { pointer: pointer.to_string(), keyword: keyword.to_string(), action, detail: detail.to_string() }
+    DialectNote {
+        pointer: pointer.to_string(),
+        keyword: keyword.to_string(),
+        action,
+        detail: detail.to_string(),
+    }
 }

@@ -16,18 +16,12 @@ use serde_json::Value;
 #[derive(Debug, thiserror::Error)]
 pub enum SchemaError {
     #[error("{origin}:{line}:{column}: JSON syntax error: {message}")]
-    Syntax {
-        origin: String,
-        line: usize,
-        column: usize,
-        message: String,
-    },
+    Syntax { origin: String, line: usize, column: usize, message: String },
     #[error("{origin}: not a valid JSON Schema:\n{}", format_problems(.problems))]
-    Meta {
-        origin: String,
-        problems: Vec<FieldError>,
-    },
-    #[error("{origin}: the schema's root must be an object schema (`\"type\": \"object\"` with `properties`), because an analysis is a set of named fields")]
+    Meta { origin: String, problems: Vec<FieldError> },
+    #[error(
+        "{origin}: the schema's root must be an object schema (`\"type\": \"object\"` with `properties`), because an analysis is a set of named fields"
+    )]
     RootNotObject { origin: String },
     #[error("{origin}: cannot compile the schema: {message}")]
     Compile { origin: String, message: String },
@@ -72,9 +66,7 @@ pub struct CompiledSchema {
 
 impl std::fmt::Debug for CompiledSchema {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("CompiledSchema")
-            .field("schema", &self.schema)
-            .finish_non_exhaustive()
+        f.debug_struct("CompiledSchema").field("schema", &self.schema).finish_non_exhaustive()
     }
 }
 
@@ -87,33 +79,20 @@ pub fn compile(schema: &Value, origin: &str) -> Result<CompiledSchema, SchemaErr
     })?;
     let mut problems: Vec<FieldError> = meta
         .iter_errors(schema)
-        .map(|e| FieldError {
-            pointer: e.instance_path().as_str().to_string(),
-            message: meta_message(&e),
-        })
+        .map(|e| FieldError { pointer: e.instance_path().as_str().to_string(), message: meta_message(&e) })
         .collect();
     problems.dedup();
     if !problems.is_empty() {
-        return Err(SchemaError::Meta {
-            origin: origin.to_string(),
-            problems,
-        });
+        return Err(SchemaError::Meta { origin: origin.to_string(), problems });
     }
-    let is_object = schema.get("type").and_then(Value::as_str) == Some("object")
-        || schema.get("properties").is_some();
+    let is_object =
+        schema.get("type").and_then(Value::as_str) == Some("object") || schema.get("properties").is_some();
     if !is_object {
-        return Err(SchemaError::RootNotObject {
-            origin: origin.to_string(),
-        });
+        return Err(SchemaError::RootNotObject { origin: origin.to_string() });
     }
-    let validator = jsonschema::validator_for(schema).map_err(|e| SchemaError::Compile {
-        origin: origin.to_string(),
-        message: e.to_string(),
-    })?;
-    Ok(CompiledSchema {
-        schema: schema.clone(),
-        validator,
-    })
+    let validator = jsonschema::validator_for(schema)
+        .map_err(|e| SchemaError::Compile { origin: origin.to_string(), message: e.to_string() })?;
+    Ok(CompiledSchema { schema: schema.clone(), validator })
 }
 
 /// The metaschema's own wording for a bad `type` is "is not valid under any of the schemas listed
@@ -143,10 +122,7 @@ impl CompiledSchema {
     pub fn validate(&self, instance: &Value) -> Vec<FieldError> {
         self.validator
             .iter_errors(instance)
-            .map(|e| FieldError {
-                pointer: e.instance_path().as_str().to_string(),
-                message: e.to_string(),
-            })
+            .map(|e| FieldError { pointer: e.instance_path().as_str().to_string(), message: e.to_string() })
             .collect()
     }
 

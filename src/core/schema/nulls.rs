@@ -74,7 +74,14 @@ fn accepts_null(root: &Value, schema: &Value) -> bool {
             schema.get("enum").and_then(Value::as_array).is_some_and(|e| e.contains(&Value::Null))
                 || in_any("anyOf")
                 || in_any("oneOf")
-                || schema.as_object().is_some_and(|o| !o.contains_key("enum") && !o.contains_key("const") && !o.contains_key("anyOf") && !o.contains_key("oneOf") && !o.contains_key("type") && !o.contains_key("$ref"))
+                || schema.as_object().is_some_and(|o| {
+                    !o.contains_key("enum")
+                        && !o.contains_key("const")
+                        && !o.contains_key("anyOf")
+                        && !o.contains_key("oneOf")
+                        && !o.contains_key("type")
+                        && !o.contains_key("$ref")
+                })
         }
     }
 }

@@ -47,7 +47,11 @@ fn validation_errors_carry_instance_pointer() {
     assert!(pointers.contains(&"/topic"), "{errors:?}");
     assert!(pointers.contains(&"/resolved"), "{errors:?}");
     assert!(pointers.contains(&""), "missing sentiment is reported at the root: {errors:?}");
-    assert!(compiled.validate(&json!({"summary": "x", "topic": "billing", "resolved": true, "sentiment": "neutral"})).is_empty());
+    assert!(
+        compiled
+            .validate(&json!({"summary": "x", "topic": "billing", "resolved": true, "sentiment": "neutral"}))
+            .is_empty()
+    );
 }
 
 #[test]
@@ -64,7 +68,10 @@ fn strict_transform_closes_objects_and_makes_optional_nullable() {
     let t = dialect::transform(&dialect::OPENAI_STRICT, &spec.schema);
     let s = &t.schema;
     assert_eq!(s["additionalProperties"], json!(false));
-    assert_eq!(s["required"], json!(["summary", "topic", "resolved", "sentiment", "follow_up_needed", "follow_up_notes"]));
+    assert_eq!(
+        s["required"],
+        json!(["summary", "topic", "resolved", "sentiment", "follow_up_needed", "follow_up_notes"])
+    );
     assert_eq!(s["properties"]["follow_up_notes"]["type"], json!(["string", "null"]));
     assert_eq!(s["properties"]["follow_up_needed"]["type"], json!(["boolean", "null"]));
     assert_eq!(s["properties"]["summary"]["type"], json!("string"));
@@ -93,7 +100,12 @@ fn strict_transform_moves_unsupported_keywords_into_description() {
     }
     assert_eq!(s["properties"]["score"]["minimum"], json!(1));
     assert!(s["properties"]["name"].get("minLength").is_none());
-    assert!(s["properties"]["name"]["description"].as_str().unwrap().starts_with("Caller name (Constraints: minLength: 2"));
+    assert!(
+        s["properties"]["name"]["description"]
+            .as_str()
+            .unwrap()
+            .starts_with("Caller name (Constraints: minLength: 2")
+    );
     // An enum without a type becomes nullable by adding null to the enum via anyOf.
     assert_eq!(s["properties"]["tier"]["anyOf"][1], json!({"type": "null"}));
 }
@@ -120,7 +132,10 @@ fn added_nulls_are_removed_but_allowed_nulls_kept() {
 fn summary_lists_fields_with_kinds() {
     let spec = AnalysisSpec::template("customer_support").unwrap();
     let text = summary::describe(&spec.schema);
-    assert!(text.contains("- customer_effort_score (integer from 1 to 5, required): Rate how much effort"), "{text}");
+    assert!(
+        text.contains("- customer_effort_score (integer from 1 to 5, required): Rate how much effort"),
+        "{text}"
+    );
     assert!(text.contains("- issue_category (one of \"account_access\", \"billing\""), "{text}");
     assert!(text.contains("- escalation_reason (string, optional)"), "{text}");
 }

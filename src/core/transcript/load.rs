@@ -23,7 +23,9 @@ const MAX_DEPTH: usize = 32;
 /// per bad JSONL line).
 #[derive(Debug, Default)]
 pub struct Import {
+    /// Every conversation that loaded, in path order (then file order within a file).
     pub conversations: Vec<Conversation>,
+    /// One error per file that could not be imported, or per bad line of a JSONL file.
     pub errors: Vec<ImportError>,
     /// Files passed over on purpose (hidden, not a transcript extension, label files), so the UI
     /// can say "3 files skipped" instead of silently ignoring them.

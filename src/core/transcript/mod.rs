@@ -7,6 +7,8 @@
 //! Importing a folder never stops at a bad file: every failure becomes an `ImportError` naming the
 //! file and the problem, and the other files still load (a "warning reporter", see DESIGN.md).
 
+// Format modules stay private: other layers use the entry points re-exported below, so the
+// format-specific helpers can change freely.
 mod detect;
 mod json;
 mod json_fields;
@@ -52,7 +54,8 @@ impl Speaker {
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct Turn {
     pub speaker: Speaker,
-    /// The label exactly as the source wrote it ("Rep", "assistant", "<v Dana>", …).
+    /// The label exactly as the source wrote it ("Rep", "assistant", "Dana" from a `<v Dana>` voice
+    /// tag, …); empty for unlabelled subtitle cues.
     pub label: String,
     pub text: String,
     /// Seconds from the start of the conversation, when the source gives timing.

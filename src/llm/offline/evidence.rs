@@ -35,7 +35,13 @@ impl<'a> Evidence<'a> {
             .map(|t| t.text.to_lowercase())
             .collect::<Vec<_>>()
             .join("\n");
-        Evidence { conversation, all, customer: lower(Speaker::Customer), agent: lower(Speaker::Agent), ending }
+        Evidence {
+            conversation,
+            all,
+            customer: lower(Speaker::Customer),
+            agent: lower(Speaker::Agent),
+            ending,
+        }
     }
 
     /// How many of `cues` occur in `text` (each cue counted once).
@@ -43,29 +49,17 @@ impl<'a> Evidence<'a> {
         cues.iter().filter(|c| text.contains(*c)).count()
     }
 
-    /// The first turn of `speaker` with at least `min_words` words, verbatim.
-    pub fn first_substantive(&self, speaker: Speaker, min_words: usize) -> Option<&str> {
-        self.conversation
-            .turns
-            .iter()
-            .filter(|t| t.speaker == speaker)
-            .map(|t| t.text.trim())
-            .find(|t| t.split_whitespace().count() >= min_words)
-    }
-
     /// The last turn of `speaker` with at least `min_words` words that is not a goodbye.
     pub fn last_substantive(&self, speaker: Speaker, min_words: usize) -> Option<&str> {
-        self.conversation
-            .turns
-            .iter()
-            .rev()
-            .filter(|t| t.speaker == speaker)
-            .map(|t| t.text.trim())
-            .find(|t| {
+        self.conversation.turns.iter().rev().filter(|t| t.speaker == speaker).map(|t| t.text.trim()).find(
+            |t| {
                 let l = t.to_lowercase();
                 t.split_whitespace().count() >= min_words
-                    && !["anything else", "have a great", "have a good", "goodbye", "bye"].iter().any(|c| l.contains(c))
-            })
+                    && !["anything else", "have a great", "have a good", "goodbye", "bye"]
+                        .iter()
+                        .any(|c| l.contains(c))
+            },
+        )
     }
 
     /// The first sentence (verbatim) in any turn that contains one of `cues`, searching turns of

@@ -6,37 +6,195 @@
 //! against it. Unknown field names fall back to generic rules in `mod.rs`.
 
 use super::enums::sentiment_score;
-use super::evidence::{Evidence, clip, sentences};
+use super::evidence::Evidence;
+use super::extract::{budget, competitors, summary, timeline};
 use crate::core::transcript::Speaker;
 use regex::Regex;
 use std::sync::OnceLock;
 
-const FOLLOW_UP: &[&str] = &["call you back", "get back to you", "follow up", "follow-up", "callback", "call back", "will email", "i'll email", "send you", "within 24", "within 48", "business days", "next week", "tomorrow", "ticket number", "i'll check", "let you know"];
-const ESCALATE: &[&str] = &["escalat", "supervisor", "manager", "specialist", "transfer you", "another team", "tier 2", "second-level"];
-const RESOLVED: &[&str] = &["resolved", "fixed", "works now", "working now", "that worked", "all set", "that's done", "processed", "has been issued", "you're all set", "sorted", "perfect, thank", "great, thank", "that helps", "that answers"];
-const UNRESOLVED: &[&str] = &["still not", "still doesn't", "still isn't", "not resolved", "unacceptable", "can't help", "cannot help", "unable to", "escalat", "supervisor", "call you back", "get back to you", "i'll cancel", "going to cancel"];
+const FOLLOW_UP: &[&str] = &[
+    "call you back",
+    "get back to you",
+    "follow up",
+    "follow-up",
+    "callback",
+    "call back",
+    "will email",
+    "i'll email",
+    "send you",
+    "within 24",
+    "within 48",
+    "business days",
+    "next week",
+    "tomorrow",
+    "ticket number",
+    "i'll check",
+    "let you know",
+];
+const ESCALATE: &[&str] = &[
+    "escalat",
+    "supervisor",
+    "manager",
+    "specialist",
+    "transfer you",
+    "another team",
+    "tier 2",
+    "second-level",
+];
+const RESOLVED: &[&str] = &[
+    "resolved",
+    "fixed",
+    "works now",
+    "working now",
+    "that worked",
+    "all set",
+    "that's done",
+    "processed",
+    "has been issued",
+    "you're all set",
+    "sorted",
+    "perfect, thank",
+    "great, thank",
+    "that helps",
+    "that answers",
+];
+const UNRESOLVED: &[&str] = &[
+    "still not",
+    "still doesn't",
+    "still isn't",
+    "not resolved",
+    "unacceptable",
+    "can't help",
+    "cannot help",
+    "unable to",
+    "escalat",
+    "supervisor",
+    "call you back",
+    "get back to you",
+    "i'll cancel",
+    "going to cancel",
+];
 
 /// A boolean for a known field name, or `None` to let the generic rule decide.
 pub fn boolean(field: &str, ev: &Evidence<'_>) -> Option<bool> {
     let f = field.to_lowercase();
-    let agent_first = ev.conversation.turns.iter().find(|t| t.speaker == Speaker::Agent).map(|t| t.text.to_lowercase()).unwrap_or_default();
+    let agent_first = ev
+        .conversation
+        .turns
+        .iter()
+        .find(|t| t.speaker == Speaker::Agent)
+        .map(|t| t.text.to_lowercase())
+        .unwrap_or_default();
     Some(match f.as_str() {
         x if x.contains("resolved") || x == "resolution" => {
-            let yes = Evidence::count(&ev.ending, RESOLVED) + Evidence::count(&ev.customer, &["thank you so much", "that fixed", "works now"]);
+            // Most conversations end with the request handled; look for signs that this one did not.
+            let yes = Evidence::count(&ev.ending, RESOLVED)
+                + Evidence::count(&ev.customer, &["thank you so much", "that fixed", "works now"]);
             let no = Evidence::count(&ev.ending, UNRESOLVED);
-            yes > no
+            yes >= no
         }
-        x if x.contains("follow_up") || x.contains("followup") || x.contains("callback") => Evidence::count(&ev.agent, FOLLOW_UP) > 0,
+        x if x.contains("follow_up") || x.contains("followup") || x.contains("callback") => {
+            Evidence::count(&ev.agent, FOLLOW_UP) > 0
+        }
         x if x.contains("escalat") => Evidence::count(&ev.all, ESCALATE) > 0,
-        x if x.contains("greeting") => Evidence::count(&agent_first, &["hello", "hi ", "hi,", "good morning", "good afternoon", "good evening", "thank you for calling", "thanks for calling", "welcome", "thanks for reaching out", "thank you for contacting"]) > 0,
+        x if x.contains("greeting") => {
+            Evidence::count(
+                &agent_first,
+                &[
+                    "hello",
+                    "hi ",
+                    "hi,",
+                    "good morning",
+                    "good afternoon",
+                    "good evening",
+                    "thank you for calling",
+                    "thanks for calling",
+                    "welcome",
+                    "thanks for reaching out",
+                    "thank you for contacting",
+                ],
+            ) > 0
+        }
         x if x.contains("identif") || x.contains("verif") => identity_verified(ev),
-        x if x.contains("accurate") || x.contains("correct_info") => Evidence::count(&ev.agent, &["i was wrong", "i misspoke", "correction", "that's incorrect", "that was incorrect", "let me correct", "sorry, actually", "i gave you the wrong"]) == 0,
-        x if x.contains("professional") || x.contains("tone") || x.contains("polite") => Evidence::count(&ev.agent, &["calm down", "not my problem", "whatever", "stupid", "obviously you", "i already told you", "shut up", "your fault"]) == 0,
-        x if x.contains("closing") || x.contains("close") => Evidence::count(&ev.ending, &["anything else", "have a great", "have a good", "have a nice", "goodbye", "bye", "thank you for calling", "thanks for calling", "take care"]) > 0,
+        x if x.contains("accurate") || x.contains("correct_info") => {
+            Evidence::count(
+                &ev.agent,
+                &[
+                    "i was wrong",
+                    "i misspoke",
+                    "correction",
+                    "that's incorrect",
+                    "that was incorrect",
+                    "let me correct",
+                    "sorry, actually",
+                    "i gave you the wrong",
+                ],
+            ) == 0
+        }
+        x if x.contains("professional") || x.contains("tone") || x.contains("polite") => {
+            Evidence::count(
+                &ev.agent,
+                &[
+                    "calm down",
+                    "not my problem",
+                    "whatever",
+                    "stupid",
+                    "obviously you",
+                    "i already told you",
+                    "shut up",
+                    "your fault",
+                ],
+            ) == 0
+        }
+        x if x.contains("closing") || x.contains("close") => {
+            Evidence::count(
+                &ev.ending,
+                &[
+                    "anything else",
+                    "have a great",
+                    "have a good",
+                    "have a nice",
+                    "goodbye",
+                    "bye",
+                    "thank you for calling",
+                    "thanks for calling",
+                    "take care",
+                ],
+            ) > 0
+        }
         x if x.contains("budget") => budget(ev).is_some() || ev.customer.contains("budget"),
         x if x.contains("decision") => {
-            let yes = Evidence::count(&ev.customer, &["i decide", "my decision", "i sign", "i'm the owner", "i am the owner", "i own", "i'm the ceo", "i'm the founder", "i make the call", "final say", "i approve", "i can sign"]);
-            let no = Evidence::count(&ev.customer, &["check with", "run it by", "my boss", "my manager", "need approval", "get approval", "the committee", "not my call", "not the one who decides"]);
+            let yes = Evidence::count(
+                &ev.customer,
+                &[
+                    "i decide",
+                    "my decision",
+                    "i sign",
+                    "i'm the owner",
+                    "i am the owner",
+                    "i own",
+                    "i'm the ceo",
+                    "i'm the founder",
+                    "i make the call",
+                    "final say",
+                    "i approve",
+                    "i can sign",
+                ],
+            );
+            let no = Evidence::count(
+                &ev.customer,
+                &[
+                    "check with",
+                    "run it by",
+                    "my boss",
+                    "my manager",
+                    "need approval",
+                    "get approval",
+                    "the committee",
+                    "not my call",
+                    "not the one who decides",
+                ],
+            );
             yes > no
         }
         x if x.contains("competitor") => !competitors(ev).is_empty(),
@@ -45,8 +203,27 @@ pub fn boolean(field: &str, ev: &Evidence<'_>) -> Option<bool> {
 }
 
 fn identity_verified(ev: &Evidence<'_>) -> bool {
-    let asked = Evidence::count(&ev.agent, &["verify", "date of birth", "last four", "last 4", "security question", "zip code", "postcode", "post code", "confirm your", "passcode", "pin", "account number"]);
-    let account_change = Evidence::count(&ev.all, &["account", "address", "card", "password", "balance", "transfer", "cancel"]);
+    let asked = Evidence::count(
+        &ev.agent,
+        &[
+            "verify",
+            "date of birth",
+            "last four",
+            "last 4",
+            "security question",
+            "zip code",
+            "postcode",
+            "post code",
+            "confirm your",
+            "passcode",
+            "pin",
+            "account number",
+        ],
+    );
+    let account_change = Evidence::count(
+        &ev.all,
+        &["account", "address", "card", "password", "balance", "transfer", "cancel"],
+    );
     asked > 0 || account_change == 0
 }
 
@@ -55,7 +232,14 @@ pub fn compliance_issues(ev: &Evidence<'_>) -> Vec<String> {
     let mut issues = Vec::new();
     static CARD: OnceLock<Option<Regex>> = OnceLock::new();
     let card = CARD.get_or_init(|| Regex::new(r"\b(?:\d[ -]?){13,16}\b").ok());
-    let agent_raw: String = ev.conversation.turns.iter().filter(|t| t.speaker == Speaker::Agent).map(|t| t.text.as_str()).collect::<Vec<_>>().join("\n");
+    let agent_raw: String = ev
+        .conversation
+        .turns
+        .iter()
+        .filter(|t| t.speaker == Speaker::Agent)
+        .map(|t| t.text.as_str())
+        .collect::<Vec<_>>()
+        .join("\n");
     if card.as_ref().is_some_and(|re| re.is_match(&agent_raw)) {
         issues.push("Agent read out a full card number".to_string());
     }
@@ -73,13 +257,35 @@ pub fn score(field: &str, min: f64, max: f64, ev: &Evidence<'_>) -> Option<f64> 
     let f = field.to_lowercase();
     if f.contains("effort") {
         let customer_turns = ev.conversation.turns.iter().filter(|t| t.speaker == Speaker::Customer).count();
-        let repeats = Evidence::count(&ev.customer, &["again", "already told", "already said", "i said", "repeat", "third time", "second time", "transferred", "on hold"]);
+        let repeats = Evidence::count(
+            &ev.customer,
+            &[
+                "again",
+                "already told",
+                "already said",
+                "i said",
+                "repeat",
+                "third time",
+                "second time",
+                "transferred",
+                "on hold",
+            ],
+        );
         let escalated = Evidence::count(&ev.all, ESCALATE);
-        let raw = 1.0 + (customer_turns as f64 / 8.0).floor().min(2.0) + repeats.min(2) as f64 + escalated.min(1) as f64;
+        let raw = 1.0
+            + (customer_turns as f64 / 8.0).floor().min(2.0)
+            + repeats.min(2) as f64
+            + escalated.min(1) as f64;
         return Some(scale(raw, 1.0, 5.0, min, max));
     }
     if f.contains("overall") || f.contains("quality_score") || f.contains("qa_score") {
-        let checks = ["greeting_proper", "identification_verified", "accurate_information", "professional_tone", "closing_proper"];
+        let checks = [
+            "greeting_proper",
+            "identification_verified",
+            "accurate_information",
+            "professional_tone",
+            "closing_proper",
+        ];
         let failed = checks.iter().filter(|c| boolean(c, ev) == Some(false)).count() as f64;
         let raw = (100.0 - 15.0 * failed - 20.0 * compliance_issues(ev).len() as f64).max(0.0);
         return Some(scale(raw, 0.0, 100.0, min, max));
@@ -117,61 +323,21 @@ pub fn text(field: &str, description: &str, ev: &Evidence<'_>) -> Option<String>
     }
     if f.contains("next_step") || f.contains("next_action") {
         return Some(
-            ev.sentence_with(Some(Speaker::Agent), &["i'll send", "i will send", "let's schedule", "let's set up", "i'll set up", "next step", "follow up", "i'll follow"])
-                .unwrap_or_else(|| "Follow up with the contact to confirm interest and timing.".to_string()),
+            ev.sentence_with(
+                Some(Speaker::Agent),
+                &[
+                    "i'll send",
+                    "i will send",
+                    "let's schedule",
+                    "let's set up",
+                    "i'll set up",
+                    "next step",
+                    "follow up",
+                    "i'll follow",
+                ],
+            )
+            .unwrap_or_else(|| "Follow up with the contact to confirm interest and timing.".to_string()),
         );
     }
     None
-}
-
-/// Extractive: the customer's opening request and the agent's last substantive reply.
-fn summary(ev: &Evidence<'_>) -> String {
-    let problem = ev.first_substantive(Speaker::Customer, 5).or_else(|| ev.first_substantive(Speaker::Customer, 1));
-    let outcome = ev.last_substantive(Speaker::Agent, 5);
-    let first = |t: &str| sentences(t).into_iter().take(2).collect::<Vec<_>>().join(" ");
-    let mut parts = Vec::new();
-    if let Some(p) = problem {
-        parts.push(format!("Customer: {}", clip(&first(p), 220)));
-    }
-    if let Some(o) = outcome {
-        parts.push(format!("Agent: {}", clip(&first(o), 220)));
-    }
-    if parts.is_empty() {
-        return format!("Conversation of {} turns with no substantive request.", ev.conversation.turns.len());
-    }
-    parts.join(" ")
-}
-
-fn budget(ev: &Evidence<'_>) -> Option<String> {
-    static MONEY: OnceLock<Option<Regex>> = OnceLock::new();
-    let re = MONEY.get_or_init(|| Regex::new(r"(?i)(?:\$|€|£)\s?\d[\d,.]*\s?(?:k|m|thousand|million)?(?:\s?(?:-|to)\s?(?:\$|€|£)?\s?\d[\d,.]*\s?(?:k|m|thousand|million)?)?(?:\s?(?:a|per)\s(?:year|month|seat|user))?|\b\d[\d,.]*\s?(?:k|thousand|million)?\s?(?:dollars|euros|pounds)\b").ok())
-        .as_ref()?;
-    ev.conversation.turns.iter().filter(|t| t.speaker == Speaker::Customer).find_map(|t| re.find(&t.text).map(|m| m.as_str().trim().to_string()))
-}
-
-fn timeline(ev: &Evidence<'_>) -> Option<String> {
-    static WHEN: OnceLock<Option<Regex>> = OnceLock::new();
-    let re = WHEN.get_or_init(|| Regex::new(r"(?i)\b(?:by|before|within|in|next|this|end of|by the end of)\s+(?:the\s+)?(?:end of\s+)?(?:q[1-4]|quarter|month|week|year|january|february|march|april|may|june|july|august|september|october|november|december|\d+\s+(?:days|weeks|months))\b").ok())
-        .as_ref()?;
-    ev.conversation.turns.iter().filter(|t| t.speaker == Speaker::Customer).find_map(|t| re.find(&t.text).map(|m| m.as_str().to_string()))
-}
-
-/// Vendor names mentioned, from a list of well-known ones plus capitalised names after
-/// "using", "switch from", "compared to", "looking at".
-pub fn competitors(ev: &Evidence<'_>) -> Vec<String> {
-    const KNOWN: &[&str] = &["Salesforce", "HubSpot", "Zendesk", "Intercom", "Freshdesk", "Pipedrive", "Zoho", "ServiceNow", "Gong", "Twilio", "Genesys", "Five9", "Talkdesk", "Aircall", "RingCentral", "Dialpad", "Microsoft Dynamics", "Oracle", "SAP", "Monday.com", "Asana", "Slack", "Zoom", "Gorgias", "Kustomer"];
-    let raw: String = ev.conversation.turns.iter().map(|t| t.text.as_str()).collect::<Vec<_>>().join("\n");
-    let mut found: Vec<String> = KNOWN.iter().filter(|k| raw.contains(*k)).map(|k| k.to_string()).collect();
-    static AFTER: OnceLock<Option<Regex>> = OnceLock::new();
-    if let Some(re) = AFTER.get_or_init(|| Regex::new(r"(?:using|switch(?:ing)? from|compared to|looking at|quote from|versus|vs\.?)\s+([A-Z][A-Za-z0-9]+(?:\s[A-Z][A-Za-z0-9]+)?)").ok()).as_ref() {
-        for cap in re.captures_iter(&raw) {
-            if let Some(m) = cap.get(1) {
-                let name = m.as_str().to_string();
-                if !found.contains(&name) && !["The", "Our", "Your", "It", "This", "That", "We", "I"].contains(&name.as_str()) {
-                    found.push(name);
-                }
-            }
-        }
-    }
-    found
 }

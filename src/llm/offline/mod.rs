@@ -11,6 +11,7 @@
 
 mod enums;
 mod evidence;
+mod extract;
 mod fields;
 
 use super::{BoxFuture, Completion, CompletionRequest, Finish, LlmError, Provider};
@@ -76,14 +77,20 @@ impl Filler<'_> {
             return Some(enums::choose(name, description, values, self.ev, self.defs));
         }
         for key in ["anyOf", "oneOf"] {
-            if let Some(first) = schema.get(key).and_then(Value::as_array).and_then(|a| a.iter().find(|s| s.get("type") != Some(&json!("null")))) {
+            if let Some(first) = schema
+                .get(key)
+                .and_then(Value::as_array)
+                .and_then(|a| a.iter().find(|s| s.get("type") != Some(&json!("null"))))
+            {
                 return self.fill(first, name, depth + 1);
             }
         }
         match primary_type(schema).as_str() {
             "object" => Some(self.object(schema, depth)),
             "array" => Some(self.array(schema, name, depth)),
-            "boolean" => Some(Value::Bool(fields::boolean(name, self.ev).unwrap_or_else(|| self.mentions(name)))),
+            "boolean" => {
+                Some(Value::Bool(fields::boolean(name, self.ev).unwrap_or_else(|| self.mentions(name))))
+            }
             "integer" | "number" => Some(self.number(schema, name)),
             "null" => Some(Value::Null),
             _ => self.string(schema, name, description),
@@ -92,7 +99,11 @@ impl Filler<'_> {
 
     fn object(&self, schema: &Value, depth: usize) -> Value {
         let mut out = Map::new();
-        let required: Vec<&str> = schema.get("required").and_then(Value::as_array).map(|r| r.iter().filter_map(Value::as_str).collect()).unwrap_or_default();
+        let required: Vec<&str> = schema
+            .get("required")
+            .and_then(Value::as_array)
+            .map(|r| r.iter().filter_map(Value::as_str).collect())
+            .unwrap_or_default();
         if let Some(props) = schema.get("properties").and_then(Value::as_object) {
             for (key, sub) in props {
                 let is_required = required.contains(&key.as_str());
@@ -125,9 +136,10 @@ impl Filler<'_> {
 
     fn array(&self, schema: &Value, name: &str, depth: usize) -> Value {
         let n = name.to_lowercase();
-        let item_is_string = schema.get("items").is_some_and(|i| primary_type(i) == "string" && i.get("enum").is_none());
+        let item_is_string =
+            schema.get("items").is_some_and(|i| primary_type(i) == "string" && i.get("enum").is_none());
         let mut items: Vec<Value> = if item_is_string && n.contains("competitor") {
-            fields::competitors(self.ev).into_iter().map(Value::String).collect()
+            extract::competitors(self.ev).into_iter().map(Value::String).collect()
         } else if item_is_string && (n.contains("compliance") || n.contains("violation")) {
             fields::compliance_issues(self.ev).into_iter().map(Value::String).collect()
         } else {
@@ -148,9 +160,13 @@ impl Filler<'_> {
     fn number(&self, schema: &Value, name: &str) -> Value {
         let num = |k: &str| schema.get(k).and_then(Value::as_f64);
         let step: f64 = if primary_type(schema) == "integer" { 1.0 } else { 0.0 };
-        let min = num("minimum").or_else(|| num("exclusiveMinimum").map(|m| m + step.max(0.01))).unwrap_or(0.0);
-        let max = num("maximum").or_else(|| num("exclusiveMaximum").map(|m| m - step.max(0.01))).unwrap_or(min.max(0.0) + 100.0);
-        let raw = fields::score(name, min, max, self.ev).unwrap_or((min + max) / 2.0).clamp(min, max.max(min));
+        let min =
+            num("minimum").or_else(|| num("exclusiveMinimum").map(|m| m + step.max(0.01))).unwrap_or(0.0);
+        let max = num("maximum")
+            .or_else(|| num("exclusiveMaximum").map(|m| m - step.max(0.01)))
+            .unwrap_or(min.max(0.0) + 100.0);
+        let raw =
+            fields::score(name, min, max, self.ev).unwrap_or((min + max) / 2.0).clamp(min, max.max(min));
         if step > 0.0 { json!(raw.round() as i64) } else { json!((raw * 100.0).round() / 100.0) }
     }
 
@@ -167,7 +183,12 @@ impl Filler<'_> {
 
     /// A required string no rule knows: the sentence that mentions the field's words, if any.
     fn generic_string(&self, schema: &Value, name: &str) -> Value {
-        let cues: Vec<String> = name.to_lowercase().split(['_', '-', ' ']).filter(|w| w.len() >= 4).map(|w| evidence::stem(w).to_string()).collect();
+        let cues: Vec<String> = name
+            .to_lowercase()
+            .split(['_', '-', ' '])
+            .filter(|w| w.len() >= 4)
+            .map(|w| evidence::stem(w).to_string())
+            .collect();
         let cue_refs: Vec<&str> = cues.iter().map(String::as_str).collect();
         let text = if cue_refs.is_empty() { None } else { self.ev.sentence_with(None, &cue_refs) };
         let text = text.unwrap_or_else(|| "not stated in the conversation".to_string());
@@ -182,7 +203,12 @@ impl Filler<'_> {
 
     /// Generic boolean: do the field name's words occur in the transcript?
     fn mentions(&self, name: &str) -> bool {
-        let words: Vec<String> = name.to_lowercase().split(['_', '-', ' ']).filter(|w| w.len() >= 4 && !["mentioned", "needed", "required", "flag"].contains(w)).map(|w| evidence::stem(w).to_string()).collect();
+        let words: Vec<String> = name
+            .to_lowercase()
+            .split(['_', '-', ' '])
+            .filter(|w| w.len() >= 4 && !["mentioned", "needed", "required", "flag"].contains(w))
+            .map(|w| evidence::stem(w).to_string())
+            .collect();
         !words.is_empty() && words.iter().all(|w| self.ev.all.contains(w.as_str()))
     }
 }
@@ -191,7 +217,9 @@ impl Filler<'_> {
 fn primary_type(schema: &Value) -> String {
     match schema.get("type") {
         Some(Value::String(t)) => t.clone(),
-        Some(Value::Array(ts)) => ts.iter().filter_map(Value::as_str).find(|t| *t != "null").unwrap_or("null").to_string(),
+        Some(Value::Array(ts)) => {
+            ts.iter().filter_map(Value::as_str).find(|t| *t != "null").unwrap_or("null").to_string()
+        }
         _ if schema.get("properties").is_some() => "object".into(),
         _ if schema.get("items").is_some() => "array".into(),
         _ => "string".into(),

@@ -26,10 +26,16 @@ fn conv(lines: &[(&str, &str)]) -> Conversation {
 fn billing_call() -> Conversation {
     conv(&[
         ("A", "Thank you for calling Northwind, this is Sam. How can I help?"),
-        ("C", "Hi, I was charged twice for my subscription this month and I want a refund for the duplicate payment."),
+        (
+            "C",
+            "Hi, I was charged twice for my subscription this month and I want a refund for the duplicate payment.",
+        ),
         ("A", "I'm sorry about that. Can you confirm your date of birth so I can verify the account?"),
         ("C", "Sure, March 3rd 1985."),
-        ("A", "Thanks. I see the duplicate charge and I have processed a refund of $29.99; it has been issued to your card."),
+        (
+            "A",
+            "Thanks. I see the duplicate charge and I have processed a refund of $29.99; it has been issued to your card.",
+        ),
         ("C", "Great, thank you so much, that's perfect!"),
         ("A", "Is there anything else I can help with? Have a great day."),
     ])
@@ -84,7 +90,10 @@ fn qa_flags_card_number_and_missing_greeting() {
     let c = conv(&[
         ("A", "Yeah, what do you need?"),
         ("C", "I want to update the card on my account."),
-        ("A", "OK, the card on file is 4111 1111 1111 1111, I've replaced it. I guarantee you won't be charged again."),
+        (
+            "A",
+            "OK, the card on file is 4111 1111 1111 1111, I've replaced it. I guarantee you won't be charged again.",
+        ),
         ("C", "Okay."),
     ]);
     let spec = AnalysisSpec::template("quality_assurance").unwrap();
