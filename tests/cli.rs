@@ -259,3 +259,62 @@ fn estimate_and_templates() {
     let spec: Value = serde_json::from_slice(&show.stdout).unwrap();
     assert_eq!(spec["schema"]["properties"]["overall_score"]["maximum"], 100);
 }
+
+#[test]
+fn the_offline_baseline_is_labelled_in_the_history_listing() {
+    let data = TempDir::new().unwrap();
+    let out = debrief(
+        data.path(),
+        &["analyze", "--provider", "offline", "sample_conversations/qa_no_greeting.srt"],
+    );
+    assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
+    let list = debrief(data.path(), &["runs"]);
+    assert!(String::from_utf8_lossy(&list.stdout).contains("offline baseline (no LLM)"));
+    let show = debrief(data.path(), &["runs", "show", "1"]);
+    assert!(String::from_utf8_lossy(&show.stdout).contains("offline baseline (no LLM)"));
+}
+
+#[test]
+fn spec_mistakes_are_usage_errors() {
+    let data = TempDir::new().unwrap();
+    let out = debrief(data.path(), &["analyze", "--model", "gpt-4o", "sample_conversations/"]);
+    assert_eq!(out.status.code(), Some(2));
+    assert!(stderr(&out).contains("has no effect with the offline baseline"), "{}", stderr(&out));
+    let spec = data.path().join("typo.json");
+    let mut v: Value = serde_json::from_str(
+        &std::fs::read_to_string(root().join("assets/templates/post_analysis.json")).unwrap(),
+    )
+    .unwrap();
+    v["temprature"] = serde_json::json!(0.2);
+    std::fs::write(&spec, serde_json::to_string_pretty(&v).unwrap()).unwrap();
+    let out = debrief(data.path(), &["analyze", "--spec", spec.to_str().unwrap(), "sample_conversations/"]);
+    assert_eq!(out.status.code(), Some(2));
+    assert!(stderr(&out).contains("unknown field `temprature`"), "{}", stderr(&out));
+}
+
+#[test]
+fn absurd_schema_sizes_do_not_crash() {
+    let data = TempDir::new().unwrap();
+    let schema = data.path().join("huge.json");
+    std::fs::write(&schema, r#"{"type": "object", "properties": {"s": {"type": "array", "items": {"type": "integer"}, "minItems": 18446744073709551615}, "t": {"type": "string", "minLength": 1000000000}}, "required": ["s", "t"]}"#).unwrap();
+    let est = debrief(
+        data.path(),
+        &[
+            "estimate",
+            "--provider",
+            "openai",
+            "--model",
+            "gpt-4o",
+            "--schema",
+            schema.to_str().unwrap(),
+            "sample_conversations/qa_no_greeting.srt",
+        ],
+    );
+    assert_eq!(est.status.code(), Some(0), "{}", stderr(&est));
+    let out = debrief(
+        data.path(),
+        &["analyze", "--schema", schema.to_str().unwrap(), "sample_conversations/qa_no_greeting.srt"],
+    );
+    assert_eq!(out.status.code(), Some(1), "the baseline cannot satisfy it, and says so: {}", stderr(&out));
+    assert_eq!(lines(&out)[0]["status"], "invalid");
+}

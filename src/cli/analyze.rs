@@ -8,14 +8,13 @@ use crate::core::outcome::Status;
 use crate::core::prompt;
 use crate::core::schema::dialect;
 use crate::core::transcript::{self, Import};
-use crate::engine::{self, CancellationToken, Event, RunRequest};
+use crate::engine::{self, Event, RunHandle, RunRequest};
 use crate::llm;
 use anyhow::anyhow;
 use std::collections::BTreeMap;
 use std::io::Write;
 use std::path::PathBuf;
 use std::sync::{Arc, Mutex};
-use tokio::sync::mpsc;
 
 #[derive(Debug, clap::Args)]
 pub struct AnalyzeArgs {
@@ -50,7 +49,16 @@ fn load(paths: &[PathBuf]) -> Result<(Import, bool), CliError> {
     for e in &import.errors {
         eprintln!("error: {e}");
     }
-    let failed = !import.errors.is_empty();
+    // A file named explicitly but not a transcript type is an error; inside folders such files
+    // (READMEs, label files) are skipped quietly.
+    let named_skips: Vec<&PathBuf> = import.skipped.iter().filter(|s| paths.contains(s)).collect();
+    for s in &named_skips {
+        eprintln!(
+            "error: {}: not a transcript (expected .txt, .json, .jsonl, .vtt, .srt or .csv content)",
+            s.display()
+        );
+    }
+    let failed = !import.errors.is_empty() || !named_skips.is_empty();
     if import.conversations.is_empty() && !failed {
         return Err(CliError::usage(anyhow!("no transcripts found in the given paths")));
     }
@@ -64,6 +72,10 @@ pub async fn analyze(args: AnalyzeArgs) -> Result<Exit, CliError> {
     let store = args.data.open()?;
     let (import, import_failed) = load(&args.paths)?;
     let total = import.conversations.len();
+    if total == 0 {
+        eprintln!("nothing to analyse: no input file could be read");
+        return Ok(Exit::NotAllOk);
+    }
     eprintln!(
         "analysing {total} conversation(s) with {} ({}) · spec {} {}",
         provider.label(),
@@ -71,15 +83,6 @@ pub async fn analyze(args: AnalyzeArgs) -> Result<Exit, CliError> {
         spec.name,
         spec.short_version()
     );
-    let (tx, mut rx) = mpsc::unbounded_channel();
-    let cancel = CancellationToken::new();
-    let ctrl_c = cancel.clone();
-    tokio::spawn(async move {
-        if tokio::signal::ctrl_c().await.is_ok() {
-            eprintln!("cancelling: results already received are saved");
-            ctrl_c.cancel();
-        }
-    });
     let request = RunRequest {
         spec,
         conversations: import.conversations,
@@ -88,7 +91,8 @@ pub async fn analyze(args: AnalyzeArgs) -> Result<Exit, CliError> {
     };
     let shared = Arc::new(Mutex::new(store));
     let prices = Arc::new(PriceTable::bundled());
-    let job = tokio::spawn(engine::run(shared, provider, prices, request, tx, cancel));
+    let RunHandle { events: mut rx, cancel, join } = engine::spawn_run(shared, provider, prices, request);
+    engine::cancel_on_ctrl_c(cancel, || eprintln!("cancelling: results already received are saved"));
 
     // Print in input order even though results arrive out of order.
     let mut pending = BTreeMap::new();
@@ -118,7 +122,7 @@ pub async fn analyze(args: AnalyzeArgs) -> Result<Exit, CliError> {
     for line in pending.into_values() {
         let _ = writeln!(stdout, "{line}");
     }
-    let run_id = job
+    let run_id = join
         .await
         .map_err(|e| CliError::failed(anyhow!("run task failed: {e}")))?
         .map_err(CliError::failed)?;
@@ -172,10 +176,15 @@ pub fn estimate(args: EstimateArgs) -> Result<Exit, CliError> {
             tout,
             format_usd(tcost)
         );
+        let via = if spec.provider == crate::core::spec::ProviderKind::Offline {
+            crate::llm::offline::LABEL.to_string()
+        } else {
+            spec.provider.to_string()
+        };
         let _ = writeln!(
             stdout,
-            "model {} via {}{approx}; output tokens estimated from the schema",
-            spec.model, spec.provider
+            "model {} via {via}{approx}; output tokens estimated from the schema",
+            spec.model
         );
     }
     Ok(if import_failed { Exit::NotAllOk } else { Exit::Ok })

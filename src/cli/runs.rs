@@ -12,8 +12,8 @@ pub struct RunsArgs {
     #[command(subcommand)]
     pub command: Option<RunsCommand>,
     /// How many runs to list, newest first.
-    #[arg(long, default_value_t = 20)]
-    pub limit: usize,
+    #[arg(long, default_value_t = 20, value_parser = clap::value_parser!(u64).range(1..))]
+    pub limit: u64,
     /// Print JSON instead of a table.
     #[arg(long)]
     pub json: bool,
@@ -32,6 +32,16 @@ pub enum RunsCommand {
         #[command(flatten)]
         data: DataDirArg,
     },
+}
+
+/// "offline baseline (no LLM)" for offline runs, provider/model otherwise.
+fn provider_model(provider: &str, model: &str) -> String {
+    if provider == "offline" { crate::llm::offline::LABEL.to_string() } else { format!("{provider}/{model}") }
+}
+
+/// Cost of a run for display: a run with no results cost nothing.
+fn run_cost(run: &RunSummary) -> String {
+    if run.n_results == 0 { "$0.00".into() } else { format_usd(run.cost_usd) }
 }
 
 fn failed_count(run: &RunSummary) -> usize {
@@ -62,13 +72,12 @@ pub fn runs(args: RunsArgs) -> Result<Exit, CliError> {
             } else {
                 let _ = writeln!(
                     out,
-                    "run {} · {} · spec {} ({}) · {}/{} · {}",
+                    "run {} · {} · spec {} ({}) · {} · {}",
                     run.id,
                     run.started_at,
                     run.spec_name,
                     &run.spec_hash[..run.spec_hash.len().min(12)],
-                    run.provider,
-                    run.model,
+                    provider_model(&run.provider, &run.model),
                     run.state.as_str()
                 );
                 let _ = writeln!(
@@ -78,7 +87,7 @@ pub fn runs(args: RunsArgs) -> Result<Exit, CliError> {
                     counts_text(&run),
                     run.usage.input_tokens,
                     run.usage.output_tokens,
-                    format_usd(run.cost_usd)
+                    run_cost(&run)
                 );
                 let _ = writeln!(out);
                 for r in &results {
@@ -108,7 +117,7 @@ pub fn runs(args: RunsArgs) -> Result<Exit, CliError> {
         None => {
             let store = args.data.open()?;
             let runs = store
-                .runs(&RunQuery { limit: args.limit, ..RunQuery::default() })
+                .runs(&RunQuery { limit: args.limit as usize, ..RunQuery::default() })
                 .map_err(CliError::failed)?;
             if args.json {
                 let _ = writeln!(out, "{}", serde_json::to_string_pretty(&runs).unwrap_or_default());
@@ -125,7 +134,7 @@ pub fn runs(args: RunsArgs) -> Result<Exit, CliError> {
                 );
                 for r in &runs {
                     let spec = format!("{} {}", r.spec_name, &r.spec_hash[..r.spec_hash.len().min(8)]);
-                    let pm = format!("{}/{}", r.provider, r.model);
+                    let pm = provider_model(&r.provider, &r.model);
                     let ok = r.counts.get("ok").copied().unwrap_or(0);
                     let tokens = r.usage.input_tokens + r.usage.output_tokens;
                     let _ = writeln!(
@@ -139,7 +148,7 @@ pub fn runs(args: RunsArgs) -> Result<Exit, CliError> {
                         ok,
                         failed_count(r),
                         tokens,
-                        format_usd(r.cost_usd)
+                        run_cost(r)
                     );
                 }
             }

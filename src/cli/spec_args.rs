@@ -70,6 +70,11 @@ impl SpecArgs {
             spec.model = provider.default_model().to_string();
         }
         if let Some(model) = &self.model {
+            if spec.provider == ProviderKind::Offline && model != ProviderKind::Offline.default_model() {
+                return Err(CliError::usage(anyhow!(
+                    "--model {model} has no effect with the offline baseline (no LLM); add --provider openai or --provider openai-compatible"
+                )));
+            }
             spec.model = model.clone();
         }
         if let Some(n) = self.max_repairs {

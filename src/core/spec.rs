@@ -60,8 +60,10 @@ fn default_max_repairs() -> u32 {
     1
 }
 
-/// An analysis specification, exactly as stored in a spec file.
+/// An analysis specification, exactly as stored in a spec file. Unknown keys are rejected: a
+/// misspelt `temprature` silently ignored would run with settings the user did not choose.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
 pub struct AnalysisSpec {
     pub name: String,
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -88,7 +90,7 @@ pub struct AnalysisSpec {
 /// Why a spec file could not be used.
 #[derive(Debug, thiserror::Error)]
 pub enum SpecError {
-    #[error("cannot read spec {path}: {source}")]
+    #[error("cannot read spec {path}")]
     Io {
         path: PathBuf,
         #[source]

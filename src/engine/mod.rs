@@ -154,6 +154,41 @@ pub async fn run(
     }
 }
 
+/// A run started in the background.
+pub struct RunHandle {
+    pub events: mpsc::UnboundedReceiver<Event>,
+    pub cancel: CancellationToken,
+    pub join: tokio::task::JoinHandle<Result<RunId, EngineError>>,
+}
+
+/// Start `run` as a task on the current runtime.
+pub fn spawn_run(
+    store: SharedStore,
+    provider: Arc<dyn Provider>,
+    prices: Arc<PriceTable>,
+    request: RunRequest,
+) -> RunHandle {
+    let (tx, events) = mpsc::unbounded_channel();
+    let cancel = CancellationToken::new();
+    let join = tokio::spawn(run(store, provider, prices, request, tx, cancel.clone()));
+    RunHandle { events, cancel, join }
+}
+
+/// Cancel `token` on Ctrl-C (calling `notify` first), for command-line front ends.
+pub fn cancel_on_ctrl_c(token: CancellationToken, notify: impl FnOnce() + Send + 'static) {
+    tokio::spawn(async move {
+        tokio::select! {
+            r = tokio::signal::ctrl_c() => {
+                if r.is_ok() {
+                    notify();
+                    token.cancel();
+                }
+            }
+            _ = token.cancelled() => {}
+        }
+    });
+}
+
 /// Run a store operation on a blocking thread.
 pub async fn with_store<T, F>(store: &SharedStore, f: F) -> Result<T, EngineError>
 where

@@ -108,11 +108,17 @@ impl<'a> Walker<'a> {
             .into_iter()
             .flatten()
             .map(|(key, sub)| {
-                let full = o200k_count(key) + PER_PROPERTY + self.value(sub, key, false, depth + 1);
+                let full = o200k_count(key).saturating_add(PER_PROPERTY).saturating_add(self.value(
+                    sub,
+                    key,
+                    false,
+                    depth + 1,
+                ));
                 if required.contains(&key.as_str()) { full } else { full.div_ceil(2) }
             })
-            .sum();
-        PER_OBJECT + fields
+            // Saturating: a schema may ask for absurd sizes (`minItems: 2^64-1`); never overflow.
+            .fold(0u64, u64::saturating_add);
+        PER_OBJECT.saturating_add(fields)
     }
 
     fn array(&self, obj: &'a Map<String, Value>, key: &str, depth: usize) -> u64 {
@@ -152,7 +158,7 @@ fn literal_tokens(value: &Value) -> u64 {
 fn free_string(obj: &Map<String, Value>, key: &str) -> u64 {
     let description = obj.get("description").and_then(Value::as_str).unwrap_or("").to_lowercase();
     if let Some(sentences) = sentence_upper_bound(&description) {
-        return PER_SENTENCE * sentences;
+        return PER_SENTENCE.saturating_mul(sentences);
     }
     if key.to_lowercase().contains("summary") || description.contains("summar") {
         return SUMMARY;

@@ -50,8 +50,8 @@ pub fn parse(text: &str, origin: &str) -> Result<Value, SchemaError> {
     })
 }
 
-/// serde_json appends " at line L column C"; we print the position up front instead.
-fn strip_position(message: &str) -> String {
+/// serde_json appends " at line L column C"; Debrief prints the position up front instead.
+pub fn strip_position(message: &str) -> String {
     match message.rfind(" at line ") {
         Some(i) => message[..i].to_string(),
         None => message.to_string(),
@@ -85,6 +85,11 @@ pub fn compile(schema: &Value, origin: &str) -> Result<CompiledSchema, SchemaErr
     if !problems.is_empty() {
         return Err(SchemaError::Meta { origin: origin.to_string(), problems });
     }
+    let mut undefined = Vec::new();
+    required_without_property(schema, "", &mut undefined);
+    if !undefined.is_empty() {
+        return Err(SchemaError::Meta { origin: origin.to_string(), problems: undefined });
+    }
     let is_object =
         schema.get("type").and_then(Value::as_str) == Some("object") || schema.get("properties").is_some();
     if !is_object {
@@ -95,12 +100,50 @@ pub fn compile(schema: &Value, origin: &str) -> Result<CompiledSchema, SchemaErr
     Ok(CompiledSchema { schema: schema.clone(), validator })
 }
 
+/// A name in `required` that `properties` does not define is legal JSON Schema, but in an
+/// analysis it can only mean a typo: strict providers never produce it and every result would
+/// fail. Reported like a metaschema problem, with its pointer.
+fn required_without_property(node: &Value, ptr: &str, out: &mut Vec<FieldError>) {
+    let Some(obj) = node.as_object() else { return };
+    if let (Some(req), Some(props)) =
+        (obj.get("required").and_then(Value::as_array), obj.get("properties").and_then(Value::as_object))
+    {
+        for (i, name) in req.iter().enumerate() {
+            if let Some(n) = name.as_str()
+                && !props.contains_key(n)
+            {
+                out.push(FieldError {
+                    pointer: format!("{ptr}/required/{i}"),
+                    message: format!("\"{n}\" is required but not defined in `properties`; add it there or remove it from `required`"),
+                });
+            }
+        }
+    }
+    for key in ["properties", "$defs", "definitions"] {
+        if let Some(map) = obj.get(key).and_then(Value::as_object) {
+            for (k, sub) in map {
+                required_without_property(
+                    sub,
+                    &format!("{ptr}/{key}/{}", k.replace('~', "~0").replace('/', "~1")),
+                    out,
+                );
+            }
+        }
+    }
+    if let Some(items) = obj.get("items") {
+        required_without_property(items, &format!("{ptr}/items"), out);
+    }
+}
+
 /// The metaschema's own wording for a bad `type` is "is not valid under any of the schemas listed
 /// in the 'anyOf' keyword", which tells a schema designer nothing; say what is allowed instead.
 fn meta_message(e: &jsonschema::ValidationError<'_>) -> String {
     let pointer = e.instance_path().as_str();
     let instance = e.instance();
-    if pointer.ends_with("/type") || pointer == "/type" {
+    // `/properties/type` is a property named "type", not the `type` keyword.
+    let keyword_type =
+        pointer == "/type" || (pointer.ends_with("/type") && !pointer.ends_with("/properties/type"));
+    if keyword_type {
         return format!(
             "{instance} is not valid; use one of \"string\", \"number\", \"integer\", \"boolean\", \"object\", \"array\", \"null\" (or an array of them)"
         );

@@ -139,3 +139,19 @@ fn summary_lists_fields_with_kinds() {
     assert!(text.contains("- issue_category (one of \"account_access\", \"billing\""), "{text}");
     assert!(text.contains("- escalation_reason (string, optional)"), "{text}");
 }
+
+#[test]
+fn required_names_must_be_defined() {
+    let schema = json!({"type": "object", "properties": {"a": {"type": "string"}}, "required": ["a", "b"]});
+    let SchemaError::Meta { problems, .. } = compile(&schema, "s").unwrap_err() else { panic!() };
+    assert_eq!(problems[0].pointer, "/required/1");
+    assert!(problems[0].message.contains("\"b\" is required but not defined"));
+}
+
+#[test]
+fn a_property_named_type_gets_the_plain_message() {
+    let schema = json!({"type": "object", "properties": {"type": 5}});
+    let SchemaError::Meta { problems, .. } = compile(&schema, "s").unwrap_err() else { panic!() };
+    assert_eq!(problems[0].pointer, "/properties/type");
+    assert!(!problems[0].message.contains("use one of"), "{}", problems[0].message);
+}

@@ -58,6 +58,22 @@ struct Filler<'a> {
 }
 
 const MAX_DEPTH: usize = 12;
+/// Most items the baseline invents to satisfy `minItems`.
+const MAX_ITEMS: u64 = 1_000;
+/// Longest padding the baseline adds to satisfy `minLength`.
+const MAX_PAD: u64 = 100_000;
+
+/// Clip to `maxLength` and pad to `minLength` (bounded), in one allocation.
+fn fit_length(schema: &Value, text: &str) -> String {
+    let max = schema.get("maxLength").and_then(Value::as_u64).unwrap_or(2000) as usize;
+    let min = schema.get("minLength").and_then(Value::as_u64).unwrap_or(0).min(MAX_PAD) as usize;
+    let mut text = clip(text, max);
+    let have = text.chars().count();
+    if have < min {
+        text.extend(std::iter::repeat_n('.', min - have));
+    }
+    text
+}
 
 impl Filler<'_> {
     /// A value for `schema`, or `None` when an optional field has nothing to say.
@@ -145,7 +161,9 @@ impl Filler<'_> {
         } else {
             Vec::new()
         };
-        let min = schema.get("minItems").and_then(Value::as_u64).unwrap_or(0) as usize;
+        // A rule-made list longer than this would be noise; a schema demanding more gets a result
+        // that fails validation, which says so, instead of exhausting memory.
+        let min = schema.get("minItems").and_then(Value::as_u64).unwrap_or(0).min(MAX_ITEMS) as usize;
         let max = schema.get("maxItems").and_then(Value::as_u64).map(|m| m as usize);
         let item_schema = schema.get("items").cloned().unwrap_or(json!({}));
         while items.len() < min {
@@ -172,13 +190,7 @@ impl Filler<'_> {
 
     fn string(&self, schema: &Value, name: &str, description: &str) -> Option<Value> {
         let text = fields::text(name, description, self.ev)?;
-        let max = schema.get("maxLength").and_then(Value::as_u64).unwrap_or(2000) as usize;
-        let min = schema.get("minLength").and_then(Value::as_u64).unwrap_or(0) as usize;
-        let mut text = clip(&text, max);
-        while text.chars().count() < min {
-            text.push('.');
-        }
-        Some(Value::String(text))
+        Some(Value::String(fit_length(schema, &text)))
     }
 
     /// A required string no rule knows: the sentence that mentions the field's words, if any.
@@ -192,13 +204,7 @@ impl Filler<'_> {
         let cue_refs: Vec<&str> = cues.iter().map(String::as_str).collect();
         let text = if cue_refs.is_empty() { None } else { self.ev.sentence_with(None, &cue_refs) };
         let text = text.unwrap_or_else(|| "not stated in the conversation".to_string());
-        let max = schema.get("maxLength").and_then(Value::as_u64).unwrap_or(2000) as usize;
-        let min = schema.get("minLength").and_then(Value::as_u64).unwrap_or(0) as usize;
-        let mut text = clip(&text, max);
-        while text.chars().count() < min {
-            text.push('.');
-        }
-        Value::String(text)
+        Value::String(fit_length(schema, &text))
     }
 
     /// Generic boolean: do the field name's words occur in the transcript?
