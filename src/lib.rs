@@ -7,9 +7,11 @@
 //! - [`store`] — the SQLite history (synchronous; the engine calls it off the async threads).
 //! - [`engine`] — async orchestration: analyse with repair, commit each result at once.
 //! - [`cli`] — the `debrief` command line, a thin edge over the engine.
+//! - [`ui`] — the egui workbench, another edge over the engine.
 
 pub mod cli;
 pub mod core;
 pub mod engine;
 pub mod llm;
 pub mod store;
+pub mod ui;

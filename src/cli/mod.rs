@@ -17,12 +17,16 @@ use std::process::ExitCode;
 
 pub use spec_args::SpecArgs;
 
-/// Design, test and review post-conversation analyses.
+/// Design, test and review post-conversation analyses. With no command, opens the workbench.
 #[derive(Debug, Parser)]
 #[command(name = "debrief", version, about, long_about = None)]
 pub struct Cli {
     #[command(subcommand)]
     pub command: Option<Command>,
+    /// With no command: where the workbench keeps its history (default: $DEBRIEF_DATA_DIR, else
+    /// the XDG data dir).
+    #[arg(long, value_name = "DIR")]
+    pub data_dir: Option<PathBuf>,
 }
 
 #[derive(Debug, Subcommand)]

@@ -10,6 +10,7 @@
 
 use super::{BoxFuture, Completion, CompletionRequest, Finish, LlmError, Provider, ProviderConfig};
 use crate::core::outcome::Usage;
+use crate::core::schema::dialect;
 use crate::core::spec::ProviderKind;
 use serde_json::{Value, json};
 use std::time::Duration;
@@ -55,34 +56,10 @@ impl OpenAi {
         self.kind.as_str()
     }
 
-    fn strict(&self) -> bool {
-        self.kind == ProviderKind::Openai
-    }
 
     /// The exact request body for a call.
     pub fn body(&self, request: &CompletionRequest<'_>) -> Value {
-        let schema = self.sent_schema(request.schema).schema;
-        let mut json_schema = json!({"name": request.schema_name, "schema": schema});
-        if self.strict() {
-            json_schema["strict"] = Value::Bool(true);
-        }
-        let mut body = json!({
-            "model": request.model,
-            "messages": request.messages,
-            "response_format": {"type": "json_schema", "json_schema": json_schema},
-        });
-        if let Some(t) = request.temperature
-            && !reasoning_model(request.model)
-        {
-            body["temperature"] = json!(t);
-        }
-        if let Some(max) = request.max_output_tokens {
-            // OpenAI deprecated `max_tokens` for `max_completion_tokens`; local servers only know
-            // the old name.
-            let key = if self.strict() { "max_completion_tokens" } else { "max_tokens" };
-            body[key] = json!(max);
-        }
-        body
+        request_body(self.kind, request)
     }
 
     async fn call(&self, request: CompletionRequest<'_>) -> Result<Completion, LlmError> {
@@ -117,6 +94,34 @@ impl OpenAi {
         }
         parse_reply(provider, status, &text, body)
     }
+}
+
+/// The Chat Completions body for `kind` (openai or openai-compatible). A free function so the
+/// GUI can preview exactly what would be sent without building a client.
+pub fn request_body(kind: ProviderKind, request: &CompletionRequest<'_>) -> Value {
+    let strict = kind == ProviderKind::Openai;
+    let schema = dialect::transform(dialect::for_provider(kind), request.schema).schema;
+    let mut json_schema = json!({"name": request.schema_name, "schema": schema});
+    if strict {
+        json_schema["strict"] = Value::Bool(true);
+    }
+    let mut body = json!({
+        "model": request.model,
+        "messages": request.messages,
+        "response_format": {"type": "json_schema", "json_schema": json_schema},
+    });
+    if let Some(t) = request.temperature
+        && !reasoning_model(request.model)
+    {
+        body["temperature"] = json!(t);
+    }
+    if let Some(max) = request.max_output_tokens {
+        // OpenAI deprecated `max_tokens` for `max_completion_tokens`; local servers only know
+        // the old name.
+        let key = if strict { "max_completion_tokens" } else { "max_tokens" };
+        body[key] = json!(max);
+    }
+    body
 }
 
 /// o-series and gpt-5 models accept only the default temperature.

@@ -1,0 +1,361 @@
+//! What panels can ask for, and how the app carries it out (egui demo's `Command`, rerun's
+//! `command_handling.rs`). Also the handling of events coming back from the engine.
+
+use super::DebriefApp;
+use super::model::{Loaded, RunProgress};
+use super::state::{Draft, View};
+use crate::core::cost::{Price, PriceTable};
+use crate::core::outcome::Status;
+use crate::core::spec::AnalysisSpec;
+use crate::engine::Event;
+use crate::llm::{ProviderConfig, key_env};
+use crate::store::RunId;
+use crate::ui::bridge::Pick;
+use crate::ui::bridge::UiEvent;
+use std::path::PathBuf;
+
+/// The schema a new spec starts from.
+const NEW_SCHEMA: &str = "{\n  \"type\": \"object\",\n  \"properties\": {\n    \"summary\": {\"type\": \"string\", \"description\": \"2-3 sentence summary of the conversation\"}\n  },\n  \"required\": [\"summary\"]\n}";
+
+/// A request from a panel or a shortcut.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Command {
+    /// Analyse the selected conversation, or every visible one.
+    Run { all: bool },
+    Cancel,
+    OpenFilesDialog,
+    OpenFolderDialog,
+    LoadPaths(Vec<PathBuf>),
+    ClearConversations,
+    Select(String),
+    /// Move the selection by this many rows (keyboard).
+    MoveSelection(i32),
+    NewSpec,
+    LoadTemplate(String),
+    OpenSpecDialog,
+    OpenSpec(PathBuf),
+    Save,
+    SaveAsDialog,
+    SaveTo(PathBuf),
+    FormatSchema,
+    SetView(View),
+    SetTab(super::state::ResultTab),
+    RefreshHistory,
+    SetHistoryQuery(crate::store::RunQuery),
+    HistoryPage(isize),
+    OpenRun(RunId),
+    /// Move within the open run's results (History view).
+    MoveResult(i32),
+    /// Show a stored result (History tab of a conversation).
+    Pin(i64),
+    DismissNotices,
+    ApplyPrices,
+}
+
+impl DebriefApp {
+    /// Provider settings: typed key, else the environment; typed base URL, else the environment.
+    pub fn provider_config(&self) -> ProviderConfig {
+        let kind = self.state.draft.provider;
+        let url = self.state.settings.base_urls.get(kind.as_str()).filter(|u| !u.trim().is_empty()).cloned();
+        let mut config = ProviderConfig::from_env(kind, url);
+        if let Some(k) = self.state.settings.keys.get(kind.as_str()).filter(|k| !k.trim().is_empty()) {
+            config.api_key = Some(k.trim().to_string());
+        }
+        config
+    }
+
+    /// Where the key for the chosen provider comes from, for the top bar (never the key).
+    pub fn key_status(&self) -> Option<&'static str> {
+        let kind = self.state.draft.provider;
+        let env = key_env(kind)?;
+        if self.state.settings.keys.get(kind.as_str()).is_some_and(|k| !k.trim().is_empty()) {
+            Some("key entered")
+        } else if std::env::var(env).is_ok_and(|v| !v.trim().is_empty()) {
+            Some("key from environment")
+        } else {
+            Some("key missing")
+        }
+    }
+
+    pub(super) fn apply_price_overrides(&mut self) {
+        let mut prices = PriceTable::bundled();
+        for (model, [input, cached, output]) in &self.state.settings.price_overrides {
+            let provider = prices.price(model).map(|p| p.provider.clone()).unwrap_or_else(|| "custom".into());
+            prices.set(Price { model: model.clone(), provider, input: *input, cached_input: *cached, output: *output, cache_write: None, note: Some("override".into()) });
+        }
+        self.bridge.set_prices(prices);
+        self.model.estimate = None;
+    }
+
+    pub(super) fn on_event(&mut self, event: UiEvent) {
+        match event {
+            UiEvent::Engine(Event::Started { run_id, .. }) => {
+                if let Some(run) = &mut self.model.run {
+                    run.run_id = Some(run_id);
+                }
+            }
+            UiEvent::Engine(Event::Result { outcome, .. }) => {
+                let hash = self.model.conversations.iter().find(|c| c.conversation.source == outcome.source && c.conversation.id == outcome.conversation_id).map(|c| c.hash.clone());
+                if let (Some(run), Some(hash)) = (&mut self.model.run, hash) {
+                    run.done += 1;
+                    if outcome.status != Status::Ok {
+                        run.failed += 1;
+                    }
+                    run.cost_usd += outcome.cost_usd.unwrap_or(0.0);
+                    self.model.pinned = None;
+                    self.model.outcomes.insert((run.spec_hash.clone(), hash), *outcome);
+                }
+            }
+            UiEvent::Engine(Event::Finished { state, .. }) => {
+                if let Some(run) = self.model.run.take()
+                    && run.failed > 0
+                {
+                    self.model.notice(format!("run finished ({}): {} of {} not ok — see the Analysis tab", state.as_str(), run.failed, run.planned));
+                }
+                self.commands.push(Command::RefreshHistory);
+                if let Some(hash) = self.state.selected.clone() {
+                    self.bridge.query_conversation_history(hash);
+                }
+            }
+            UiEvent::RunFailed(message) => {
+                self.model.run = None;
+                self.model.notice(message);
+            }
+            UiEvent::Imported(import) => {
+                self.model.importing = self.model.importing.saturating_sub(1);
+                for e in &import.errors {
+                    self.model.import_errors.push(e.to_string());
+                }
+                for conversation in import.conversations {
+                    let hash = conversation.content_hash();
+                    if !self.model.conversations.iter().any(|c| c.hash == hash) {
+                        self.model.conversations.push(Loaded { conversation, hash });
+                    }
+                }
+                if self.model.selected(&self.state).is_none()
+                    && let Some(first) = self.model.conversations.first()
+                {
+                    self.state.selected = Some(first.hash.clone());
+                }
+            }
+            UiEvent::Runs { query, runs } => {
+                if query == self.model.history.query {
+                    self.model.history.runs = runs;
+                    self.model.history.loading = false;
+                }
+            }
+            UiEvent::RunResults { run_id, results } => {
+                if self.model.history.open_run == Some(run_id) {
+                    if let Some(first) = results.first()
+                        && self.model.history.spec.as_ref().is_none_or(|(h, _)| *h != first.spec_hash)
+                    {
+                        self.bridge.query_spec(first.spec_hash.clone());
+                    }
+                    self.model.history.results = results;
+                    self.model.history.selected = 0;
+                }
+            }
+            UiEvent::Spec { hash, spec } => {
+                if let Some(spec) = spec {
+                    self.model.history.spec = Some((hash, spec.schema));
+                }
+            }
+            UiEvent::ConversationHistory { content_hash, results } => {
+                for r in results.iter().rev() {
+                    self.model.outcomes.entry((r.spec_hash.clone(), content_hash.clone())).or_insert_with(|| r.outcome.clone());
+                }
+                self.model.conversation_history = Some((content_hash, results));
+            }
+            UiEvent::Picked { pick, paths } => match (pick, paths) {
+                (_, None) => self.model.notice("no file chosen — if no dialog appeared (no desktop portal or zenity), type a path in the field instead"),
+                (Pick::Transcripts, Some(paths)) => self.commands.push(Command::LoadPaths(paths)),
+                (Pick::Spec, Some(mut paths)) => {
+                    if let Some(p) = paths.pop() {
+                        self.commands.push(Command::OpenSpec(p));
+                    }
+                }
+                (Pick::SaveSpec, Some(mut paths)) => {
+                    if let Some(p) = paths.pop() {
+                        self.commands.push(Command::SaveTo(p));
+                    }
+                }
+            },
+            UiEvent::QueryFailed(message) => {
+                self.model.history.loading = false;
+                self.model.notice(message);
+            }
+        }
+    }
+
+    pub(super) fn run_command(&mut self, command: Command) {
+        match command {
+            Command::Run { all } => self.start_run(all),
+            Command::Cancel => {
+                if let Some(run) = &self.model.run {
+                    run.cancel.cancel();
+                }
+            }
+            Command::OpenFilesDialog => self.bridge.pick(Pick::Transcripts, false),
+            Command::OpenFolderDialog => self.bridge.pick(Pick::Transcripts, true),
+            Command::LoadPaths(paths) => {
+                for p in &paths {
+                    if !self.state.loaded_paths.contains(p) {
+                        self.state.loaded_paths.push(p.clone());
+                    }
+                }
+                self.model.importing += 1;
+                self.bridge.import(paths);
+            }
+            Command::ClearConversations => {
+                self.model.conversations.clear();
+                self.model.import_errors.clear();
+                self.state.loaded_paths.clear();
+                self.state.selected = None;
+            }
+            Command::Select(hash) => self.select(hash),
+            Command::MoveSelection(delta) => {
+                let visible = self.model.visible(&self.state.filter);
+                let current = visible.iter().position(|c| Some(&c.hash) == self.state.selected.as_ref());
+                let next = match current {
+                    Some(i) => (i as i64 + delta as i64).clamp(0, visible.len() as i64 - 1) as usize,
+                    None => 0,
+                };
+                if let Some(c) = visible.get(next) {
+                    let hash = c.hash.clone();
+                    self.select(hash);
+                }
+            }
+            Command::NewSpec => {
+                self.state.draft = Draft {
+                    name: "Untitled analysis".into(),
+                    template: None,
+                    schema_text: NEW_SCHEMA.into(),
+                    prompt: "Summarise this conversation in two or three sentences.".into(),
+                    path: None,
+                    saved: String::new(),
+                    ..Draft::default()
+                };
+            }
+            Command::LoadTemplate(name) => match AnalysisSpec::template(&name) {
+                Ok(spec) => self.state.draft = Draft::from_spec(&spec, None, Some(name)),
+                Err(e) => self.model.notice(e.to_string()),
+            },
+            Command::OpenSpecDialog => self.bridge.pick(Pick::Spec, false),
+            Command::OpenSpec(path) => match AnalysisSpec::load(&path) {
+                Ok(spec) => {
+                    self.state.draft = Draft::from_spec(&spec, Some(path.clone()), None);
+                    self.remember_spec(path);
+                }
+                Err(e) => self.model.notice(e.to_string()),
+            },
+            Command::Save => match self.state.draft.path.clone() {
+                Some(path) => self.save_to(path),
+                None => self.bridge.pick(Pick::SaveSpec, false),
+            },
+            Command::SaveAsDialog => self.bridge.pick(Pick::SaveSpec, false),
+            Command::SaveTo(path) => self.save_to(path),
+            Command::FormatSchema => match serde_json::from_str::<serde_json::Value>(&self.state.draft.schema_text) {
+                Ok(v) => self.state.draft.schema_text = serde_json::to_string_pretty(&v).unwrap_or_else(|_| self.state.draft.schema_text.clone()),
+                Err(e) => self.model.notice(format!("cannot format: line {}, column {}: the schema is not valid JSON yet", e.line(), e.column())),
+            },
+            Command::SetView(view) => {
+                self.state.view = view;
+                if view == View::History {
+                    self.refresh_history();
+                }
+            }
+            Command::SetTab(tab) => self.state.tab = tab,
+            Command::RefreshHistory => self.refresh_history(),
+            Command::SetHistoryQuery(query) => {
+                self.model.history.query = query;
+                self.refresh_history();
+            }
+            Command::HistoryPage(delta) => {
+                let q = &mut self.model.history.query;
+                let step = q.limit.max(1) as isize;
+                q.offset = (q.offset as isize + delta * step).max(0) as usize;
+                self.refresh_history();
+            }
+            Command::OpenRun(run_id) => {
+                self.model.history.open_run = Some(run_id);
+                self.model.history.results.clear();
+                self.bridge.query_run_results(run_id);
+            }
+            Command::MoveResult(delta) => {
+                let h = &mut self.model.history;
+                if !h.results.is_empty() {
+                    h.selected = (h.selected as i64 + delta as i64).clamp(0, h.results.len() as i64 - 1) as usize;
+                }
+            }
+            Command::Pin(result_id) => {
+                let found = self.model.conversation_history.as_ref().and_then(|(_, rs)| rs.iter().find(|r| r.id == result_id).cloned());
+                self.model.pinned = found;
+                self.state.tab = super::state::ResultTab::Analysis;
+            }
+            Command::DismissNotices => self.model.notices.clear(),
+            Command::ApplyPrices => self.apply_price_overrides(),
+        }
+    }
+
+    fn select(&mut self, hash: String) {
+        self.model.pinned = None;
+        if self.state.selected.as_ref() != Some(&hash) {
+            self.model.conversation_history = None;
+        }
+        self.state.selected = Some(hash.clone());
+        self.bridge.query_conversation_history(hash);
+    }
+
+    fn refresh_history(&mut self) {
+        self.model.history.loading = true;
+        self.bridge.query_runs(self.model.history.query.clone());
+    }
+
+    fn start_run(&mut self, all: bool) {
+        if self.model.run.is_some() {
+            return;
+        }
+        let Some(schema) = self.model.check.parsed.clone().filter(|_| self.model.check.is_ok()) else {
+            self.model.notice("fix the schema errors shown under the editor before running");
+            return;
+        };
+        let conversations: Vec<_> = if all {
+            self.model.visible(&self.state.filter).into_iter().map(|c| c.conversation.clone()).collect()
+        } else {
+            self.model.selected(&self.state).map(|c| vec![c.conversation.clone()]).unwrap_or_default()
+        };
+        if conversations.is_empty() {
+            self.model.notice("no conversation to run: load transcripts and select one");
+            return;
+        }
+        let spec = self.state.draft.to_spec(schema);
+        let spec_hash = spec.version_hash();
+        let planned = conversations.len();
+        let cancel = self.bridge.start_run(spec, self.provider_config(), conversations);
+        self.model.pinned = None;
+        self.model.run = Some(RunProgress { run_id: None, spec_hash, planned, done: 0, failed: 0, cost_usd: 0.0, cancel });
+    }
+
+    fn save_to(&mut self, path: PathBuf) {
+        let Some(schema) = self.model.check.parsed.clone() else {
+            self.model.notice("the schema is not valid JSON; fix it before saving (your draft is kept either way)");
+            return;
+        };
+        let spec = self.state.draft.to_spec(schema);
+        match std::fs::write(&path, spec.to_json_pretty() + "\n") {
+            Ok(()) => {
+                self.state.draft.path = Some(path.clone());
+                self.state.draft.mark_saved();
+                self.remember_spec(path);
+            }
+            Err(e) => self.model.notice(format!("cannot save {}: {e}", path.display())),
+        }
+    }
+
+    fn remember_spec(&mut self, path: PathBuf) {
+        self.state.recent_specs.retain(|p| p != &path);
+        self.state.recent_specs.insert(0, path);
+        self.state.recent_specs.truncate(8);
+    }
+}
+

@@ -1,0 +1,125 @@
+//! The workbench application: state, the engine bridge, and the frame loop.
+//!
+//! Split by concern (rerun's `app/`): `state` is what is saved, `model` the live data built
+//! from events, `commands` what panels ask for and how the app carries it out, and this file the
+//! eframe glue. Each frame: drain engine events, draw panels (which only read state and push
+//! commands), then run the commands.
+
+pub mod commands;
+pub mod model;
+pub mod state;
+
+use super::bridge::Bridge;
+use super::panels;
+use crate::core::cost::PriceTable;
+use crate::engine::SharedStore;
+use crate::store::{Store, StoreError};
+pub use commands::Command;
+pub use model::Model;
+use state::UiState;
+use std::path::PathBuf;
+use std::sync::{Arc, Mutex};
+
+/// Key under which eframe stores `UiState`.
+const STATE_KEY: &str = "debrief.ui_state";
+
+/// What the app needs from outside: where the runtime and the history are.
+pub struct AppContext {
+    pub runtime: tokio::runtime::Handle,
+    pub data_dir: PathBuf,
+    /// The bundled samples, loaded on first launch (when the folder exists).
+    pub samples_dir: Option<PathBuf>,
+}
+
+/// The Debrief workbench.
+pub struct DebriefApp {
+    pub state: UiState,
+    pub model: Model,
+    pub bridge: Bridge,
+    /// Commands queued by panels this frame.
+    pub commands: Vec<Command>,
+}
+
+impl DebriefApp {
+    /// Build the app; restores saved state from eframe storage when there is some.
+    pub fn new(cc: &eframe::CreationContext<'_>, context: AppContext) -> Result<DebriefApp, StoreError> {
+        let state: UiState = cc.storage.and_then(|s| eframe::get_value(s, STATE_KEY)).unwrap_or_default();
+        let ctx = cc.egui_ctx.clone();
+        DebriefApp::with_state(state, context, Arc::new(move || ctx.request_repaint()))
+    }
+
+    /// Build the app from explicit state (tests use this too). If the history cannot be opened
+    /// the app still starts, on an in-memory database, and says so.
+    pub fn with_state(
+        state: UiState,
+        context: AppContext,
+        repaint: Arc<dyn Fn() + Send + Sync>,
+    ) -> Result<DebriefApp, StoreError> {
+        let mut model = Model::default();
+        let store = match Store::open_in(&context.data_dir) {
+            Ok(s) => s,
+            Err(e) => {
+                model.notice(format!("{e:#} — results of this session will not be kept"));
+                Store::open_memory()?
+            }
+        };
+        model.data_dir = context.data_dir.clone();
+        let shared: SharedStore = Arc::new(Mutex::new(store));
+        let bridge = Bridge::new(context.runtime.clone(), shared, PriceTable::bundled(), repaint);
+        let mut app = DebriefApp { state, model, bridge, commands: Vec::new() };
+        app.apply_price_overrides();
+        app.startup_loads(context.samples_dir);
+        Ok(app)
+    }
+
+    fn startup_loads(&mut self, samples: Option<PathBuf>) {
+        let mut paths = self.state.loaded_paths.clone();
+        if !self.state.first_launch_done {
+            self.state.first_launch_done = true;
+            if let Some(dir) = samples.filter(|d| d.is_dir()) {
+                if !paths.contains(&dir) {
+                    paths.push(dir.clone());
+                }
+                self.state.loaded_paths.push(dir);
+            }
+        }
+        if !paths.is_empty() {
+            self.model.importing += 1;
+            self.bridge.import(paths);
+        }
+        self.commands.push(Command::RefreshHistory);
+        self.model.recheck(&self.state.draft);
+    }
+
+    /// Process events, draw, then run commands. Shared by eframe and tests.
+    pub fn frame(&mut self, ui: &mut egui::Ui) {
+        for event in self.bridge.drain() {
+            self.on_event(event);
+        }
+        self.model.recheck(&self.state.draft);
+        self.model.refresh_estimate(&self.state, self.bridge.prices());
+        let key_status = self.key_status();
+        let cx = panels::PanelCtx { model: &self.model, prices: self.bridge.prices(), key_status };
+        panels::draw(ui, &mut self.state, &cx, &mut self.commands);
+        panels::keyboard(ui.ctx(), &self.state, &self.model, &mut self.commands);
+        let commands = std::mem::take(&mut self.commands);
+        for command in commands {
+            self.run_command(command);
+        }
+        let title = panels::window_title(&self.state.draft);
+        if self.model.title != title {
+            ui.ctx().send_viewport_cmd(egui::ViewportCommand::Title(title.clone()));
+            self.model.title = title;
+        }
+    }
+}
+
+impl eframe::App for DebriefApp {
+    fn ui(&mut self, ui: &mut egui::Ui, _frame: &mut eframe::Frame) {
+        self.frame(ui);
+    }
+
+    fn save(&mut self, storage: &mut dyn eframe::Storage) {
+        eframe::set_value(storage, STATE_KEY, &self.state);
+    }
+}

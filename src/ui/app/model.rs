@@ -1,0 +1,217 @@
+//! Live data the panels draw: loaded conversations, the schema check, results, run progress,
+//! history pages. Built from events and edits; never saved (the history database is the record).
+
+use super::state::{Draft, UiState};
+use crate::core::cost::{self, PriceTable};
+use crate::core::outcome::{Estimate, Outcome, Status};
+use crate::core::prompt;
+use crate::core::schema::{self, SchemaError, dialect};
+use crate::core::transcript::Conversation;
+use crate::engine::CancellationToken;
+use crate::store::{RunId, RunQuery, RunSummary, StoredResult};
+use serde_json::Value;
+use std::collections::HashMap;
+use std::path::PathBuf;
+
+/// A conversation in the left list.
+#[derive(Debug, Clone)]
+pub struct Loaded {
+    pub conversation: Conversation,
+    pub hash: String,
+}
+
+/// One problem with the schema text, located for the editor.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Problem {
+    pub line: Option<usize>,
+    pub column: Option<usize>,
+    pub pointer: Option<String>,
+    pub message: String,
+}
+
+impl Problem {
+    /// "line 3, column 18: …" or "/properties/topic/type: …".
+    pub fn text(&self) -> String {
+        match (&self.line, &self.column, &self.pointer) {
+            (Some(l), Some(c), _) => format!("line {l}, column {c}: {}", self.message),
+            (_, _, Some(p)) => format!("{}: {}", schema::display_pointer(p), self.message),
+            _ => self.message.clone(),
+        }
+    }
+}
+
+/// The draft's schema, checked as it is typed.
+#[derive(Debug, Default)]
+pub struct SchemaCheck {
+    text: String,
+    /// The parsed schema when the text is valid JSON.
+    pub parsed: Option<Value>,
+    /// Empty when the schema is usable.
+    pub problems: Vec<Problem>,
+}
+
+impl SchemaCheck {
+    pub fn is_ok(&self) -> bool {
+        self.parsed.is_some() && self.problems.is_empty()
+    }
+}
+
+/// A run started from this window.
+#[derive(Debug)]
+pub struct RunProgress {
+    pub run_id: Option<RunId>,
+    pub spec_hash: String,
+    pub planned: usize,
+    pub done: usize,
+    pub failed: usize,
+    pub cost_usd: f64,
+    pub cancel: CancellationToken,
+}
+
+/// The History view's data.
+#[derive(Debug, Default)]
+pub struct HistoryModel {
+    pub query: RunQuery,
+    pub runs: Vec<RunSummary>,
+    pub loading: bool,
+    pub open_run: Option<RunId>,
+    pub results: Vec<StoredResult>,
+    pub selected: usize,
+    /// The open run's spec version and schema, for drawing its results field by field.
+    pub spec: Option<(String, Value)>,
+}
+
+/// Everything live.
+#[derive(Default)]
+pub struct Model {
+    pub conversations: Vec<Loaded>,
+    pub import_errors: Vec<String>,
+    /// Imports in flight.
+    pub importing: usize,
+    pub check: SchemaCheck,
+    /// Version hash of the draft, when its schema is usable.
+    pub spec_hash: Option<String>,
+    /// Latest outcome per (spec version, conversation content).
+    pub outcomes: HashMap<(String, String), Outcome>,
+    pub run: Option<RunProgress>,
+    /// Errors and messages the user should see, newest last.
+    pub notices: Vec<String>,
+    pub history: HistoryModel,
+    /// Earlier results of the selected conversation.
+    pub conversation_history: Option<(String, Vec<StoredResult>)>,
+    /// A stored result picked in the History tab, shown instead of the latest.
+    pub pinned: Option<StoredResult>,
+    /// Estimate for the current selection: (cache key, estimate, exact counts).
+    pub estimate: Option<(String, Estimate, bool)>,
+    pub data_dir: PathBuf,
+    pub title: String,
+}
+
+impl Model {
+    pub fn notice(&mut self, text: impl Into<String>) {
+        self.notices.push(text.into());
+    }
+
+    /// Re-check the schema when its text changed.
+    pub fn recheck(&mut self, draft: &Draft) {
+        if self.check.text == draft.schema_text && (self.check.parsed.is_some() || !self.check.problems.is_empty()) {
+            self.refresh_hash(draft);
+            return;
+        }
+        self.check = check_schema(&draft.schema_text);
+        self.refresh_hash(draft);
+    }
+
+    fn refresh_hash(&mut self, draft: &Draft) {
+        self.spec_hash = match (&self.check.parsed, self.check.problems.is_empty()) {
+            (Some(schema), true) => Some(draft.to_spec(schema.clone()).version_hash()),
+            _ => None,
+        };
+    }
+
+    /// The selected conversation, when it is loaded.
+    pub fn selected<'a>(&'a self, state: &UiState) -> Option<&'a Loaded> {
+        let hash = state.selected.as_ref()?;
+        self.conversations.iter().find(|c| &c.hash == hash)
+    }
+
+    /// The outcome to show for the selected conversation: a pinned stored result, else the
+    /// latest for the current spec version.
+    pub fn shown_outcome(&self, state: &UiState) -> Option<&Outcome> {
+        if let Some(p) = &self.pinned
+            && state.selected.as_deref() == Some(p.conversation_hash.as_str())
+        {
+            return Some(&p.outcome);
+        }
+        let hash = state.selected.as_ref()?;
+        let spec = self.spec_hash.as_ref()?;
+        self.outcomes.get(&(spec.clone(), hash.clone()))
+    }
+
+    /// Latest status of a conversation for the current spec version.
+    pub fn status_of(&self, hash: &str) -> Option<Status> {
+        let spec = self.spec_hash.as_ref()?;
+        self.outcomes.get(&(spec.clone(), hash.to_string())).map(|o| o.status)
+    }
+
+    /// Conversations matching the filter, in list order.
+    pub fn visible<'a>(&'a self, filter: &str) -> Vec<&'a Loaded> {
+        let f = filter.trim().to_lowercase();
+        self.conversations
+            .iter()
+            .filter(|c| f.is_empty() || c.conversation.id.to_lowercase().contains(&f) || c.conversation.source.to_lowercase().contains(&f))
+            .collect()
+    }
+
+    /// Recompute the estimate for the selection when anything it depends on changed.
+    pub fn refresh_estimate(&mut self, state: &UiState, prices: &PriceTable) {
+        let (Some(schema), Some(hash)) = (self.check.parsed.as_ref(), self.spec_hash.as_ref()) else {
+            self.estimate = None;
+            return;
+        };
+        let Some(selected) = self.selected(state) else {
+            self.estimate = None;
+            return;
+        };
+        let key = format!("{hash}/{}", selected.hash);
+        if self.estimate.as_ref().is_some_and(|(k, _, _)| *k == key) {
+            return;
+        }
+        let spec = state.draft.to_spec(schema.clone());
+        let messages = prompt::build(&spec, &selected.conversation, prompt::PromptOptions::for_provider(spec.provider));
+        let sent = dialect::transform(dialect::for_provider(spec.provider), &spec.schema);
+        let e = cost::estimate(spec.provider, &spec.model, &messages, Some(&sent.schema), prices);
+        let exact = cost::count_tokens(spec.provider, &spec.model, "x").exact;
+        self.estimate = Some((key, e, exact));
+    }
+}
+
+/// Parse and compile schema text into located problems.
+pub fn check_schema(text: &str) -> SchemaCheck {
+    let mut check = SchemaCheck { text: text.to_string(), parsed: None, problems: Vec::new() };
+    match schema::parse(text, "schema") {
+        Err(SchemaError::Syntax { line, column, message, .. }) => {
+            check.problems.push(Problem { line: Some(line), column: Some(column), pointer: None, message });
+        }
+        Err(e) => check.problems.push(Problem { line: None, column: None, pointer: None, message: e.to_string() }),
+        Ok(value) => {
+            match schema::compile(&value, "schema") {
+                Ok(_) => {}
+                Err(SchemaError::Meta { problems, .. }) => {
+                    check.problems = problems
+                        .into_iter()
+                        .map(|p| Problem { line: None, column: None, pointer: Some(p.pointer), message: p.message })
+                        .collect();
+                }
+                Err(e) => check.problems.push(Problem { line: None, column: None, pointer: None, message: strip_origin(&e.to_string()) }),
+            }
+            check.parsed = Some(value);
+        }
+    }
+    check
+}
+
+/// Messages start with the origin ("schema: …"); in the editor that is noise.
+fn strip_origin(text: &str) -> String {
+    text.strip_prefix("schema: ").unwrap_or(text).to_string()
+}

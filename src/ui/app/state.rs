@@ -1,0 +1,181 @@
+//! The GUI's saved state: one serde struct, restored at start and saved by eframe.
+//!
+//! Everything a user would be annoyed to lose lives here — the spec under edit (as a draft, even
+//! unsaved), loaded files, layout, selected tab. Keys never do: they are `#[serde(skip)]` in
+//! `Settings` so they cannot reach the state file. Unknown or missing fields fall back to
+//! defaults (`#[serde(default)]`), so an older state file never stops the app from starting.
+
+use crate::core::spec::{AnalysisSpec, ProviderKind};
+use serde::{Deserialize, Serialize};
+use std::collections::BTreeMap;
+use std::path::PathBuf;
+
+/// The spec being edited: text as typed, so an unparseable schema is never lost.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(default)]
+pub struct Draft {
+    pub name: String,
+    pub description: String,
+    pub schema_text: String,
+    pub prompt: String,
+    pub provider: ProviderKind,
+    pub model: String,
+    pub temperature: Option<f64>,
+    pub max_output_tokens: Option<u32>,
+    pub max_repairs: u32,
+    pub agent_id: Option<String>,
+    /// The file this draft was opened from or last saved to.
+    pub path: Option<PathBuf>,
+    /// Which template it started from, when it did.
+    pub template: Option<String>,
+    /// The spec JSON as last loaded or saved; differs from the current one when there are
+    /// unsaved changes.
+    pub saved: String,
+}
+
+impl Default for Draft {
+    fn default() -> Draft {
+        match AnalysisSpec::template("post_analysis") {
+            Ok(spec) => Draft::from_spec(&spec, None, Some("post_analysis".into())),
+            Err(_) => Draft {
+                name: "Untitled".into(),
+                description: String::new(),
+                schema_text: "{\n  \"type\": \"object\",\n  \"properties\": {}\n}".into(),
+                prompt: String::new(),
+                provider: ProviderKind::Offline,
+                model: "baseline".into(),
+                temperature: None,
+                max_output_tokens: None,
+                max_repairs: 1,
+                agent_id: None,
+                path: None,
+                template: None,
+                saved: String::new(),
+            },
+        }
+    }
+}
+
+impl Draft {
+    pub fn from_spec(spec: &AnalysisSpec, path: Option<PathBuf>, template: Option<String>) -> Draft {
+        let mut d = Draft {
+            name: spec.name.clone(),
+            description: spec.description.clone().unwrap_or_default(),
+            schema_text: serde_json::to_string_pretty(&spec.schema).unwrap_or_default(),
+            prompt: spec.prompt.clone(),
+            provider: spec.provider,
+            model: spec.model.clone(),
+            temperature: spec.temperature,
+            max_output_tokens: spec.max_output_tokens,
+            max_repairs: spec.max_repairs,
+            agent_id: spec.agent_id.clone(),
+            path,
+            template,
+            saved: String::new(),
+        };
+        d.mark_saved();
+        d
+    }
+
+    /// A stable text form of everything that is saved, used to detect unsaved changes.
+    fn fingerprint(&self) -> String {
+        format!(
+            "{}\u{1}{}\u{1}{}\u{1}{}\u{1}{}\u{1}{}\u{1}{:?}\u{1}{:?}\u{1}{}\u{1}{:?}",
+            self.name, self.description, self.schema_text, self.prompt, self.provider, self.model,
+            self.temperature, self.max_output_tokens, self.max_repairs, self.agent_id
+        )
+    }
+
+    pub fn mark_saved(&mut self) {
+        self.saved = self.fingerprint();
+    }
+
+    pub fn is_dirty(&self) -> bool {
+        self.saved != self.fingerprint()
+    }
+
+    /// The spec, when the schema text parses. The caller has the parse error otherwise.
+    pub fn to_spec(&self, schema: serde_json::Value) -> AnalysisSpec {
+        AnalysisSpec {
+            name: self.name.clone(),
+            description: Some(self.description.clone()).filter(|d| !d.is_empty()),
+            schema,
+            prompt: self.prompt.clone(),
+            provider: self.provider,
+            model: self.model.clone(),
+            temperature: self.temperature,
+            max_output_tokens: self.max_output_tokens,
+            max_repairs: self.max_repairs,
+            agent_id: self.agent_id.clone(),
+        }
+    }
+}
+
+/// The right-hand tabs for the selected conversation.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize)]
+pub enum ResultTab {
+    Transcript,
+    #[default]
+    Analysis,
+    Raw,
+    History,
+}
+
+/// Top-level views.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize)]
+pub enum View {
+    #[default]
+    Workbench,
+    History,
+    Settings,
+}
+
+/// Settings; keys are memory-only.
+#[derive(Debug, Clone, Default, Serialize, Deserialize)]
+#[serde(default)]
+pub struct Settings {
+    /// Per-provider base URL overrides.
+    pub base_urls: BTreeMap<String, String>,
+    /// Keys typed in this session. Never serialised.
+    #[serde(skip)]
+    pub keys: BTreeMap<String, String>,
+    /// Per-model price overrides (USD per 1M tokens: input, cached input, output).
+    pub price_overrides: BTreeMap<String, [f64; 3]>,
+}
+
+/// All persisted UI state.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(default)]
+pub struct UiState {
+    pub draft: Draft,
+    pub recent_specs: Vec<PathBuf>,
+    /// Transcript files and folders loaded, reloaded at start.
+    pub loaded_paths: Vec<PathBuf>,
+    /// The bundled samples are loaded once, on first launch.
+    pub first_launch_done: bool,
+    /// Content hash of the selected conversation.
+    pub selected: Option<String>,
+    pub filter: String,
+    pub tab: ResultTab,
+    pub view: View,
+    pub settings: Settings,
+    /// A path typed in the "open" field (used when no file dialog is available).
+    pub path_input: String,
+}
+
+impl Default for UiState {
+    fn default() -> UiState {
+        UiState {
+            draft: Draft::default(),
+            recent_specs: Vec::new(),
+            loaded_paths: Vec::new(),
+            first_launch_done: false,
+            selected: None,
+            filter: String::new(),
+            tab: ResultTab::Analysis,
+            view: View::Workbench,
+            settings: Settings::default(),
+            path_input: String::new(),
+        }
+    }
+}

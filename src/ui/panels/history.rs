@@ -1,0 +1,164 @@
+//! The History view: every run in a virtualised table (paged queries keep it smooth with 100k
+//! results), filters, and a run browser where ↑/↓ (or J/K) walks the run's conversations with
+//! the Analysis view beside it — a reviewer can go through a run by keyboard alone.
+
+use super::analysis::analysis_ui;
+use super::top_bar::thousands;
+use super::widgets::status_chip;
+use crate::core::cost::format_usd;
+use crate::core::outcome::Status;
+use crate::llm::offline;
+use crate::store::RunSummary;
+use crate::ui::app::Command;
+use crate::ui::app::model::Model;
+use crate::ui::app::state::UiState;
+use egui_extras::{Column, TableBuilder};
+
+pub fn history_ui(ui: &mut egui::Ui, _state: &mut UiState, model: &Model, out: &mut Vec<Command>) {
+    let h = &model.history;
+    ui.horizontal(|ui| {
+        ui.heading("History");
+        if h.loading {
+            ui.spinner();
+        }
+        if ui.button("⟳ Refresh").clicked() {
+            out.push(Command::RefreshHistory);
+        }
+        ui.separator();
+        filters_ui(ui, model, out);
+        ui.separator();
+        let page = h.query.offset / h.query.limit.max(1) + 1;
+        if ui.add_enabled(h.query.offset > 0, egui::Button::new("◀ Newer")).clicked() {
+            out.push(Command::HistoryPage(-1));
+        }
+        ui.label(format!("page {page}"));
+        if ui.add_enabled(h.runs.len() == h.query.limit, egui::Button::new("Older ▶")).clicked() {
+            out.push(Command::HistoryPage(1));
+        }
+    });
+    ui.separator();
+    let table_height = if h.open_run.is_some() { (ui.available_height() * 0.35).max(120.0) } else { ui.available_height() };
+    ui.push_id("runs_table", |ui| {
+        ui.set_max_height(table_height);
+        runs_table_ui(ui, &h.runs, h.open_run, out);
+    });
+    if let Some(run_id) = h.open_run {
+        ui.separator();
+        run_browser_ui(ui, model, run_id, out);
+    }
+}
+
+fn filters_ui(ui: &mut egui::Ui, model: &Model, out: &mut Vec<Command>) {
+    let q = &model.history.query;
+    let label = ui.label("Status");
+    let mut status = q.status;
+    egui::ComboBox::from_id_salt("status_filter")
+        .selected_text(status.map(|s| s.as_str()).unwrap_or("any"))
+        .show_ui(ui, |ui| {
+            ui.selectable_value(&mut status, None, "any");
+            for s in [Status::Ok, Status::Invalid, Status::Refused, Status::Truncated, Status::Error, Status::Skipped] {
+                ui.selectable_value(&mut status, Some(s), s.as_str());
+            }
+        })
+        .response
+        .labelled_by(label.id);
+    let label = ui.label("Model");
+    let mut text = q.model.clone().unwrap_or_default();
+    let edit = ui.add(egui::TextEdit::singleline(&mut text).desired_width(110.0).hint_text("any")).labelled_by(label.id);
+    let model_filter = Some(text.trim().to_string()).filter(|t| !t.is_empty());
+    let committed = edit.lost_focus() || !edit.has_focus();
+    if status != q.status || (committed && model_filter != q.model) {
+        let mut query = q.clone();
+        query.status = status;
+        query.model = model_filter;
+        query.offset = 0;
+        out.push(Command::SetHistoryQuery(query));
+    }
+}
+
+fn runs_table_ui(ui: &mut egui::Ui, runs: &[RunSummary], open: Option<i64>, out: &mut Vec<Command>) {
+    if runs.is_empty() {
+        ui.weak("No runs yet. Run a spec from the Workbench; every result is kept here.");
+        return;
+    }
+    TableBuilder::new(ui)
+        .striped(true)
+        .sense(egui::Sense::click())
+        .column(Column::exact(50.0))
+        .column(Column::exact(150.0))
+        .column(Column::remainder().at_least(160.0))
+        .column(Column::initial(190.0))
+        .columns(Column::exact(70.0), 3)
+        .column(Column::exact(90.0))
+        .column(Column::exact(80.0))
+        .header(20.0, |mut header| {
+            for title in ["run", "started", "spec", "provider / model", "convs", "ok", "failed", "tokens", "cost"] {
+                header.col(|ui| {
+                    ui.strong(title);
+                });
+            }
+        })
+        .body(|body| {
+            body.rows(22.0, runs.len(), |mut row| {
+                let r = &runs[row.index()];
+                row.set_selected(open == Some(r.id));
+                let ok = r.counts.get("ok").copied().unwrap_or(0);
+                let failed: usize = r.counts.iter().filter(|(s, _)| s.as_str() != "ok" && s.as_str() != "skipped").map(|(_, n)| n).sum();
+                let pm = if r.provider == "offline" { offline::LABEL.to_string() } else { format!("{} / {}", r.provider, r.model) };
+                let cells = [
+                    r.id.to_string(),
+                    r.started_at.get(..19).unwrap_or(&r.started_at).replace('T', " "),
+                    format!("{} · {}", r.spec_name, r.spec_hash.get(..8).unwrap_or(&r.spec_hash)),
+                    pm,
+                    r.n_results.to_string(),
+                    ok.to_string(),
+                    failed.to_string(),
+                    thousands(r.usage.input_tokens + r.usage.output_tokens),
+                    if r.n_results == 0 { "$0.00".into() } else { format_usd(r.cost_usd) },
+                ];
+                for cell in cells {
+                    row.col(|ui| {
+                        ui.add(egui::Label::new(cell).truncate().selectable(false));
+                    });
+                }
+                if row.response().clicked() {
+                    out.push(Command::OpenRun(r.id));
+                }
+            });
+        });
+}
+
+fn run_browser_ui(ui: &mut egui::Ui, model: &Model, run_id: i64, out: &mut Vec<Command>) {
+    let h = &model.history;
+    ui.horizontal(|ui| {
+        ui.strong(format!("Run {run_id}"));
+        ui.weak(format!("{} result(s) · ↑/↓ or J/K to move", h.results.len()));
+    });
+    egui::Panel::left("run_results").resizable(true).default_size(300.0).show(ui, |ui| {
+        egui::ScrollArea::vertical().id_salt("run_results_list").auto_shrink([false, false]).show_rows(ui, 22.0, h.results.len(), |ui, range| {
+            for i in range {
+                let r = &h.results[i];
+                ui.horizontal(|ui| {
+                    status_chip(ui, r.outcome.status);
+                    let row = ui.selectable_label(i == h.selected, &r.outcome.conversation_id);
+                    if i == h.selected {
+                        row.scroll_to_me(None);
+                    }
+                    if row.clicked() {
+                        out.push(Command::MoveResult(i as i32 - h.selected as i32));
+                    }
+                });
+            }
+        });
+    });
+    egui::CentralPanel::default().show(ui, |ui| match h.results.get(h.selected) {
+        Some(r) => {
+            ui.strong(&r.outcome.conversation_id);
+            let schema = h.spec.as_ref().filter(|(hash, _)| *hash == r.spec_hash).map(|(_, s)| s);
+            analysis_ui(ui, &r.outcome, schema, Some(&r.spec_hash));
+        }
+        None => {
+            ui.weak("Loading…");
+        }
+    });
+}

@@ -1,0 +1,117 @@
+//! Panels: short-lived views over state that draw and push `Command`s, nothing else.
+//!
+//! Each panel file has one `*_ui` function taking `ui` first. They may edit UI state that is
+//! plainly theirs (text being typed, the selected tab) but never reach the engine, the store or
+//! the network: anything with effects goes through a `Command`, run by the app after drawing.
+
+mod analysis;
+mod conversations;
+mod editor;
+mod history;
+mod results;
+mod settings;
+mod top_bar;
+pub mod widgets;
+
+use super::app::model::Model;
+use super::app::state::{Draft, ResultTab, UiState, View};
+use super::app::Command;
+use crate::core::cost::PriceTable;
+use egui::{Key, Modifiers};
+
+/// What panels read besides the saved state.
+pub struct PanelCtx<'a> {
+    pub model: &'a Model,
+    pub prices: &'a PriceTable,
+    /// "key from environment" / "key entered" / "key missing"; `None` when no key is needed.
+    pub key_status: Option<&'static str>,
+}
+
+/// Draw the whole window.
+pub fn draw(ui: &mut egui::Ui, state: &mut UiState, cx: &PanelCtx<'_>, out: &mut Vec<Command>) {
+    egui::Panel::top("top_bar").show(ui, |ui| top_bar::top_bar_ui(ui, state, cx, out));
+    if !cx.model.notices.is_empty() {
+        egui::Panel::bottom("notices").show(ui, |ui| notices_ui(ui, cx.model, out));
+    }
+    match state.view {
+        View::Workbench => {
+            egui::Panel::left("conversations").resizable(true).default_size(260.0).show(ui, |ui| {
+                conversations::conversations_ui(ui, state, cx.model, out);
+            });
+            egui::Panel::right("results").resizable(true).default_size(460.0).show(ui, |ui| {
+                results::results_ui(ui, state, cx.model, out);
+            });
+            egui::CentralPanel::default().show(ui, |ui| editor::editor_ui(ui, state, cx.model, out));
+        }
+        View::History => {
+            egui::CentralPanel::default().show(ui, |ui| history::history_ui(ui, state, cx.model, out));
+        }
+        View::Settings => {
+            egui::CentralPanel::default().show(ui, |ui| settings::settings_ui(ui, state, cx, out));
+        }
+    }
+}
+
+fn notices_ui(ui: &mut egui::Ui, model: &Model, out: &mut Vec<Command>) {
+    ui.horizontal(|ui| {
+        ui.colored_label(ui.visuals().warn_fg_color, "⚠");
+        if let Some(last) = model.notices.last() {
+            ui.label(last);
+        }
+        if model.notices.len() > 1 {
+            ui.weak(format!("(+{} earlier)", model.notices.len() - 1));
+        }
+        if ui.button("Dismiss").clicked() {
+            out.push(Command::DismissNotices);
+        }
+    });
+}
+
+/// Global shortcuts: Ctrl+Enter run, Ctrl+S save, Ctrl+O open, Esc cancel, ↑/↓ (and J/K)
+/// through conversations or, in the History view, through the open run's results; Alt+1/2/3
+/// switch views, Ctrl+1..4 the result tabs.
+pub fn keyboard(ctx: &egui::Context, state: &UiState, model: &Model, out: &mut Vec<Command>) {
+    let typing = ctx.memory(|m| m.focused().is_some());
+    ctx.input_mut(|i| {
+        if i.consume_key(Modifiers::COMMAND, Key::Enter) {
+            out.push(Command::Run { all: false });
+        }
+        if i.consume_key(Modifiers::COMMAND, Key::S) {
+            out.push(Command::Save);
+        }
+        if i.consume_key(Modifiers::COMMAND, Key::O) {
+            out.push(Command::OpenFilesDialog);
+        }
+        if model.run.is_some() && i.consume_key(Modifiers::NONE, Key::Escape) {
+            out.push(Command::Cancel);
+        }
+        for (key, view) in [(Key::Num1, View::Workbench), (Key::Num2, View::History), (Key::Num3, View::Settings)] {
+            if i.consume_key(Modifiers::ALT, key) {
+                out.push(Command::SetView(view));
+            }
+        }
+        for (key, tab) in [(Key::Num1, ResultTab::Transcript), (Key::Num2, ResultTab::Analysis), (Key::Num3, ResultTab::Raw), (Key::Num4, ResultTab::History)] {
+            if i.consume_key(Modifiers::COMMAND, key) {
+                out.push(Command::SetTab(tab));
+            }
+        }
+        if typing {
+            return;
+        }
+        let down = i.consume_key(Modifiers::NONE, Key::ArrowDown) || i.consume_key(Modifiers::NONE, Key::J);
+        let up = i.consume_key(Modifiers::NONE, Key::ArrowUp) || i.consume_key(Modifiers::NONE, Key::K);
+        let delta = down as i32 - up as i32;
+        if delta != 0 {
+            out.push(match state.view {
+                View::History => Command::MoveResult(delta),
+                _ => Command::MoveSelection(delta),
+            });
+        }
+    });
+}
+
+/// "Debrief — <spec name>", with a dot when there are unsaved changes.
+pub fn window_title(draft: &Draft) -> String {
+    let dirty = if draft.is_dirty() { " ●" } else { "" };
+    format!("Debrief — {}{dirty}", draft.name)
+}
