@@ -41,7 +41,8 @@ fn open_workbench(runtime: &tokio::runtime::Runtime, data_dir: Option<std::path:
     };
     // The bundled samples: beside the binary's crate when run from a checkout, else none.
     let samples = std::env::current_dir().ok().map(|d| d.join("sample_conversations")).filter(|d| d.is_dir());
-    let context = debrief::ui::AppContext { runtime: runtime.handle().clone(), data_dir, samples_dir: samples };
+    let context =
+        debrief::ui::AppContext { runtime: runtime.handle().clone(), data_dir, samples_dir: samples };
     match debrief::ui::run(context) {
         Ok(()) => ExitCode::SUCCESS,
         Err(e) => {

@@ -13,6 +13,7 @@
 mod util;
 
 mod cli;
+mod gui;
 mod openai;
 mod pipeline;
 mod transcripts;

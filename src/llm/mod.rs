@@ -186,7 +186,11 @@ pub fn build(config: &ProviderConfig) -> Result<Box<dyn Provider>, LlmError> {
 
 /// The request body `kind` would send for a spec and conversation, for previews ("what is
 /// sent"). The offline baseline sends nothing; its preview says so.
-pub fn preview_request(kind: ProviderKind, spec: &crate::core::spec::AnalysisSpec, conversation: &Conversation) -> Value {
+pub fn preview_request(
+    kind: ProviderKind,
+    spec: &crate::core::spec::AnalysisSpec,
+    conversation: &Conversation,
+) -> Value {
     let messages = crate::core::prompt::build(spec, conversation, PromptOptions::for_provider(kind));
     let name = dialect::schema_name(&spec.name);
     let request = CompletionRequest {
@@ -200,7 +204,9 @@ pub fn preview_request(kind: ProviderKind, spec: &crate::core::spec::AnalysisSpe
         prompt: &spec.prompt,
     };
     match kind {
-        ProviderKind::Offline => serde_json::json!({"provider": offline::LABEL, "note": "nothing is sent anywhere: the baseline reads the transcript locally", "messages": messages}),
+        ProviderKind::Offline => {
+            serde_json::json!({"provider": offline::LABEL, "note": "nothing is sent anywhere: the baseline reads the transcript locally", "messages": messages})
+        }
         ProviderKind::Openai | ProviderKind::OpenaiCompatible => openai::request_body(kind, &request),
     }
 }

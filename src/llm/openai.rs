@@ -56,7 +56,6 @@ impl OpenAi {
         self.kind.as_str()
     }
 
-
     /// The exact request body for a call.
     pub fn body(&self, request: &CompletionRequest<'_>) -> Value {
         request_body(self.kind, request)

@@ -25,12 +25,27 @@ pub enum UiEvent {
     /// A run could not start or failed as a whole (bad provider settings, database trouble).
     RunFailed(String),
     Imported(Import),
-    Runs { query: RunQuery, runs: Vec<RunSummary> },
-    RunResults { run_id: RunId, results: Vec<StoredResult> },
-    ConversationHistory { content_hash: String, results: Vec<StoredResult> },
-    Spec { hash: String, spec: Option<AnalysisSpec> },
+    Runs {
+        query: RunQuery,
+        runs: Vec<RunSummary>,
+    },
+    RunResults {
+        run_id: RunId,
+        results: Vec<StoredResult>,
+    },
+    ConversationHistory {
+        content_hash: String,
+        results: Vec<StoredResult>,
+    },
+    Spec {
+        hash: String,
+        spec: Option<AnalysisSpec>,
+    },
     /// A file dialog closed; `None` when nothing was chosen or no dialog could be shown.
-    Picked { pick: Pick, paths: Option<Vec<PathBuf>> },
+    Picked {
+        pick: Pick,
+        paths: Option<Vec<PathBuf>>,
+    },
     /// A store query failed.
     QueryFailed(String),
 }
@@ -55,7 +70,12 @@ pub struct Bridge {
 
 impl Bridge {
     /// `repaint` wakes the UI (egui's `request_repaint`); tests pass their own.
-    pub fn new(runtime: Handle, store: SharedStore, prices: PriceTable, repaint: Arc<dyn Fn() + Send + Sync>) -> Bridge {
+    pub fn new(
+        runtime: Handle,
+        store: SharedStore,
+        prices: PriceTable,
+        repaint: Arc<dyn Fn() + Send + Sync>,
+    ) -> Bridge {
         let (tx, rx) = channel();
         Bridge { runtime, store, prices: Arc::new(prices), tx, rx, repaint }
     }
@@ -80,7 +100,12 @@ impl Bridge {
     }
 
     /// Start a run; the token cancels it.
-    pub fn start_run(&self, spec: AnalysisSpec, config: ProviderConfig, conversations: Vec<Conversation>) -> CancellationToken {
+    pub fn start_run(
+        &self,
+        spec: AnalysisSpec,
+        config: ProviderConfig,
+        conversations: Vec<Conversation>,
+    ) -> CancellationToken {
         let cancel = CancellationToken::new();
         let (tx, repaint) = self.sender();
         let provider = match llm::build(&config) {
@@ -128,13 +153,15 @@ impl Bridge {
             let dialog = rfd::FileDialog::new();
             let paths = match (pick, folder) {
                 (Pick::Transcripts, true) => dialog.pick_folder().map(|p| vec![p]),
-                (Pick::Transcripts, false) => {
-                    dialog.add_filter("transcripts", &["txt", "json", "jsonl", "vtt", "srt", "csv"]).pick_files()
-                }
+                (Pick::Transcripts, false) => dialog
+                    .add_filter("transcripts", &["txt", "json", "jsonl", "vtt", "srt", "csv"])
+                    .pick_files(),
                 (Pick::Spec, _) => dialog.add_filter("spec", &["json"]).pick_file().map(|p| vec![p]),
-                (Pick::SaveSpec, _) => {
-                    dialog.add_filter("spec", &["json"]).set_file_name("spec.json").save_file().map(|p| vec![p])
-                }
+                (Pick::SaveSpec, _) => dialog
+                    .add_filter("spec", &["json"])
+                    .set_file_name("spec.json")
+                    .save_file()
+                    .map(|p| vec![p]),
             };
             let _ = tx.send(UiEvent::Picked { pick, paths });
             repaint();
@@ -180,6 +207,9 @@ impl Bridge {
     /// Earlier results for one conversation's content.
     pub fn query_conversation_history(&self, content_hash: String) {
         let h = content_hash.clone();
-        self.query(move |s| s.results_for_conversation(&h, 200), move |results| UiEvent::ConversationHistory { content_hash, results });
+        self.query(
+            move |s| s.results_for_conversation(&h, 200),
+            move |results| UiEvent::ConversationHistory { content_hash, results },
+        );
     }
 }

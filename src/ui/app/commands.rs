@@ -21,7 +21,9 @@ const NEW_SCHEMA: &str = "{\n  \"type\": \"object\",\n  \"properties\": {\n    \
 #[derive(Debug, Clone, PartialEq)]
 pub enum Command {
     /// Analyse the selected conversation, or every visible one.
-    Run { all: bool },
+    Run {
+        all: bool,
+    },
     Cancel,
     OpenFilesDialog,
     OpenFolderDialog,
@@ -81,7 +83,15 @@ impl DebriefApp {
         let mut prices = PriceTable::bundled();
         for (model, [input, cached, output]) in &self.state.settings.price_overrides {
             let provider = prices.price(model).map(|p| p.provider.clone()).unwrap_or_else(|| "custom".into());
-            prices.set(Price { model: model.clone(), provider, input: *input, cached_input: *cached, output: *output, cache_write: None, note: Some("override".into()) });
+            prices.set(Price {
+                model: model.clone(),
+                provider,
+                input: *input,
+                cached_input: *cached,
+                output: *output,
+                cache_write: None,
+                note: Some("override".into()),
+            });
         }
         self.bridge.set_prices(prices);
         self.model.estimate = None;
@@ -254,10 +264,19 @@ impl DebriefApp {
             },
             Command::SaveAsDialog => self.bridge.pick(Pick::SaveSpec, false),
             Command::SaveTo(path) => self.save_to(path),
-            Command::FormatSchema => match serde_json::from_str::<serde_json::Value>(&self.state.draft.schema_text) {
-                Ok(v) => self.state.draft.schema_text = serde_json::to_string_pretty(&v).unwrap_or_else(|_| self.state.draft.schema_text.clone()),
-                Err(e) => self.model.notice(format!("cannot format: line {}, column {}: the schema is not valid JSON yet", e.line(), e.column())),
-            },
+            Command::FormatSchema => {
+                match serde_json::from_str::<serde_json::Value>(&self.state.draft.schema_text) {
+                    Ok(v) => {
+                        self.state.draft.schema_text = serde_json::to_string_pretty(&v)
+                            .unwrap_or_else(|_| self.state.draft.schema_text.clone())
+                    }
+                    Err(e) => self.model.notice(format!(
+                        "cannot format: line {}, column {}: the schema is not valid JSON yet",
+                        e.line(),
+                        e.column()
+                    )),
+                }
+            }
             Command::SetView(view) => {
                 self.state.view = view;
                 if view == View::History {
@@ -284,11 +303,16 @@ impl DebriefApp {
             Command::MoveResult(delta) => {
                 let h = &mut self.model.history;
                 if !h.results.is_empty() {
-                    h.selected = (h.selected as i64 + delta as i64).clamp(0, h.results.len() as i64 - 1) as usize;
+                    h.selected =
+                        (h.selected as i64 + delta as i64).clamp(0, h.results.len() as i64 - 1) as usize;
                 }
             }
             Command::Pin(result_id) => {
-                let found = self.model.conversation_history.as_ref().and_then(|(_, rs)| rs.iter().find(|r| r.id == result_id).cloned());
+                let found = self
+                    .model
+                    .conversation_history
+                    .as_ref()
+                    .and_then(|(_, rs)| rs.iter().find(|r| r.id == result_id).cloned());
                 self.model.pinned = found;
                 self.state.tab = super::state::ResultTab::Analysis;
             }
@@ -333,12 +357,14 @@ impl DebriefApp {
         let planned = conversations.len();
         let cancel = self.bridge.start_run(spec, self.provider_config(), conversations);
         self.model.pinned = None;
-        self.model.run = Some(RunProgress { run_id: None, spec_hash, planned, done: 0, failed: 0, cost_usd: 0.0, cancel });
+        self.model.run =
+            Some(RunProgress { run_id: None, spec_hash, planned, done: 0, failed: 0, cost_usd: 0.0, cancel });
     }
 
     fn save_to(&mut self, path: PathBuf) {
         let Some(schema) = self.model.check.parsed.clone() else {
-            self.model.notice("the schema is not valid JSON; fix it before saving (your draft is kept either way)");
+            self.model
+                .notice("the schema is not valid JSON; fix it before saving (your draft is kept either way)");
             return;
         };
         let spec = self.state.draft.to_spec(schema);
@@ -358,4 +384,3 @@ impl DebriefApp {
         self.state.recent_specs.truncate(8);
     }
 }
-

@@ -114,7 +114,9 @@ impl Model {
 
     /// Re-check the schema when its text changed.
     pub fn recheck(&mut self, draft: &Draft) {
-        if self.check.text == draft.schema_text && (self.check.parsed.is_some() || !self.check.problems.is_empty()) {
+        if self.check.text == draft.schema_text
+            && (self.check.parsed.is_some() || !self.check.problems.is_empty())
+        {
             self.refresh_hash(draft);
             return;
         }
@@ -159,7 +161,11 @@ impl Model {
         let f = filter.trim().to_lowercase();
         self.conversations
             .iter()
-            .filter(|c| f.is_empty() || c.conversation.id.to_lowercase().contains(&f) || c.conversation.source.to_lowercase().contains(&f))
+            .filter(|c| {
+                f.is_empty()
+                    || c.conversation.id.to_lowercase().contains(&f)
+                    || c.conversation.source.to_lowercase().contains(&f)
+            })
             .collect()
     }
 
@@ -178,7 +184,8 @@ impl Model {
             return;
         }
         let spec = state.draft.to_spec(schema.clone());
-        let messages = prompt::build(&spec, &selected.conversation, prompt::PromptOptions::for_provider(spec.provider));
+        let messages =
+            prompt::build(&spec, &selected.conversation, prompt::PromptOptions::for_provider(spec.provider));
         let sent = dialect::transform(dialect::for_provider(spec.provider), &spec.schema);
         let e = cost::estimate(spec.provider, &spec.model, &messages, Some(&sent.schema), prices);
         let exact = cost::count_tokens(spec.provider, &spec.model, "x").exact;
@@ -193,17 +200,29 @@ pub fn check_schema(text: &str) -> SchemaCheck {
         Err(SchemaError::Syntax { line, column, message, .. }) => {
             check.problems.push(Problem { line: Some(line), column: Some(column), pointer: None, message });
         }
-        Err(e) => check.problems.push(Problem { line: None, column: None, pointer: None, message: e.to_string() }),
+        Err(e) => {
+            check.problems.push(Problem { line: None, column: None, pointer: None, message: e.to_string() })
+        }
         Ok(value) => {
             match schema::compile(&value, "schema") {
                 Ok(_) => {}
                 Err(SchemaError::Meta { problems, .. }) => {
                     check.problems = problems
                         .into_iter()
-                        .map(|p| Problem { line: None, column: None, pointer: Some(p.pointer), message: p.message })
+                        .map(|p| Problem {
+                            line: None,
+                            column: None,
+                            pointer: Some(p.pointer),
+                            message: p.message,
+                        })
                         .collect();
                 }
-                Err(e) => check.problems.push(Problem { line: None, column: None, pointer: None, message: strip_origin(&e.to_string()) }),
+                Err(e) => check.problems.push(Problem {
+                    line: None,
+                    column: None,
+                    pointer: None,
+                    message: strip_origin(&e.to_string()),
+                }),
             }
             check.parsed = Some(value);
         }

@@ -81,8 +81,16 @@ impl Draft {
     fn fingerprint(&self) -> String {
         format!(
             "{}\u{1}{}\u{1}{}\u{1}{}\u{1}{}\u{1}{}\u{1}{:?}\u{1}{:?}\u{1}{}\u{1}{:?}",
-            self.name, self.description, self.schema_text, self.prompt, self.provider, self.model,
-            self.temperature, self.max_output_tokens, self.max_repairs, self.agent_id
+            self.name,
+            self.description,
+            self.schema_text,
+            self.prompt,
+            self.provider,
+            self.model,
+            self.temperature,
+            self.max_output_tokens,
+            self.max_repairs,
+            self.agent_id
         )
     }
 

@@ -25,7 +25,9 @@ pub fn analysis_ui(ui: &mut egui::Ui, outcome: &Outcome, schema: Option<&Value>,
         match schema {
             Some(root) => object_rows_ui(ui, root, root, analysis, "", &outcome.errors, 0),
             None => {
-                ui.label(RichText::new(serde_json::to_string_pretty(analysis).unwrap_or_default()).monospace());
+                ui.label(
+                    RichText::new(serde_json::to_string_pretty(analysis).unwrap_or_default()).monospace(),
+                );
             }
         }
     });
@@ -38,7 +40,9 @@ fn summary_ui(ui: &mut egui::Ui, o: &Outcome, spec_version: Option<&str>) {
             ui.weak(note);
         }
     });
-    for e in o.errors.iter().filter(|e| e.pointer.is_empty() && o.status != crate::core::outcome::Status::Invalid) {
+    for e in
+        o.errors.iter().filter(|e| e.pointer.is_empty() && o.status != crate::core::outcome::Status::Invalid)
+    {
         ui.colored_label(ui.visuals().error_fg_color, &e.message);
     }
     egui::Grid::new("outcome_facts").num_columns(4).spacing([12.0, 2.0]).show(ui, |ui| {
@@ -48,10 +52,22 @@ fn summary_ui(ui: &mut egui::Ui, o: &Outcome, spec_version: Option<&str>) {
         ui.label(o.attempts.len().to_string());
         ui.end_row();
         ui.weak("tokens");
-        let cached = if o.usage.cached_input_tokens > 0 { format!(" ({} cached)", thousands(o.usage.cached_input_tokens)) } else { String::new() };
-        ui.label(format!("{} in{cached} · {} out", thousands(o.usage.input_tokens), thousands(o.usage.output_tokens)));
+        let cached = if o.usage.cached_input_tokens > 0 {
+            format!(" ({} cached)", thousands(o.usage.cached_input_tokens))
+        } else {
+            String::new()
+        };
+        ui.label(format!(
+            "{} in{cached} · {} out",
+            thousands(o.usage.input_tokens),
+            thousands(o.usage.output_tokens)
+        ));
         ui.weak("estimate");
-        ui.label(format!("{} in · {} out", thousands(o.estimate.input_tokens), thousands(o.estimate.output_tokens)));
+        ui.label(format!(
+            "{} in · {} out",
+            thousands(o.estimate.input_tokens),
+            thousands(o.estimate.output_tokens)
+        ));
         ui.end_row();
         ui.weak("cost");
         ui.label(format_usd(o.cost_usd));
@@ -71,7 +87,11 @@ fn errors_for<'e>(errors: &'e [FieldError], parent: &str, name: &str) -> Vec<&'e
     let pointer = format!("{parent}/{name}");
     errors
         .iter()
-        .filter(|e| e.pointer == pointer || e.pointer.starts_with(&format!("{pointer}/")) || (e.pointer == parent && e.message.contains(&format!("\"{name}\""))))
+        .filter(|e| {
+            e.pointer == pointer
+                || e.pointer.starts_with(&format!("{pointer}/"))
+                || (e.pointer == parent && e.message.contains(&format!("\"{name}\"")))
+        })
         .collect()
 }
 
@@ -82,7 +102,15 @@ fn deref<'a>(root: &'a Value, schema: &'a Value) -> &'a Value {
     }
 }
 
-fn object_rows_ui(ui: &mut egui::Ui, root: &Value, schema: &Value, value: &Value, pointer: &str, errors: &[FieldError], depth: usize) {
+fn object_rows_ui(
+    ui: &mut egui::Ui,
+    root: &Value,
+    schema: &Value,
+    value: &Value,
+    pointer: &str,
+    errors: &[FieldError],
+    depth: usize,
+) {
     let schema = deref(root, schema);
     let Some(props) = schema.get("properties").and_then(Value::as_object) else {
         ui.label(RichText::new(value.to_string()).monospace());
@@ -92,35 +120,49 @@ fn object_rows_ui(ui: &mut egui::Ui, root: &Value, schema: &Value, value: &Value
         let sub = deref(root, sub);
         let field_errors = errors_for(errors, pointer, name);
         let failed = !field_errors.is_empty();
-        let stroke = if failed { egui::Stroke::new(1.5, ui.visuals().error_fg_color) } else { egui::Stroke::NONE };
-        egui::Frame::new().stroke(stroke).inner_margin(egui::Margin::symmetric(4, 3)).corner_radius(4.0).show(ui, |ui| {
-            ui.horizontal_top(|ui| {
-                let label = ui.add_sized([150.0, 18.0], egui::Label::new(RichText::new(name).strong()).truncate());
-                if let Some(d) = sub.get("description").and_then(Value::as_str) {
-                    label.on_hover_text(d);
-                }
-                ui.vertical(|ui| match value.get(name) {
-                    None => {
-                        ui.weak("—");
+        let stroke =
+            if failed { egui::Stroke::new(1.5, ui.visuals().error_fg_color) } else { egui::Stroke::NONE };
+        egui::Frame::new()
+            .stroke(stroke)
+            .inner_margin(egui::Margin::symmetric(4, 3))
+            .corner_radius(4.0)
+            .show(ui, |ui| {
+                ui.horizontal_top(|ui| {
+                    let label = ui
+                        .add_sized([150.0, 18.0], egui::Label::new(RichText::new(name).strong()).truncate());
+                    if let Some(d) = sub.get("description").and_then(Value::as_str) {
+                        label.on_hover_text(d);
                     }
-                    Some(v) => value_ui(ui, root, sub, v, &format!("{pointer}/{name}"), errors, depth),
+                    ui.vertical(|ui| match value.get(name) {
+                        None => {
+                            ui.weak("—");
+                        }
+                        Some(v) => value_ui(ui, root, sub, v, &format!("{pointer}/{name}"), errors, depth),
+                    });
                 });
+                for e in field_errors {
+                    ui.colored_label(ui.visuals().error_fg_color, format!("× {}", e.message));
+                }
             });
-            for e in field_errors {
-                ui.colored_label(ui.visuals().error_fg_color, format!("✗ {}", e.message));
-            }
-        });
     }
 }
 
-fn value_ui(ui: &mut egui::Ui, root: &Value, schema: &Value, v: &Value, pointer: &str, errors: &[FieldError], depth: usize) {
+fn value_ui(
+    ui: &mut egui::Ui,
+    root: &Value,
+    schema: &Value,
+    v: &Value,
+    pointer: &str,
+    errors: &[FieldError],
+    depth: usize,
+) {
     let accent = Color32::from_rgb(90, 140, 220);
     match v {
         Value::Bool(true) => {
-            ui.colored_label(Color32::from_rgb(60, 170, 90), "✓ yes");
+            ui.colored_label(Color32::from_rgb(60, 170, 90), "yes");
         }
         Value::Bool(false) => {
-            ui.colored_label(Color32::from_rgb(220, 80, 80), "✗ no");
+            ui.colored_label(Color32::from_rgb(220, 80, 80), "no");
         }
         Value::String(s) if schema.get("enum").is_some() => {
             chip(ui, s, accent);
@@ -129,7 +171,10 @@ fn value_ui(ui: &mut egui::Ui, root: &Value, schema: &Value, v: &Value, pointer:
             ui.add(egui::Label::new(s.as_str()).wrap());
         }
         Value::Number(n) => {
-            let (min, max) = (schema.get("minimum").and_then(Value::as_f64), schema.get("maximum").and_then(Value::as_f64));
+            let (min, max) = (
+                schema.get("minimum").and_then(Value::as_f64),
+                schema.get("maximum").and_then(Value::as_f64),
+            );
             match (n.as_f64(), min, max) {
                 (Some(x), Some(lo), Some(hi)) => score_bar(ui, x, lo, hi),
                 _ => {
@@ -145,14 +190,19 @@ fn value_ui(ui: &mut egui::Ui, root: &Value, schema: &Value, v: &Value, pointer:
             for (i, item) in items.iter().enumerate() {
                 ui.horizontal_top(|ui| {
                     ui.weak("•");
-                    ui.vertical(|ui| value_ui(ui, root, item_schema, item, &format!("{pointer}/{i}"), errors, depth + 1));
+                    ui.vertical(|ui| {
+                        value_ui(ui, root, item_schema, item, &format!("{pointer}/{i}"), errors, depth + 1)
+                    });
                 });
             }
         }
         Value::Object(_) => {
-            egui::CollapsingHeader::new(RichText::new("details").weak()).id_salt(pointer).default_open(depth < 1).show(ui, |ui| {
-                object_rows_ui(ui, root, schema, v, pointer, errors, depth + 1);
-            });
+            egui::CollapsingHeader::new(RichText::new("details").weak())
+                .id_salt(pointer)
+                .default_open(depth < 1)
+                .show(ui, |ui| {
+                    object_rows_ui(ui, root, schema, v, pointer, errors, depth + 1);
+                });
         }
         Value::Null => {
             ui.weak("null");

@@ -23,21 +23,39 @@ pub fn conversations_ui(ui: &mut egui::Ui, state: &mut UiState, model: &Model, o
         if ui.button("Open folder…").clicked() {
             out.push(Command::OpenFolderDialog);
         }
-        if ui.button("Clear").on_hover_text("Unload every conversation (the history keeps its results)").clicked() {
+        if ui
+            .button("Clear")
+            .on_hover_text("Unload every conversation (the history keeps its results)")
+            .clicked()
+        {
             out.push(Command::ClearConversations);
         }
     });
     ui.horizontal(|ui| {
         let label = ui.label("Path");
-        let edit = ui.add(egui::TextEdit::singleline(&mut state.path_input).hint_text("file or folder, Enter to load").desired_width(f32::INFINITY)).labelled_by(label.id);
-        if edit.lost_focus() && ui.input(|i| i.key_pressed(egui::Key::Enter)) && !state.path_input.trim().is_empty() {
+        let edit = ui
+            .add(
+                egui::TextEdit::singleline(&mut state.path_input)
+                    .hint_text("file or folder, Enter to load")
+                    .desired_width(f32::INFINITY),
+            )
+            .labelled_by(label.id);
+        if edit.lost_focus()
+            && ui.input(|i| i.key_pressed(egui::Key::Enter))
+            && !state.path_input.trim().is_empty()
+        {
             out.push(Command::LoadPaths(vec![PathBuf::from(state.path_input.trim())]));
             state.path_input.clear();
         }
     });
     ui.horizontal(|ui| {
         let label = ui.label("Filter");
-        ui.add(egui::TextEdit::singleline(&mut state.filter).hint_text("id or file").desired_width(f32::INFINITY)).labelled_by(label.id);
+        ui.add(
+            egui::TextEdit::singleline(&mut state.filter)
+                .hint_text("id or file")
+                .desired_width(f32::INFINITY),
+        )
+        .labelled_by(label.id);
     });
     ui.separator();
 
@@ -48,11 +66,11 @@ pub fn conversations_ui(ui: &mut egui::Ui, state: &mut UiState, model: &Model, o
         ui.weak(format!("{} of {} shown", visible.len(), model.conversations.len()));
     }
     let errors_height = if model.import_errors.is_empty() { 0.0 } else { 90.0 };
-    egui::ScrollArea::vertical().id_salt("conversation_list").max_height(ui.available_height() - errors_height).auto_shrink([false, false]).show_rows(
-        ui,
-        22.0,
-        visible.len(),
-        |ui, range| {
+    egui::ScrollArea::vertical()
+        .id_salt("conversation_list")
+        .max_height(ui.available_height() - errors_height)
+        .auto_shrink([false, false])
+        .show_rows(ui, 22.0, visible.len(), |ui, range| {
             for c in &visible[range] {
                 let selected = state.selected.as_ref() == Some(&c.hash);
                 ui.horizontal(|ui| {
@@ -69,21 +87,29 @@ pub fn conversations_ui(ui: &mut egui::Ui, state: &mut UiState, model: &Model, o
                     }
                 });
             }
-        },
-    );
+        });
     if !model.import_errors.is_empty() {
         ui.separator();
-        egui::CollapsingHeader::new(format!("⚠ {} file(s) could not be imported", model.import_errors.len())).default_open(true).show(ui, |ui| {
-            egui::ScrollArea::vertical().id_salt("import_errors").max_height(70.0).show(ui, |ui| {
-                for e in &model.import_errors {
-                    ui.label(egui::RichText::new(e).small().color(ui.visuals().warn_fg_color));
-                }
+        egui::CollapsingHeader::new(format!("{} file(s) could not be imported", model.import_errors.len()))
+            .default_open(true)
+            .show(ui, |ui| {
+                egui::ScrollArea::vertical().id_salt("import_errors").max_height(70.0).show(ui, |ui| {
+                    for e in &model.import_errors {
+                        ui.label(egui::RichText::new(e).small().color(ui.visuals().warn_fg_color));
+                    }
+                });
             });
-        });
     }
 
     // Drag and drop anywhere on the window.
-    let dropped: Vec<PathBuf> = ui.ctx().input(|i| i.raw.dropped_files.iter().map(|f| f.path().to_path_buf()).filter(|p| !p.as_os_str().is_empty()).collect());
+    let dropped: Vec<PathBuf> = ui.ctx().input(|i| {
+        i.raw
+            .dropped_files
+            .iter()
+            .map(|f| f.path().to_path_buf())
+            .filter(|p| !p.as_os_str().is_empty())
+            .collect()
+    });
     if !dropped.is_empty() {
         out.push(Command::LoadPaths(dropped));
     }

@@ -18,17 +18,19 @@ pub fn editor_ui(ui: &mut egui::Ui, state: &mut UiState, model: &Model, out: &mu
 }
 
 fn schema_ui(ui: &mut egui::Ui, state: &mut UiState, model: &Model, out: &mut Vec<Command>) {
-    let header = ui.horizontal(|ui| {
-        let header = ui.strong("Schema");
-        ui.weak("JSON Schema (draft 2020-12)");
-        if ui.button("Format").on_hover_text("Re-indent the JSON").clicked() {
-            out.push(Command::FormatSchema);
-        }
-        header
-    })
-    .inner;
+    let header = ui
+        .horizontal(|ui| {
+            let header = ui.strong("Schema");
+            ui.weak("JSON Schema (draft 2020-12)");
+            if ui.button("Format").on_hover_text("Re-indent the JSON").clicked() {
+                out.push(Command::FormatSchema);
+            }
+            header
+        })
+        .inner;
     let problems = &model.check.problems;
-    let problems_height = if problems.is_empty() { 24.0 } else { (problems.len().min(6) as f32) * 18.0 + 28.0 };
+    let problems_height =
+        if problems.is_empty() { 24.0 } else { (problems.len().min(6) as f32) * 18.0 + 28.0 };
     let theme = CodeTheme::from_memory(ui.ctx(), ui.style());
     // No wrapping: a wrapped line would put the line numbers out of step.
     let mut layouter = |ui: &egui::Ui, text: &dyn egui::TextBuffer, _wrap_width: f32| {
@@ -36,23 +38,28 @@ fn schema_ui(ui: &mut egui::Ui, state: &mut UiState, model: &Model, out: &mut Ve
         job.wrap.max_width = f32::INFINITY;
         ui.ctx().fonts_mut(|f| f.layout_job(job))
     };
-    egui::ScrollArea::both().id_salt("schema_scroll").max_height(ui.available_height() - problems_height).auto_shrink([false, false]).show(ui, |ui| {
-        ui.horizontal_top(|ui| {
-            let lines = state.draft.schema_text.lines().count().max(1) + usize::from(state.draft.schema_text.ends_with('\n'));
-            let numbers: String = (1..=lines).map(|n| format!("{n:>3}\n")).collect();
-            ui.label(egui::RichText::new(numbers.trim_end()).monospace().weak());
-            ui.add(
-                egui::TextEdit::multiline(&mut state.draft.schema_text)
-                    .id_salt("schema_text")
-                    .code_editor()
-                    .desired_width(f32::INFINITY)
-                    .desired_rows(30)
-                    .lock_focus(true)
-                    .layouter(&mut layouter),
-            )
-            .labelled_by(header.id);
+    egui::ScrollArea::both()
+        .id_salt("schema_scroll")
+        .max_height(ui.available_height() - problems_height)
+        .auto_shrink([false, false])
+        .show(ui, |ui| {
+            ui.horizontal_top(|ui| {
+                let lines = state.draft.schema_text.lines().count().max(1)
+                    + usize::from(state.draft.schema_text.ends_with('\n'));
+                let numbers: String = (1..=lines).map(|n| format!("{n:>3}\n")).collect();
+                ui.label(egui::RichText::new(numbers.trim_end()).monospace().weak());
+                ui.add(
+                    egui::TextEdit::multiline(&mut state.draft.schema_text)
+                        .id_salt("schema_text")
+                        .code_editor()
+                        .desired_width(f32::INFINITY)
+                        .desired_rows(30)
+                        .lock_focus(true)
+                        .layouter(&mut layouter),
+                )
+                .labelled_by(header.id);
+            });
         });
-    });
     ui.separator();
     if problems.is_empty() {
         ui.colored_label(egui::Color32::from_rgb(60, 170, 90), "Schema is valid");
@@ -75,7 +82,8 @@ fn prompt_ui(ui: &mut egui::Ui, state: &mut UiState) {
         .inner;
     ui.horizontal(|ui| {
         let label = ui.label("Name");
-        ui.add(egui::TextEdit::singleline(&mut state.draft.name).desired_width(f32::INFINITY)).labelled_by(label.id);
+        ui.add(egui::TextEdit::singleline(&mut state.draft.name).desired_width(f32::INFINITY))
+            .labelled_by(label.id);
     });
     egui::ScrollArea::vertical().id_salt("prompt_scroll").auto_shrink([false, false]).show(ui, |ui| {
         ui.add(

@@ -21,23 +21,24 @@ pub fn history_ui(ui: &mut egui::Ui, _state: &mut UiState, model: &Model, out: &
         if h.loading {
             ui.spinner();
         }
-        if ui.button("⟳ Refresh").clicked() {
+        if ui.button("Refresh").clicked() {
             out.push(Command::RefreshHistory);
         }
         ui.separator();
         filters_ui(ui, model, out);
         ui.separator();
         let page = h.query.offset / h.query.limit.max(1) + 1;
-        if ui.add_enabled(h.query.offset > 0, egui::Button::new("◀ Newer")).clicked() {
+        if ui.add_enabled(h.query.offset > 0, egui::Button::new("< Newer")).clicked() {
             out.push(Command::HistoryPage(-1));
         }
         ui.label(format!("page {page}"));
-        if ui.add_enabled(h.runs.len() == h.query.limit, egui::Button::new("Older ▶")).clicked() {
+        if ui.add_enabled(h.runs.len() == h.query.limit, egui::Button::new("Older >")).clicked() {
             out.push(Command::HistoryPage(1));
         }
     });
     ui.separator();
-    let table_height = if h.open_run.is_some() { (ui.available_height() * 0.35).max(120.0) } else { ui.available_height() };
+    let table_height =
+        if h.open_run.is_some() { (ui.available_height() * 0.35).max(120.0) } else { ui.available_height() };
     ui.push_id("runs_table", |ui| {
         ui.set_max_height(table_height);
         runs_table_ui(ui, &h.runs, h.open_run, out);
@@ -56,7 +57,14 @@ fn filters_ui(ui: &mut egui::Ui, model: &Model, out: &mut Vec<Command>) {
         .selected_text(status.map(|s| s.as_str()).unwrap_or("any"))
         .show_ui(ui, |ui| {
             ui.selectable_value(&mut status, None, "any");
-            for s in [Status::Ok, Status::Invalid, Status::Refused, Status::Truncated, Status::Error, Status::Skipped] {
+            for s in [
+                Status::Ok,
+                Status::Invalid,
+                Status::Refused,
+                Status::Truncated,
+                Status::Error,
+                Status::Skipped,
+            ] {
                 ui.selectable_value(&mut status, Some(s), s.as_str());
             }
         })
@@ -64,7 +72,9 @@ fn filters_ui(ui: &mut egui::Ui, model: &Model, out: &mut Vec<Command>) {
         .labelled_by(label.id);
     let label = ui.label("Model");
     let mut text = q.model.clone().unwrap_or_default();
-    let edit = ui.add(egui::TextEdit::singleline(&mut text).desired_width(110.0).hint_text("any")).labelled_by(label.id);
+    let edit = ui
+        .add(egui::TextEdit::singleline(&mut text).desired_width(110.0).hint_text("any"))
+        .labelled_by(label.id);
     let model_filter = Some(text.trim().to_string()).filter(|t| !t.is_empty());
     let committed = edit.lost_focus() || !edit.has_focus();
     if status != q.status || (committed && model_filter != q.model) {
@@ -92,7 +102,9 @@ fn runs_table_ui(ui: &mut egui::Ui, runs: &[RunSummary], open: Option<i64>, out:
         .column(Column::exact(90.0))
         .column(Column::exact(80.0))
         .header(20.0, |mut header| {
-            for title in ["run", "started", "spec", "provider / model", "convs", "ok", "failed", "tokens", "cost"] {
+            for title in
+                ["run", "started", "spec", "provider / model", "convs", "ok", "failed", "tokens", "cost"]
+            {
                 header.col(|ui| {
                     ui.strong(title);
                 });
@@ -103,8 +115,17 @@ fn runs_table_ui(ui: &mut egui::Ui, runs: &[RunSummary], open: Option<i64>, out:
                 let r = &runs[row.index()];
                 row.set_selected(open == Some(r.id));
                 let ok = r.counts.get("ok").copied().unwrap_or(0);
-                let failed: usize = r.counts.iter().filter(|(s, _)| s.as_str() != "ok" && s.as_str() != "skipped").map(|(_, n)| n).sum();
-                let pm = if r.provider == "offline" { offline::LABEL.to_string() } else { format!("{} / {}", r.provider, r.model) };
+                let failed: usize = r
+                    .counts
+                    .iter()
+                    .filter(|(s, _)| s.as_str() != "ok" && s.as_str() != "skipped")
+                    .map(|(_, n)| n)
+                    .sum();
+                let pm = if r.provider == "offline" {
+                    offline::LABEL.to_string()
+                } else {
+                    format!("{} / {}", r.provider, r.model)
+                };
                 let cells = [
                     r.id.to_string(),
                     r.started_at.get(..19).unwrap_or(&r.started_at).replace('T', " "),
@@ -132,24 +153,29 @@ fn run_browser_ui(ui: &mut egui::Ui, model: &Model, run_id: i64, out: &mut Vec<C
     let h = &model.history;
     ui.horizontal(|ui| {
         ui.strong(format!("Run {run_id}"));
-        ui.weak(format!("{} result(s) · ↑/↓ or J/K to move", h.results.len()));
+        ui.weak(format!("{} result(s) · Up/Down or J/K to move", h.results.len()));
     });
     egui::Panel::left("run_results").resizable(true).default_size(300.0).show(ui, |ui| {
-        egui::ScrollArea::vertical().id_salt("run_results_list").auto_shrink([false, false]).show_rows(ui, 22.0, h.results.len(), |ui, range| {
-            for i in range {
-                let r = &h.results[i];
-                ui.horizontal(|ui| {
-                    status_chip(ui, r.outcome.status);
-                    let row = ui.selectable_label(i == h.selected, &r.outcome.conversation_id);
-                    if i == h.selected {
-                        row.scroll_to_me(None);
-                    }
-                    if row.clicked() {
-                        out.push(Command::MoveResult(i as i32 - h.selected as i32));
-                    }
-                });
-            }
-        });
+        egui::ScrollArea::vertical().id_salt("run_results_list").auto_shrink([false, false]).show_rows(
+            ui,
+            22.0,
+            h.results.len(),
+            |ui, range| {
+                for i in range {
+                    let r = &h.results[i];
+                    ui.horizontal(|ui| {
+                        status_chip(ui, r.outcome.status);
+                        let row = ui.selectable_label(i == h.selected, &r.outcome.conversation_id);
+                        if i == h.selected {
+                            row.scroll_to_me(None);
+                        }
+                        if row.clicked() {
+                            out.push(Command::MoveResult(i as i32 - h.selected as i32));
+                        }
+                    });
+                }
+            },
+        );
     });
     egui::CentralPanel::default().show(ui, |ui| match h.results.get(h.selected) {
         Some(r) => {

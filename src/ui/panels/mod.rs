@@ -13,9 +13,9 @@ mod settings;
 mod top_bar;
 pub mod widgets;
 
+use super::app::Command;
 use super::app::model::Model;
 use super::app::state::{Draft, ResultTab, UiState, View};
-use super::app::Command;
 use crate::core::cost::PriceTable;
 use egui::{Key, Modifiers};
 
@@ -54,7 +54,7 @@ pub fn draw(ui: &mut egui::Ui, state: &mut UiState, cx: &PanelCtx<'_>, out: &mut
 
 fn notices_ui(ui: &mut egui::Ui, model: &Model, out: &mut Vec<Command>) {
     ui.horizontal(|ui| {
-        ui.colored_label(ui.visuals().warn_fg_color, "⚠");
+        ui.colored_label(ui.visuals().warn_fg_color, "Note:");
         if let Some(last) = model.notices.last() {
             ui.label(last);
         }
@@ -85,12 +85,19 @@ pub fn keyboard(ctx: &egui::Context, state: &UiState, model: &Model, out: &mut V
         if model.run.is_some() && i.consume_key(Modifiers::NONE, Key::Escape) {
             out.push(Command::Cancel);
         }
-        for (key, view) in [(Key::Num1, View::Workbench), (Key::Num2, View::History), (Key::Num3, View::Settings)] {
+        for (key, view) in
+            [(Key::Num1, View::Workbench), (Key::Num2, View::History), (Key::Num3, View::Settings)]
+        {
             if i.consume_key(Modifiers::ALT, key) {
                 out.push(Command::SetView(view));
             }
         }
-        for (key, tab) in [(Key::Num1, ResultTab::Transcript), (Key::Num2, ResultTab::Analysis), (Key::Num3, ResultTab::Raw), (Key::Num4, ResultTab::History)] {
+        for (key, tab) in [
+            (Key::Num1, ResultTab::Transcript),
+            (Key::Num2, ResultTab::Analysis),
+            (Key::Num3, ResultTab::Raw),
+            (Key::Num4, ResultTab::History),
+        ] {
             if i.consume_key(Modifiers::COMMAND, key) {
                 out.push(Command::SetTab(tab));
             }

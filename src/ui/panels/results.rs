@@ -19,7 +19,12 @@ pub fn results_ui(ui: &mut egui::Ui, state: &mut UiState, model: &Model, out: &m
         ui.weak(format!("{} turns", selected.conversation.turns.len()));
     });
     ui.horizontal(|ui| {
-        for (tab, label) in [(ResultTab::Transcript, "Transcript"), (ResultTab::Analysis, "Analysis"), (ResultTab::Raw, "Raw"), (ResultTab::History, "History")] {
+        for (tab, label) in [
+            (ResultTab::Transcript, "Transcript"),
+            (ResultTab::Analysis, "Analysis"),
+            (ResultTab::Raw, "Raw"),
+            (ResultTab::History, "History"),
+        ] {
             ui.selectable_value(&mut state.tab, tab, label);
         }
     });
@@ -28,11 +33,17 @@ pub fn results_ui(ui: &mut egui::Ui, state: &mut UiState, model: &Model, out: &m
         ResultTab::Transcript => transcript_ui(ui, &selected.conversation),
         ResultTab::Analysis => match model.shown_outcome(state) {
             Some(outcome) => {
-                let version = model.pinned.as_ref().map(|p| p.spec_hash.as_str()).or(model.spec_hash.as_deref());
-                let same_spec = model.pinned.as_ref().is_none_or(|p| Some(&p.spec_hash) == model.spec_hash.as_ref());
+                let version =
+                    model.pinned.as_ref().map(|p| p.spec_hash.as_str()).or(model.spec_hash.as_deref());
+                let same_spec =
+                    model.pinned.as_ref().is_none_or(|p| Some(&p.spec_hash) == model.spec_hash.as_ref());
                 if let Some(p) = &model.pinned {
                     ui.horizontal(|ui| {
-                        ui.weak(format!("Stored result from {} (run {})", p.created_at.get(..19).unwrap_or(&p.created_at), p.run_id));
+                        ui.weak(format!(
+                            "Stored result from {} (run {})",
+                            p.created_at.get(..19).unwrap_or(&p.created_at),
+                            p.run_id
+                        ));
                         if ui.small_button("back to latest").clicked() {
                             out.push(Command::Select(selected.hash.clone()));
                         }
@@ -71,7 +82,12 @@ fn transcript_ui(ui: &mut egui::Ui, c: &Conversation) {
         ui.weak("source");
         ui.label(&c.source);
         ui.end_row();
-        for (k, v) in [("channel", m.channel.clone()), ("started", m.started_at.clone()), ("duration", m.duration_s.map(|d| format!("{d:.0} s"))), ("ended", m.ended_reason.clone())] {
+        for (k, v) in [
+            ("channel", m.channel.clone()),
+            ("started", m.started_at.clone()),
+            ("duration", m.duration_s.map(|d| format!("{d:.0} s"))),
+            ("ended", m.ended_reason.clone()),
+        ] {
             if let Some(v) = v {
                 ui.weak(k);
                 ui.label(v);
@@ -80,17 +96,38 @@ fn transcript_ui(ui: &mut egui::Ui, c: &Conversation) {
         }
     });
     ui.separator();
-    egui::ScrollArea::vertical().id_salt("transcript_turns").auto_shrink([false, false]).show_rows(ui, 20.0, c.turns.len(), |ui, range| {
-        for (i, turn) in c.turns.iter().enumerate().skip(range.start).take(range.len()) {
-            ui.horizontal_top(|ui| {
-                ui.add_sized([28.0, 16.0], egui::Label::new(RichText::new(format!("{}", i + 1)).weak().monospace()));
-                let who = if turn.label.is_empty() { turn.speaker.as_str().to_string() } else { turn.label.clone() };
-                let time = turn.start_s.map(|s| format!(" {:02}:{:02}", (s as u64) / 60, (s as u64) % 60)).unwrap_or_default();
-                ui.add_sized([90.0, 16.0], egui::Label::new(RichText::new(format!("{who}{time}")).color(speaker_color(turn.speaker)).strong()).truncate());
-                ui.add(egui::Label::new(&turn.text).wrap());
-            });
-        }
-    });
+    egui::ScrollArea::vertical().id_salt("transcript_turns").auto_shrink([false, false]).show_rows(
+        ui,
+        20.0,
+        c.turns.len(),
+        |ui, range| {
+            for (i, turn) in c.turns.iter().enumerate().skip(range.start).take(range.len()) {
+                ui.horizontal_top(|ui| {
+                    ui.add_sized(
+                        [28.0, 16.0],
+                        egui::Label::new(RichText::new(format!("{}", i + 1)).weak().monospace()),
+                    );
+                    let who = if turn.label.is_empty() {
+                        turn.speaker.as_str().to_string()
+                    } else {
+                        turn.label.clone()
+                    };
+                    let time = turn
+                        .start_s
+                        .map(|s| format!(" {:02}:{:02}", (s as u64) / 60, (s as u64) % 60))
+                        .unwrap_or_default();
+                    ui.add_sized(
+                        [90.0, 16.0],
+                        egui::Label::new(
+                            RichText::new(format!("{who}{time}")).color(speaker_color(turn.speaker)).strong(),
+                        )
+                        .truncate(),
+                    );
+                    ui.add(egui::Label::new(&turn.text).wrap());
+                });
+            }
+        },
+    );
 }
 
 fn raw_ui(ui: &mut egui::Ui, state: &UiState, model: &Model) {
@@ -100,12 +137,24 @@ fn raw_ui(ui: &mut egui::Ui, state: &UiState, model: &Model) {
             Some(o) => {
                 ui.weak("Headers: Authorization: Bearer •••• (the key is never shown or stored)");
                 for a in &o.attempts {
-                    egui::CollapsingHeader::new(format!("Attempt {} · {}{}", a.number, a.reason, a.http_status.map(|s| format!(" · HTTP {s}")).unwrap_or_default())).default_open(true).show(ui, |ui| {
+                    egui::CollapsingHeader::new(format!(
+                        "Attempt {} · {}{}",
+                        a.number,
+                        a.reason,
+                        a.http_status.map(|s| format!(" · HTTP {s}")).unwrap_or_default()
+                    ))
+                    .default_open(true)
+                    .show(ui, |ui| {
                         if let Some(e) = &a.error {
                             ui.colored_label(ui.visuals().error_fg_color, e);
                         }
                         ui.strong("Request");
-                        egui_extras::syntax_highlighting::code_view_ui(ui, &theme, &serde_json::to_string_pretty(&a.request).unwrap_or_default(), "json");
+                        egui_extras::syntax_highlighting::code_view_ui(
+                            ui,
+                            &theme,
+                            &serde_json::to_string_pretty(&a.request).unwrap_or_default(),
+                            "json",
+                        );
                         ui.strong("Reply");
                         egui_extras::syntax_highlighting::code_view_ui(ui, &theme, &a.raw_reply, "json");
                     });
@@ -116,7 +165,12 @@ fn raw_ui(ui: &mut egui::Ui, state: &UiState, model: &Model) {
                 if let (Some(schema), Some(sel)) = (&model.check.parsed, model.selected(state)) {
                     let spec = state.draft.to_spec(schema.clone());
                     let body = crate::llm::preview_request(spec.provider, &spec, &sel.conversation);
-                    egui_extras::syntax_highlighting::code_view_ui(ui, &theme, &serde_json::to_string_pretty(&body).unwrap_or_default(), "json");
+                    egui_extras::syntax_highlighting::code_view_ui(
+                        ui,
+                        &theme,
+                        &serde_json::to_string_pretty(&body).unwrap_or_default(),
+                        "json",
+                    );
                 } else {
                     ui.weak("(fix the schema to see the request)");
                 }
@@ -139,7 +193,14 @@ fn history_tab_ui(ui: &mut egui::Ui, model: &Model, out: &mut Vec<Command>) {
         for r in results {
             ui.horizontal(|ui| {
                 status_chip(ui, r.outcome.status);
-                let text = format!("{} · run {} · {} {} · spec {}", r.created_at.get(..19).unwrap_or(&r.created_at), r.run_id, r.outcome.provider, r.outcome.model, r.spec_hash.get(..8).unwrap_or(&r.spec_hash));
+                let text = format!(
+                    "{} · run {} · {} {} · spec {}",
+                    r.created_at.get(..19).unwrap_or(&r.created_at),
+                    r.run_id,
+                    r.outcome.provider,
+                    r.outcome.model,
+                    r.spec_hash.get(..8).unwrap_or(&r.spec_hash)
+                );
                 let pinned = model.pinned.as_ref().is_some_and(|p| p.id == r.id);
                 if ui.selectable_label(pinned, text).clicked() {
                     out.push(Command::Pin(r.id));

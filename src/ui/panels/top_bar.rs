@@ -13,7 +13,9 @@ pub fn top_bar_ui(ui: &mut egui::Ui, state: &mut UiState, cx: &PanelCtx<'_>, out
     ui.horizontal(|ui| {
         ui.heading("Debrief");
         ui.separator();
-        for (view, label) in [(View::Workbench, "Workbench"), (View::History, "History"), (View::Settings, "Settings")] {
+        for (view, label) in
+            [(View::Workbench, "Workbench"), (View::History, "History"), (View::Settings, "Settings")]
+        {
             if ui.selectable_label(state.view == view, label).clicked() && state.view != view {
                 out.push(Command::SetView(view));
             }
@@ -31,7 +33,7 @@ pub fn top_bar_ui(ui: &mut egui::Ui, state: &mut UiState, cx: &PanelCtx<'_>, out
             }
         }
         if state.draft.is_dirty() {
-            ui.weak("● unsaved");
+            ui.weak("unsaved changes");
         }
     });
     ui.horizontal(|ui| {
@@ -41,30 +43,48 @@ pub fn top_bar_ui(ui: &mut egui::Ui, state: &mut UiState, cx: &PanelCtx<'_>, out
             .show_ui(ui, |ui| {
                 for p in ProviderKind::ALL {
                     let before = state.draft.provider;
-                    if ui.selectable_value(&mut state.draft.provider, p, provider_text(p)).clicked() && before != p {
+                    if ui.selectable_value(&mut state.draft.provider, p, provider_text(p)).clicked()
+                        && before != p
+                    {
                         state.draft.model = p.default_model().to_string();
                     }
                 }
             })
             .response
             .labelled_by(label.id);
-        let label = ui.label("Model");
+        let model_label = ui.label("Model");
         ui.add_enabled(
             state.draft.provider != ProviderKind::Offline,
             egui::TextEdit::singleline(&mut state.draft.model).desired_width(150.0),
         )
-        .labelled_by(label.id);
+        .labelled_by(model_label.id);
         if state.draft.provider != ProviderKind::Offline {
-            egui::ComboBox::from_id_salt("model_suggestions").selected_text("▾").width(24.0).show_ui(ui, |ui| {
-                let family = state.draft.provider.as_str();
-                for p in cx.prices.models.iter().filter(|p| family == "openai-compatible" || p.provider == family) {
-                    ui.selectable_value(&mut state.draft.model, p.model.clone(), &p.model);
-                }
-            });
+            egui::ComboBox::from_id_salt("model_suggestions")
+                .selected_text("…")
+                .width(24.0)
+                .show_ui(ui, |ui| {
+                    let family = state.draft.provider.as_str();
+                    for p in cx
+                        .prices
+                        .models
+                        .iter()
+                        .filter(|p| family == "openai-compatible" || p.provider == family)
+                    {
+                        ui.selectable_value(&mut state.draft.model, p.model.clone(), &p.model);
+                    }
+                })
+                .response
+                .labelled_by(model_label.id)
+                .on_hover_text("Priced models");
         }
         if let Some(status) = cx.key_status {
-            let color = if status == "key missing" { ui.visuals().error_fg_color } else { ui.visuals().weak_text_color() };
-            ui.colored_label(color, status).on_hover_text("Set the key in Settings or in the environment; it is never saved to disk");
+            let color = if status == "key missing" {
+                ui.visuals().error_fg_color
+            } else {
+                ui.visuals().weak_text_color()
+            };
+            ui.colored_label(color, status)
+                .on_hover_text("Set the key in Settings or in the environment; it is never saved to disk");
         }
         ui.separator();
         run_controls_ui(ui, state, cx, out);
@@ -81,7 +101,12 @@ fn provider_text(p: ProviderKind) -> &'static str {
 }
 
 fn spec_picker_ui(ui: &mut egui::Ui, state: &UiState, out: &mut Vec<Command>) {
-    let current = state.draft.template.clone().or_else(|| state.draft.path.as_ref().map(|p| p.display().to_string())).unwrap_or_else(|| "unsaved spec".into());
+    let current = state
+        .draft
+        .template
+        .clone()
+        .or_else(|| state.draft.path.as_ref().map(|p| p.display().to_string()))
+        .unwrap_or_else(|| "unsaved spec".into());
     let label = ui.label("Spec");
     egui::ComboBox::from_id_salt("spec_picker")
         .selected_text(current)
@@ -97,7 +122,10 @@ fn spec_picker_ui(ui: &mut egui::Ui, state: &UiState, out: &mut Vec<Command>) {
                 ui.separator();
                 ui.weak("Recent");
                 for path in &state.recent_specs {
-                    if ui.selectable_label(state.draft.path.as_ref() == Some(path), path.display().to_string()).clicked() {
+                    if ui
+                        .selectable_label(state.draft.path.as_ref() == Some(path), path.display().to_string())
+                        .clicked()
+                    {
                         out.push(Command::OpenSpec(path.clone()));
                     }
                 }
@@ -110,18 +138,30 @@ fn spec_picker_ui(ui: &mut egui::Ui, state: &UiState, out: &mut Vec<Command>) {
 fn run_controls_ui(ui: &mut egui::Ui, state: &UiState, cx: &PanelCtx<'_>, out: &mut Vec<Command>) {
     let model = cx.model;
     let can_run = model.run.is_none() && model.check.is_ok();
-    if ui.add_enabled(can_run && model.selected(state).is_some(), egui::Button::new("Run")).on_hover_text("Analyse the selected conversation (Ctrl+Enter)").clicked() {
+    if ui
+        .add_enabled(can_run && model.selected(state).is_some(), egui::Button::new("Run"))
+        .on_hover_text("Analyse the selected conversation (Ctrl+Enter)")
+        .clicked()
+    {
         out.push(Command::Run { all: false });
     }
     let n = model.visible(&state.filter).len();
-    if ui.add_enabled(can_run && n > 0, egui::Button::new(format!("Run all ({n})"))).on_hover_text("Analyse every conversation in the list").clicked() {
+    if ui
+        .add_enabled(can_run && n > 0, egui::Button::new(format!("Run all ({n})")))
+        .on_hover_text("Analyse every conversation in the list")
+        .clicked()
+    {
         out.push(Command::Run { all: true });
     }
     if let Some(run) = &model.run {
         if ui.button("Cancel").on_hover_text("Stop (Esc); finished results are kept").clicked() {
             out.push(Command::Cancel);
         }
-        ui.add(egui::ProgressBar::new(run.done as f32 / run.planned.max(1) as f32).desired_width(140.0).text(format!("{}/{}", run.done, run.planned)));
+        ui.add(
+            egui::ProgressBar::new(run.done as f32 / run.planned.max(1) as f32)
+                .desired_width(140.0)
+                .text(format!("{}/{}", run.done, run.planned)),
+        );
         if run.failed > 0 {
             ui.colored_label(ui.visuals().warn_fg_color, format!("{} not ok", run.failed));
         }
@@ -133,7 +173,11 @@ fn run_controls_ui(ui: &mut egui::Ui, state: &UiState, cx: &PanelCtx<'_>, out: &
             Some(c) => format_usd(Some(c)),
             None => "no price".into(),
         };
-        let who = if state.draft.provider == ProviderKind::Offline { offline::LABEL.to_string() } else { state.draft.model.clone() };
+        let who = if state.draft.provider == ProviderKind::Offline {
+            offline::LABEL.to_string()
+        } else {
+            state.draft.model.clone()
+        };
         ui.weak(format!("{approx}{} in · {} out tokens · {cost} on {who}", thousands(e.input_tokens), thousands(e.output_tokens)))
             .on_hover_text("Estimate for the selected conversation: input counted with the model's tokenizer, output estimated from the schema");
     }

@@ -1,0 +1,200 @@
+//! The workbench, whole, in an egui_kittest harness: widgets found by role and label, clicked
+//! and typed into, with the real engine running the offline baseline or a loopback OpenAI
+//! stand-in on a temporary data folder.
+
+use crate::util::{chat_reply, root};
+use debrief::core::spec::ProviderKind;
+use debrief::ui::app::state::{UiState, View};
+use debrief::ui::{AppContext, DebriefApp};
+use egui::accesskit::Role;
+use egui_kittest::Harness;
+use egui_kittest::kittest::Queryable;
+use std::time::{Duration, Instant};
+use tempfile::TempDir;
+
+struct Gui {
+    harness: Harness<'static, DebriefApp>,
+    _runtime: tokio::runtime::Runtime,
+    _data: TempDir,
+}
+
+fn gui_with(state: UiState) -> Gui {
+    let runtime = tokio::runtime::Builder::new_multi_thread().worker_threads(2).enable_all().build().unwrap();
+    let data = TempDir::new().unwrap();
+    let context = AppContext {
+        runtime: runtime.handle().clone(),
+        data_dir: data.path().to_path_buf(),
+        samples_dir: Some(root().join("sample_conversations")),
+    };
+    let harness = Harness::builder().with_size(egui::vec2(1360.0, 860.0)).build_eframe(move |cc| {
+        let ctx = cc.egui_ctx.clone();
+        DebriefApp::with_state(state, context, std::sync::Arc::new(move || ctx.request_repaint())).unwrap()
+    });
+    let mut gui = Gui { harness, _runtime: runtime, _data: data };
+    gui.wait("the samples load", |app| app.model.conversations.len() >= 29 && app.model.importing == 0);
+    gui
+}
+
+fn gui() -> Gui {
+    gui_with(UiState::default())
+}
+
+impl Gui {
+    /// Step frames until `done` holds; background work arrives through the engine's channel.
+    fn wait(&mut self, what: &str, done: impl Fn(&DebriefApp) -> bool) {
+        let start = Instant::now();
+        while !done(self.harness.state()) {
+            assert!(start.elapsed() < Duration::from_secs(20), "timed out waiting until {what}");
+            self.harness.step();
+            std::thread::sleep(Duration::from_millis(10));
+        }
+        self.harness.step();
+        self.harness.step();
+    }
+
+    fn app(&self) -> &DebriefApp {
+        self.harness.state()
+    }
+
+    fn has_label(&self, text: &str) -> bool {
+        self.harness.query_all_by_label_contains(text).next().is_some()
+    }
+}
+
+#[test]
+fn run_a_sample_offline_and_read_every_field() {
+    let mut g = gui();
+    assert_eq!(g.app().model.title, "Debrief — Post analysis");
+    let selected = g.app().state.selected.clone().unwrap();
+    g.harness.get_by_role_and_label(Role::Button, "Run").click();
+    g.wait("the result arrives", |app| app.model.run.is_none() && !app.model.outcomes.is_empty());
+    let spec_hash = g.app().model.spec_hash.clone().unwrap();
+    assert!(g.app().model.outcomes.contains_key(&(spec_hash, selected)));
+    for field in ["summary", "topic", "resolved", "sentiment", "follow_up_needed"] {
+        assert!(g.harness.query_by_label(field).is_some(), "the Analysis tab shows {field}");
+    }
+    assert!(g.has_label("offline baseline (no LLM)"));
+    assert!(
+        g.harness.query_all_by_label("ok").count() >= 2,
+        "status chip in the list and in the Analysis tab"
+    );
+}
+
+#[test]
+fn a_broken_schema_shows_its_line_and_column() {
+    let mut g = gui();
+    let editor = g.harness.get_by_role_and_label(Role::MultilineTextInput, "Schema");
+    editor.focus();
+    editor.type_text("x");
+    g.harness.run_steps(3);
+    assert!(g.app().state.draft.schema_text.contains('x'));
+    let problem = g.app().model.check.problems[0].clone();
+    let (line, column) = (problem.line.unwrap(), problem.column.unwrap());
+    assert!(
+        g.has_label(&format!("line {line}, column {column}:")),
+        "the syntax error is shown with its position"
+    );
+    assert!(g.app().state.draft.is_dirty());
+    assert!(g.app().model.title.ends_with('●'), "unsaved marker in the title: {}", g.app().model.title);
+    // Running is refused with a visible reason, not a crash.
+    g.harness.key_press_modifiers(egui::Modifiers::COMMAND, egui::Key::Enter);
+    g.harness.run_steps(3);
+    assert!(g.app().model.run.is_none());
+    assert!(g.has_label("fix the schema errors shown under the editor"));
+}
+
+#[test]
+fn a_metaschema_error_shows_its_pointer() {
+    let mut state = UiState::default();
+    state.draft.schema_text = r#"{"type": "object", "properties": {"topic": {"type": "strng"}}}"#.into();
+    let mut g = gui_with(state);
+    g.harness.run_steps(2);
+    assert!(g.has_label("/properties/topic/type: \"strng\" is not valid"));
+}
+
+#[test]
+fn switching_template_changes_both_editors() {
+    let mut g = gui();
+    g.harness.get_by_role_and_label(Role::ComboBox, "Spec").click();
+    g.harness.run_steps(2);
+    g.harness.get_by_label("customer_support").click();
+    g.harness.run_steps(3);
+    let schema =
+        g.harness.get_by_role_and_label(Role::MultilineTextInput, "Schema").value().unwrap_or_default();
+    let prompt =
+        g.harness.get_by_role_and_label(Role::MultilineTextInput, "Prompt").value().unwrap_or_default();
+    assert!(schema.contains("customer_effort_score"), "{schema}");
+    assert!(prompt.contains("Customer effort score"), "{prompt}");
+    assert_eq!(g.app().model.title, "Debrief — Customer support");
+}
+
+#[test]
+fn a_loopback_openai_run_shows_tokens_and_cost() {
+    let runtime = tokio::runtime::Runtime::new().unwrap();
+    let server = runtime.block_on(async {
+        let server = wiremock::MockServer::start().await;
+        let good = serde_json::json!({"summary": "Refund issued.", "topic": "billing", "resolved": true, "sentiment": "positive", "follow_up_needed": false, "follow_up_notes": null});
+        wiremock::Mock::given(wiremock::matchers::method("POST"))
+            .respond_with(wiremock::ResponseTemplate::new(200).set_body_json(chat_reply(&good.to_string(), "stop", 1200, 0, 90)))
+            .mount(&server)
+            .await;
+        server
+    });
+    let mut state = UiState::default();
+    state.draft.provider = ProviderKind::Openai;
+    state.draft.model = "gpt-4o-mini".into();
+    state.settings.base_urls.insert("openai".into(), format!("{}/v1", server.uri()));
+    state.settings.keys.insert("openai".into(), "sk-test-gui".into());
+    let mut g = gui_with(state);
+    assert!(g.has_label("key entered"));
+    g.harness.get_by_role_and_label(Role::Button, "Run").click();
+    g.wait("the OpenAI result arrives", |app| app.model.run.is_none() && !app.model.outcomes.is_empty());
+    assert!(g.has_label("1,200 in · 90 out"), "actual tokens shown");
+    // 1200 × $0.15/M + 90 × $0.60/M = $0.000234.
+    assert!(g.has_label("$0.0002"), "actual cost shown");
+    assert!(g.has_label("openai · gpt-4o-mini"));
+    assert_eq!(runtime.block_on(server.received_requests()).unwrap().len(), 1);
+}
+
+#[test]
+fn the_history_view_finds_the_run_and_walks_it_by_keyboard() {
+    let mut g = gui();
+    g.harness.get_by_role_and_label(Role::Button, "Run all (29)").click();
+    g.wait("the batch finishes", |app| app.model.run.is_none() && app.model.outcomes.len() >= 29);
+    g.harness.key_press_modifiers(egui::Modifiers::ALT, egui::Key::Num2);
+    g.wait("runs are listed", |app| app.state.view == View::History && !app.model.history.runs.is_empty());
+    assert!(g.has_label("Post analysis"));
+    assert!(g.has_label("offline baseline (no LLM)"));
+    let run_id = g.app().model.history.runs[0].id;
+    g.harness.get_by_label(&run_id.to_string()).click();
+    g.wait("the run opens", |app| app.model.history.results.len() == 29);
+    let first = g.app().model.history.results[0].outcome.conversation_id.clone();
+    let second = g.app().model.history.results[1].outcome.conversation_id.clone();
+    assert!(
+        g.harness.query_all_by_label(&first).count() >= 2,
+        "selected in the list and titled in the analysis"
+    );
+    g.harness.key_press(egui::Key::ArrowDown);
+    g.harness.run_steps(2);
+    assert_eq!(g.app().model.history.selected, 1);
+    assert!(g.harness.query_all_by_label(&second).count() >= 2);
+    g.harness.key_press(egui::Key::K);
+    g.harness.run_steps(2);
+    assert_eq!(g.app().model.history.selected, 0);
+}
+
+#[test]
+fn conversations_are_walked_with_the_arrow_keys() {
+    let mut g = gui();
+    let order: Vec<String> = g.app().model.visible("").iter().map(|c| c.hash.clone()).collect();
+    assert_eq!(g.app().state.selected.as_ref(), Some(&order[0]));
+    g.harness.key_press(egui::Key::ArrowDown);
+    g.harness.run_steps(2);
+    assert_eq!(g.app().state.selected.as_ref(), Some(&order[1]));
+    g.harness.key_press(egui::Key::J);
+    g.harness.run_steps(2);
+    assert_eq!(g.app().state.selected.as_ref(), Some(&order[2]));
+    g.harness.key_press(egui::Key::ArrowUp);
+    g.harness.run_steps(2);
+    assert_eq!(g.app().state.selected.as_ref(), Some(&order[1]));
+}
