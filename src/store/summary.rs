@@ -35,11 +35,21 @@ pub struct RunQuery {
     pub provider: Option<String>,
     /// Only runs having at least one result with this status.
     pub status: Option<Status>,
+    /// Only runs started on or after this date or time (RFC 3339 prefix, e.g. `2026-09-14`).
+    pub since: Option<String>,
 }
 
 impl Default for RunQuery {
     fn default() -> RunQuery {
-        RunQuery { limit: 50, offset: 0, spec_hash: None, model: None, provider: None, status: None }
+        RunQuery {
+            limit: 50,
+            offset: 0,
+            spec_hash: None,
+            model: None,
+            provider: None,
+            status: None,
+            since: None,
+        }
     }
 }
 
@@ -139,6 +149,7 @@ impl Store {
                       AND (?2 IS NULL OR model = ?2)
                       AND (?3 IS NULL OR provider = ?3)
                       AND (?4 IS NULL OR id IN (SELECT run_id FROM results WHERE status = ?4))
+                      AND (?7 IS NULL OR started_at >= ?7)
                     ORDER BY started_at DESC, id DESC
                     LIMIT ?5 OFFSET ?6";
         let sql = summary_sql(page);
@@ -152,6 +163,7 @@ impl Store {
                     query.status.map(Status::as_str),
                     i64::try_from(query.limit).unwrap_or(i64::MAX),
                     i64::try_from(query.offset).unwrap_or(i64::MAX),
+                    query.since,
                 ],
                 summary_from_row,
             )

@@ -158,3 +158,15 @@ fn aggregate_join_uses_the_run_index() {
     let plan = plan.join("\n");
     assert!(plan.contains("results_by_run"), "{plan}");
 }
+
+#[test]
+fn since_filters_by_start_time() {
+    let store = Store::open_memory().unwrap();
+    let (spec, _) = fixtures::seed(&store, "s", "c1");
+    fixtures::run(&store, &spec, "openai", "gpt-4o-mini");
+    fixtures::run(&store, &spec, "openai", "gpt-4o");
+    let all = store.runs(&RunQuery { since: Some("2000-01-01".into()), ..RunQuery::default() }).unwrap();
+    assert_eq!(all.len(), 2);
+    let none = store.runs(&RunQuery { since: Some("2999-01-01".into()), ..RunQuery::default() }).unwrap();
+    assert!(none.is_empty());
+}

@@ -76,11 +76,27 @@ fn filters_ui(ui: &mut egui::Ui, model: &Model, out: &mut Vec<Command>) {
         .add(egui::TextEdit::singleline(&mut text).desired_width(110.0).hint_text("any"))
         .labelled_by(label.id);
     let model_filter = Some(text.trim().to_string()).filter(|t| !t.is_empty());
-    let committed = edit.lost_focus() || !edit.has_focus();
-    if status != q.status || (committed && model_filter != q.model) {
+    let label = ui.label("Since");
+    let mut since = q.since.clone().unwrap_or_default();
+    let since_edit = ui
+        .add(egui::TextEdit::singleline(&mut since).desired_width(90.0).hint_text("YYYY-MM-DD"))
+        .labelled_by(label.id);
+    let since_filter = Some(since.trim().to_string()).filter(|t| !t.is_empty());
+    let mut this_spec = q.spec_hash.is_some();
+    ui.checkbox(&mut this_spec, "This spec version only")
+        .on_hover_text("Only runs of the spec as it is in the editor now");
+    let spec_filter = if this_spec { model.spec_hash.clone().or(q.spec_hash.clone()) } else { None };
+    let committed = |r: &egui::Response| r.lost_focus() || !r.has_focus();
+    let changed = status != q.status
+        || spec_filter != q.spec_hash
+        || (committed(&edit) && model_filter != q.model)
+        || (committed(&since_edit) && since_filter != q.since);
+    if changed {
         let mut query = q.clone();
         query.status = status;
         query.model = model_filter;
+        query.since = since_filter;
+        query.spec_hash = spec_filter;
         query.offset = 0;
         out.push(Command::SetHistoryQuery(query));
     }
