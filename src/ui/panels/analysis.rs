@@ -129,7 +129,15 @@ fn object_rows_ui(
             .show(ui, |ui| {
                 ui.horizontal_top(|ui| {
                     let label = ui
-                        .add_sized([150.0, 18.0], egui::Label::new(RichText::new(name).strong()).truncate());
+                        .allocate_ui_with_layout(
+                            egui::vec2(150.0, 18.0),
+                            egui::Layout::left_to_right(egui::Align::Min),
+                            |ui| {
+                                ui.set_min_width(150.0);
+                                ui.add(egui::Label::new(RichText::new(name).strong()).truncate())
+                            },
+                        )
+                        .inner;
                     if let Some(d) = sub.get("description").and_then(Value::as_str) {
                         label.on_hover_text(d);
                     }

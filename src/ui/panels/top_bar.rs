@@ -173,12 +173,22 @@ fn run_controls_ui(ui: &mut egui::Ui, state: &UiState, cx: &PanelCtx<'_>, out: &
             Some(c) => format_usd(Some(c)),
             None => "no price".into(),
         };
-        let who = if state.draft.provider == ProviderKind::Offline {
-            offline::LABEL.to_string()
+        let text = if state.draft.provider == ProviderKind::Offline {
+            format!(
+                "{}: free, no tokens (an LLM would read ≈ {} in · {} out)",
+                offline::LABEL,
+                thousands(e.input_tokens),
+                thousands(e.output_tokens)
+            )
         } else {
-            state.draft.model.clone()
+            format!(
+                "{approx}{} in · {} out tokens · {cost} on {}",
+                thousands(e.input_tokens),
+                thousands(e.output_tokens),
+                state.draft.model
+            )
         };
-        ui.weak(format!("{approx}{} in · {} out tokens · {cost} on {who}", thousands(e.input_tokens), thousands(e.output_tokens)))
+        ui.weak(text)
             .on_hover_text("Estimate for the selected conversation: input counted with the model's tokenizer, output estimated from the schema");
     }
 }
