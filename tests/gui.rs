@@ -198,3 +198,68 @@ fn conversations_are_walked_with_the_arrow_keys() {
     g.harness.run_steps(2);
     assert_eq!(g.app().state.selected.as_ref(), Some(&order[1]));
 }
+
+#[test]
+fn save_and_reopen_a_spec_file() {
+    use debrief::ui::app::Command;
+    let mut g = gui();
+    let dir = TempDir::new().unwrap();
+    let path = dir.path().join("my_spec.json");
+    g.harness.get_by_role_and_label(Role::TextInput, "Spec name").focus();
+    g.harness.get_by_role_and_label(Role::TextInput, "Spec name").type_text(" v2");
+    g.harness.run_steps(2);
+    assert!(g.app().state.draft.is_dirty());
+    g.harness.state_mut().commands.push(Command::SaveTo(path.clone()));
+    g.harness.run_steps(2);
+    assert!(!g.app().state.draft.is_dirty(), "saved");
+    let spec = debrief::core::spec::AnalysisSpec::load(&path).unwrap();
+    assert_eq!(spec.name, "Post analysis v2");
+    g.harness.state_mut().commands.push(Command::LoadTemplate("quality_assurance".into()));
+    g.harness.run_steps(2);
+    g.harness.state_mut().commands.push(Command::OpenSpec(path.clone()));
+    g.harness.run_steps(2);
+    assert_eq!(g.app().state.draft.name, "Post analysis v2");
+    assert_eq!(g.app().state.recent_specs.first(), Some(&path));
+}
+
+#[test]
+fn a_path_typed_in_the_field_loads_and_bad_files_are_listed() {
+    let dir = TempDir::new().unwrap();
+    std::fs::write(
+        dir.path().join("good.txt"),
+        "Agent: Hello, how can I help?\nCustomer: My invoice is wrong.\n",
+    )
+    .unwrap();
+    std::fs::write(dir.path().join("empty.txt"), "").unwrap();
+    // No samples: start empty.
+    let state = UiState { first_launch_done: true, ..UiState::default() };
+    let runtime = tokio::runtime::Builder::new_multi_thread().worker_threads(1).enable_all().build().unwrap();
+    let data = TempDir::new().unwrap();
+    let context = AppContext {
+        runtime: runtime.handle().clone(),
+        data_dir: data.path().to_path_buf(),
+        samples_dir: None,
+    };
+    let mut harness = Harness::builder().with_size(egui::vec2(1360.0, 860.0)).build_eframe(move |cc| {
+        let ctx = cc.egui_ctx.clone();
+        DebriefApp::with_state(state, context, std::sync::Arc::new(move || ctx.request_repaint())).unwrap()
+    });
+    harness.run_steps(2);
+    assert!(harness.query_all_by_label_contains("No conversations loaded").next().is_some());
+    let field = harness.get_by_role_and_label(Role::TextInput, "Path");
+    field.focus();
+    field.type_text(&dir.path().display().to_string());
+    harness.key_press(egui::Key::Enter);
+    let start = Instant::now();
+    while harness.state().model.conversations.is_empty() || harness.state().model.importing > 0 {
+        assert!(start.elapsed() < Duration::from_secs(20));
+        harness.step();
+        std::thread::sleep(Duration::from_millis(10));
+    }
+    harness.run_steps(2);
+    assert_eq!(harness.state().model.conversations.len(), 1);
+    assert!(harness.query_all_by_label_contains("1 file(s) could not be imported").next().is_some());
+    assert!(harness.query_all_by_label_contains("empty.txt").next().is_some());
+    drop(harness);
+    drop(runtime);
+}

@@ -118,9 +118,17 @@ impl DebriefApp {
             }
             UiEvent::Engine(Event::Finished { state, .. }) => {
                 if let Some(run) = self.model.run.take()
-                    && run.failed > 0
+                    && run.planned > 1
                 {
-                    self.model.notice(format!("run finished ({}): {} of {} not ok — see the Analysis tab", state.as_str(), run.failed, run.planned));
+                    let id = run.run_id.map(|i| format!("Run {i}")).unwrap_or_else(|| "Run".into());
+                    self.model.notice(format!(
+                        "{id} {}: {} ok · {} not ok · {} not done · {} — open History to review it",
+                        state.as_str(),
+                        run.done - run.failed,
+                        run.failed,
+                        run.planned - run.done,
+                        crate::core::cost::format_usd(Some(run.cost_usd))
+                    ));
                 }
                 self.commands.push(Command::RefreshHistory);
                 if let Some(hash) = self.state.selected.clone() {
@@ -156,6 +164,9 @@ impl DebriefApp {
             }
             UiEvent::RunResults { run_id, results } => {
                 if self.model.history.open_run == Some(run_id) {
+                    // Completion order is arbitrary; list them as the workbench does.
+                    let mut results = results;
+                    results.sort_by(|a, b| (&a.outcome.source, &a.outcome.conversation_id).cmp(&(&b.outcome.source, &b.outcome.conversation_id)));
                     if let Some(first) = results.first()
                         && self.model.history.spec.as_ref().is_none_or(|(h, _)| *h != first.spec_hash)
                     {

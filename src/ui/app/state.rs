@@ -187,3 +187,38 @@ impl Default for UiState {
         }
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn typed_keys_never_reach_the_state_file() {
+        let mut state = UiState::default();
+        state.settings.keys.insert("openai".into(), "sk-live-do-not-store".into());
+        state.settings.base_urls.insert("openai".into(), "http://127.0.0.1:9/v1".into());
+        let text = serde_json::to_string(&state).unwrap();
+        assert!(!text.contains("sk-live-do-not-store"));
+        let back: UiState = serde_json::from_str(&text).unwrap();
+        assert!(back.settings.keys.is_empty());
+        assert_eq!(back.settings.base_urls["openai"], "http://127.0.0.1:9/v1");
+    }
+
+    #[test]
+    fn the_draft_survives_a_restart_even_when_unparseable() {
+        let mut state = UiState::default();
+        state.draft.schema_text = "{ \"type\": \"object\", oops".into();
+        state.draft.prompt = "my half-written prompt".into();
+        let back: UiState = serde_json::from_str(&serde_json::to_string(&state).unwrap()).unwrap();
+        assert_eq!(back.draft.schema_text, state.draft.schema_text);
+        assert_eq!(back.draft.prompt, "my half-written prompt");
+        assert!(back.draft.is_dirty(), "unsaved changes stay marked");
+    }
+
+    #[test]
+    fn an_old_or_partial_state_file_still_loads() {
+        let back: UiState = serde_json::from_str(r#"{"filter": "billing", "unknown_field": 3}"#).unwrap();
+        assert_eq!(back.filter, "billing");
+        assert_eq!(back.draft.name, "Post analysis");
+    }
+}

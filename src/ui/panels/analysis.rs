@@ -167,10 +167,11 @@ fn value_ui(
     let accent = Color32::from_rgb(90, 140, 220);
     match v {
         Value::Bool(true) => {
-            ui.colored_label(Color32::from_rgb(60, 170, 90), "yes");
+            // Neutral colours: yes/no is a value, not a pass/fail verdict.
+            ui.label(RichText::new("yes").strong());
         }
         Value::Bool(false) => {
-            ui.colored_label(Color32::from_rgb(220, 80, 80), "no");
+            ui.label(RichText::new("no").weak());
         }
         Value::String(s) if schema.get("enum").is_some() => {
             chip(ui, s, accent);

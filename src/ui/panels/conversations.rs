@@ -74,16 +74,31 @@ pub fn conversations_ui(ui: &mut egui::Ui, state: &mut UiState, model: &Model, o
             for c in &visible[range] {
                 let selected = state.selected.as_ref() == Some(&c.hash);
                 ui.horizontal(|ui| {
+                    // The status first, in a fixed slot, so badges line up down the list.
+                    ui.allocate_ui_with_layout(
+                        egui::vec2(62.0, 18.0),
+                        egui::Layout::left_to_right(egui::Align::Center),
+                        |ui| {
+                            ui.set_min_width(62.0);
+                            match model.status_of(&c.hash) {
+                                Some(status) => {
+                                    status_chip(ui, status);
+                                }
+                                None => {
+                                    ui.weak("·");
+                                }
+                            }
+                        },
+                    );
                     let text = format!("{}  ·  {} turns", c.conversation.id, c.conversation.turns.len());
-                    let row = ui.selectable_label(selected, text).on_hover_text(&c.conversation.source);
+                    let row = ui
+                        .add(egui::Button::selectable(selected, text).truncate())
+                        .on_hover_text(&c.conversation.source);
                     if selected && !ui.ctx().memory(|m| m.focused().is_some()) {
                         row.scroll_to_me(None);
                     }
                     if row.clicked() {
                         out.push(Command::Select(c.hash.clone()));
-                    }
-                    if let Some(status) = model.status_of(&c.hash) {
-                        status_chip(ui, status);
                     }
                 });
             }

@@ -10,10 +10,14 @@ use crate::ui::app::state::UiState;
 use egui_extras::syntax_highlighting::{CodeTheme, highlight};
 
 pub fn editor_ui(ui: &mut egui::Ui, state: &mut UiState, model: &Model, out: &mut Vec<Command>) {
-    let half = ui.available_width() / 2.0;
-    egui::Panel::left("schema_editor").resizable(true).default_size(half).min_size(220.0).show(ui, |ui| {
-        schema_ui(ui, state, model, out);
-    });
+    let width = ui.available_width();
+    egui::Panel::left("schema_editor")
+        .resizable(true)
+        .default_size(width * 0.55)
+        .size_range(220.0..=(width - 200.0).max(260.0))
+        .show(ui, |ui| {
+            schema_ui(ui, state, model, out);
+        });
     egui::CentralPanel::default().show(ui, |ui| prompt_ui(ui, state));
 }
 
@@ -81,7 +85,7 @@ fn prompt_ui(ui: &mut egui::Ui, state: &mut UiState) {
         })
         .inner;
     ui.horizontal(|ui| {
-        let label = ui.label("Name");
+        let label = ui.label("Spec name");
         ui.add(egui::TextEdit::singleline(&mut state.draft.name).desired_width(f32::INFINITY))
             .labelled_by(label.id);
     });

@@ -35,12 +35,20 @@ pub fn draw(ui: &mut egui::Ui, state: &mut UiState, cx: &PanelCtx<'_>, out: &mut
     }
     match state.view {
         View::Workbench => {
-            egui::Panel::left("conversations").resizable(true).default_size(260.0).show(ui, |ui| {
-                conversations::conversations_ui(ui, state, cx.model, out);
-            });
-            egui::Panel::right("results").resizable(true).default_size(460.0).show(ui, |ui| {
-                results::results_ui(ui, state, cx.model, out);
-            });
+            // Bounded sizes: panels must not grow with their content and squeeze the editors.
+            egui::Panel::left("conversations")
+                .resizable(true)
+                .default_size(280.0)
+                .size_range(200.0..=480.0)
+                .show(ui, |ui| {
+                    conversations::conversations_ui(ui, state, cx.model, out);
+                });
+            egui::Panel::right("results").resizable(true).default_size(440.0).size_range(320.0..=720.0).show(
+                ui,
+                |ui| {
+                    results::results_ui(ui, state, cx.model, out);
+                },
+            );
             egui::CentralPanel::default().show(ui, |ui| editor::editor_ui(ui, state, cx.model, out));
         }
         View::History => {

@@ -58,6 +58,9 @@ pub fn results_ui(ui: &mut egui::Ui, state: &mut UiState, model: &Model, out: &m
                     ui.label("Running…");
                 });
             }
+            None if !model.check.is_ok() => {
+                ui.weak("No result for this spec version. Fix the schema errors under the editor to run it.");
+            }
             None => {
                 ui.weak("No result for this spec version yet. Press Run (Ctrl+Enter).");
             }
@@ -135,7 +138,9 @@ fn raw_ui(ui: &mut egui::Ui, state: &UiState, model: &Model) {
     egui::ScrollArea::vertical().id_salt("raw").auto_shrink([false, false]).show(ui, |ui| {
         match model.shown_outcome(state) {
             Some(o) => {
-                ui.weak("Headers: Authorization: Bearer •••• (the key is never shown or stored)");
+                if o.provider != "offline" {
+                    ui.weak("Headers: Authorization: Bearer •••• (the key is never shown or stored)");
+                }
                 for a in &o.attempts {
                     egui::CollapsingHeader::new(format!(
                         "Attempt {} · {}{}",

@@ -1,4 +1,4 @@
-//! Settings: per-provider key and base URL, price overrides, where data lives.
+//! Settings: per-provider key and base URL, prices (bundled, with overrides), where data lives.
 //!
 //! Keys typed here stay in memory for this session only: they are not written to the UI state
 //! file or the history (`Settings::keys` is `#[serde(skip)]`). Storing them in the OS keyring is
@@ -15,65 +15,116 @@ pub fn settings_ui(ui: &mut egui::Ui, state: &mut UiState, cx: &PanelCtx<'_>, ou
         ui.heading("Providers");
         ui.weak("Keys typed here live in memory for this session only and are never written to disk. To keep one, set its environment variable.");
         ui.add_space(6.0);
-        egui::Grid::new("provider_settings").num_columns(4).spacing([12.0, 6.0]).show(ui, |ui| {
-            ui.strong("provider");
-            ui.strong("API key");
-            ui.strong("base URL");
-            ui.strong("");
-            ui.end_row();
-            for kind in [ProviderKind::Openai, ProviderKind::OpenaiCompatible] {
-                let name = kind.as_str();
-                ui.label(name);
-                let key = state.settings.keys.entry(name.to_string()).or_default();
-                let env = key_env(kind).unwrap_or("");
-                let env_set = std::env::var(env).is_ok_and(|v| !v.trim().is_empty());
-                let hint = if env_set { format!("using ${env}") } else { format!("or set ${env}") };
-                let label = ui.label("");
-                ui.add(egui::TextEdit::singleline(key).password(true).hint_text(hint).desired_width(260.0)).labelled_by(label.id).on_hover_text(format!("{name} API key"));
-                let url = state.settings.base_urls.entry(name.to_string()).or_default();
-                let default = if kind == ProviderKind::Openai { openai::OPENAI_BASE_URL } else { openai::LOCAL_BASE_URL };
-                ui.add(egui::TextEdit::singleline(url).hint_text(default).desired_width(280.0)).on_hover_text(format!("{name} base URL"));
-                ui.end_row();
-            }
-        });
-        ui.add_space(12.0);
-        ui.heading("Prices");
-        ui.weak(format!("USD per 1M tokens. Bundled table: {} (as of {}). Overrides apply to new estimates and runs.", cx.prices.source, cx.prices.as_of));
-        egui::Grid::new("price_overrides").num_columns(5).spacing([12.0, 4.0]).show(ui, |ui| {
-            for h in ["model", "input", "cached input", "output", ""] {
-                ui.strong(h);
-            }
-            ui.end_row();
-            let mut remove = None;
-            for (model, prices) in state.settings.price_overrides.iter_mut() {
-                ui.label(model);
-                for p in prices.iter_mut() {
-                    ui.add(egui::DragValue::new(p).speed(0.01).range(0.0..=1000.0));
-                }
-                if ui.small_button("remove").clicked() {
-                    remove = Some(model.clone());
-                }
-                ui.end_row();
-            }
-            if let Some(m) = remove {
-                state.settings.price_overrides.remove(&m);
-                out.push(Command::ApplyPrices);
-            }
-        });
-        ui.horizontal(|ui| {
-            let model = state.draft.model.clone();
-            if ui.button(format!("Override the price of {model}")).clicked() {
-                let base = cx.prices.price(&model).map(|p| [p.input, p.cached_input, p.output]).unwrap_or([0.0; 3]);
-                state.settings.price_overrides.entry(model).or_insert(base);
-                out.push(Command::ApplyPrices);
-            }
-            if ui.button("Apply price changes").clicked() {
-                out.push(Command::ApplyPrices);
-            }
-        });
+        for kind in [ProviderKind::Openai, ProviderKind::OpenaiCompatible] {
+            provider_ui(ui, state, kind);
+            ui.add_space(6.0);
+        }
+        ui.add_space(8.0);
+        prices_ui(ui, state, cx, out);
         ui.add_space(12.0);
         ui.heading("Data");
         ui.label(format!("History database: {}", cx.model.data_dir.join(crate::store::DB_FILE_NAME).display()));
         ui.weak("Set DEBRIEF_DATA_DIR or pass --data-dir to use another folder.");
     });
+}
+
+fn provider_ui(ui: &mut egui::Ui, state: &mut UiState, kind: ProviderKind) {
+    let name = kind.as_str();
+    let env = key_env(kind).unwrap_or("");
+    let env_set = std::env::var(env).is_ok_and(|v| !v.trim().is_empty());
+    egui::Frame::group(ui.style()).show(ui, |ui| {
+        ui.set_width(ui.available_width().min(760.0));
+        ui.strong(name);
+        egui::Grid::new(("provider", name)).num_columns(3).spacing([12.0, 6.0]).show(ui, |ui| {
+            let key_label = ui.label("API key");
+            let key = state.settings.keys.entry(name.to_string()).or_default();
+            let hint = if env_set { format!("using ${env}") } else { format!("or set ${env}") };
+            ui.add(egui::TextEdit::singleline(key).password(true).hint_text(hint).desired_width(360.0))
+                .labelled_by(key_label.id);
+            let status = if !key.trim().is_empty() {
+                "key entered"
+            } else if env_set {
+                "key from environment"
+            } else if kind == ProviderKind::OpenaiCompatible {
+                "no key (optional for local servers)"
+            } else {
+                "key missing"
+            };
+            ui.weak(status);
+            ui.end_row();
+            let url_label = ui.label("Base URL");
+            let url = state.settings.base_urls.entry(name.to_string()).or_default();
+            let default =
+                if kind == ProviderKind::Openai { openai::OPENAI_BASE_URL } else { openai::LOCAL_BASE_URL };
+            ui.add(egui::TextEdit::singleline(url).hint_text(default).desired_width(360.0))
+                .labelled_by(url_label.id);
+            ui.weak(if url.trim().is_empty() { "default" } else { "override" });
+            ui.end_row();
+        });
+    });
+}
+
+fn prices_ui(ui: &mut egui::Ui, state: &mut UiState, cx: &PanelCtx<'_>, out: &mut Vec<Command>) {
+    ui.heading("Prices");
+    ui.weak(format!(
+        "USD per 1M tokens — {} (as of {}). Edit a price to override it for estimates and new runs.",
+        cx.prices.source, cx.prices.as_of
+    ));
+    ui.add_space(4.0);
+    let mut changed = false;
+    egui::Grid::new("prices").num_columns(6).striped(true).spacing([14.0, 4.0]).show(ui, |ui| {
+        for h in ["model", "provider", "input", "cached input", "output", ""] {
+            ui.strong(h);
+        }
+        ui.end_row();
+        let mut remove = None;
+        for p in &cx.prices.models {
+            ui.label(&p.model);
+            ui.weak(&p.provider);
+            match state.settings.price_overrides.get_mut(&p.model) {
+                Some(values) => {
+                    for v in values.iter_mut() {
+                        changed |= ui
+                            .add(egui::DragValue::new(v).speed(0.01).range(0.0..=1000.0).max_decimals(4))
+                            .changed();
+                    }
+                    if ui.small_button("reset").on_hover_text("Back to the bundled price").clicked() {
+                        remove = Some(p.model.clone());
+                    }
+                }
+                None => {
+                    for v in [p.input, p.cached_input, p.output] {
+                        ui.label(format!("{v}"));
+                    }
+                    if ui.small_button("override").clicked() {
+                        state
+                            .settings
+                            .price_overrides
+                            .insert(p.model.clone(), [p.input, p.cached_input, p.output]);
+                        changed = true;
+                    }
+                }
+            }
+            ui.end_row();
+        }
+        if let Some(m) = remove {
+            state.settings.price_overrides.remove(&m);
+            changed = true;
+        }
+    });
+    let model = state.draft.model.clone();
+    if state.draft.provider != ProviderKind::Offline && cx.prices.price(&model).is_none() {
+        ui.add_space(4.0);
+        if ui
+            .button(format!("Add a price for {model}"))
+            .on_hover_text("This model has no price, so its cost shows as n/a")
+            .clicked()
+        {
+            state.settings.price_overrides.insert(model, [0.0; 3]);
+            changed = true;
+        }
+    }
+    if changed {
+        out.push(Command::ApplyPrices);
+    }
 }
