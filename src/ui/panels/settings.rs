@@ -39,7 +39,7 @@ fn provider_ui(ui: &mut egui::Ui, state: &mut UiState, kind: ProviderKind) {
             let key_label = ui.label("API key");
             let key = state.settings.keys.entry(name.to_string()).or_default();
             let hint = if env_set { format!("using ${env}") } else { format!("or set ${env}") };
-            ui.add(egui::TextEdit::singleline(key).password(true).hint_text(hint).desired_width(360.0))
+            ui.add_sized([360.0, 20.0], egui::TextEdit::singleline(key).password(true).hint_text(hint))
                 .labelled_by(key_label.id);
             let status = if !key.trim().is_empty() {
                 "key entered"
@@ -56,7 +56,7 @@ fn provider_ui(ui: &mut egui::Ui, state: &mut UiState, kind: ProviderKind) {
             let url = state.settings.base_urls.entry(name.to_string()).or_default();
             let default =
                 if kind == ProviderKind::Openai { openai::OPENAI_BASE_URL } else { openai::LOCAL_BASE_URL };
-            ui.add(egui::TextEdit::singleline(url).hint_text(default).desired_width(360.0))
+            ui.add_sized([360.0, 20.0], egui::TextEdit::singleline(url).hint_text(default))
                 .labelled_by(url_label.id);
             ui.weak(if url.trim().is_empty() { "default" } else { "override" });
             ui.end_row();
