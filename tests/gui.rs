@@ -263,3 +263,27 @@ fn a_path_typed_in_the_field_loads_and_bad_files_are_listed() {
     drop(harness);
     drop(runtime);
 }
+
+#[test]
+fn arrow_keys_move_the_list_after_a_click_but_not_while_typing() {
+    let mut g = gui();
+    let order: Vec<(String, String)> =
+        g.app().model.visible("").iter().map(|c| (c.hash.clone(), c.conversation.id.clone())).collect();
+    // Click the third row: the button takes focus, the arrows must still walk the list.
+    g.harness.get_by_label_contains(&order[2].1).click();
+    g.harness.run_steps(2);
+    assert_eq!(g.app().state.selected.as_ref(), Some(&order[2].0));
+    g.harness.key_press(egui::Key::ArrowDown);
+    g.harness.run_steps(2);
+    assert_eq!(g.app().state.selected.as_ref(), Some(&order[3].0));
+    // In a text field the arrows belong to the text.
+    let filter = g.harness.get_by_role_and_label(Role::TextInput, "Filter");
+    filter.focus();
+    filter.type_text("c");
+    g.harness.run_steps(2);
+    assert_eq!(g.app().state.filter, "c");
+    g.harness.key_press(egui::Key::ArrowDown);
+    g.harness.key_press(egui::Key::J);
+    g.harness.run_steps(2);
+    assert_eq!(g.app().state.selected.as_ref(), Some(&order[3].0), "the selection stays while typing");
+}

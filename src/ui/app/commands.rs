@@ -235,6 +235,7 @@ impl DebriefApp {
             }
             Command::Select(hash) => self.select(hash),
             Command::MoveSelection(delta) => {
+                self.state.scroll_to_selection = true;
                 let visible = self.model.visible(&self.state.filter);
                 let current = visible.iter().position(|c| Some(&c.hash) == self.state.selected.as_ref());
                 let next = match current {
@@ -312,6 +313,7 @@ impl DebriefApp {
                 self.bridge.query_run_results(run_id);
             }
             Command::MoveResult(delta) => {
+                self.state.scroll_to_selection = true;
                 let h = &mut self.model.history;
                 if !h.results.is_empty() {
                     h.selected =

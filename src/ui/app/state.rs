@@ -169,6 +169,10 @@ pub struct UiState {
     pub settings: Settings,
     /// A path typed in the "open" field (used when no file dialog is available).
     pub path_input: String,
+    /// Set when the keyboard moved a selection, so the list scrolls to it once (every frame
+    /// would fight the user's own scrolling).
+    #[serde(skip)]
+    pub scroll_to_selection: bool,
 }
 
 impl Default for UiState {
@@ -184,6 +188,7 @@ impl Default for UiState {
             view: View::Workbench,
             settings: Settings::default(),
             path_input: String::new(),
+            scroll_to_selection: false,
         }
     }
 }

@@ -94,8 +94,9 @@ pub fn conversations_ui(ui: &mut egui::Ui, state: &mut UiState, model: &Model, o
                     let row = ui
                         .add(egui::Button::selectable(selected, text).truncate())
                         .on_hover_text(&c.conversation.source);
-                    if selected && !ui.ctx().memory(|m| m.focused().is_some()) {
+                    if selected && state.scroll_to_selection {
                         row.scroll_to_me(None);
+                        state.scroll_to_selection = false;
                     }
                     if row.clicked() {
                         out.push(Command::Select(c.hash.clone()));

@@ -14,7 +14,7 @@ use crate::ui::app::model::Model;
 use crate::ui::app::state::UiState;
 use egui_extras::{Column, TableBuilder};
 
-pub fn history_ui(ui: &mut egui::Ui, _state: &mut UiState, model: &Model, out: &mut Vec<Command>) {
+pub fn history_ui(ui: &mut egui::Ui, state: &mut UiState, model: &Model, out: &mut Vec<Command>) {
     let h = &model.history;
     ui.horizontal(|ui| {
         ui.heading("History");
@@ -45,7 +45,7 @@ pub fn history_ui(ui: &mut egui::Ui, _state: &mut UiState, model: &Model, out: &
     });
     if let Some(run_id) = h.open_run {
         ui.separator();
-        run_browser_ui(ui, model, run_id, out);
+        run_browser_ui(ui, state, model, run_id, out);
     }
 }
 
@@ -165,7 +165,13 @@ fn runs_table_ui(ui: &mut egui::Ui, runs: &[RunSummary], open: Option<i64>, out:
         });
 }
 
-fn run_browser_ui(ui: &mut egui::Ui, model: &Model, run_id: i64, out: &mut Vec<Command>) {
+fn run_browser_ui(
+    ui: &mut egui::Ui,
+    state: &mut UiState,
+    model: &Model,
+    run_id: i64,
+    out: &mut Vec<Command>,
+) {
     let h = &model.history;
     ui.horizontal(|ui| {
         ui.strong(format!("Run {run_id}"));
@@ -182,8 +188,9 @@ fn run_browser_ui(ui: &mut egui::Ui, model: &Model, run_id: i64, out: &mut Vec<C
                     ui.horizontal(|ui| {
                         status_chip(ui, r.outcome.status);
                         let row = ui.selectable_label(i == h.selected, &r.outcome.conversation_id);
-                        if i == h.selected {
+                        if i == h.selected && state.scroll_to_selection {
                             row.scroll_to_me(None);
+                            state.scroll_to_selection = false;
                         }
                         if row.clicked() {
                             out.push(Command::MoveResult(i as i32 - h.selected as i32));

@@ -79,7 +79,8 @@ fn notices_ui(ui: &mut egui::Ui, model: &Model, out: &mut Vec<Command>) {
 /// through conversations or, in the History view, through the open run's results; Alt+1/2/3
 /// switch views, Ctrl+1..4 the result tabs.
 pub fn keyboard(ctx: &egui::Context, state: &UiState, model: &Model, out: &mut Vec<Command>) {
-    let typing = ctx.memory(|m| m.focused().is_some());
+    // Only a text field owns the arrow keys; a focused button (after a click) must not.
+    let typing = ctx.text_edit_focused();
     ctx.input_mut(|i| {
         if i.consume_key(Modifiers::COMMAND, Key::Enter) {
             out.push(Command::Run { all: false });
