@@ -9,11 +9,11 @@
 #   04_raw                Ctrl+3: Raw tab
 #   05_next_conversation  Esc, Down twice, Ctrl+2, Ctrl+Enter: the third conversation analysed
 #   05b_run_all           "Run all" clicked: every conversation's status in the list
-#   06_history            Alt+2: History view with three runs
+#   06_history            Ctrl+Shift+2: History view with three runs
 #   07_history_run        the first row (the Run all run) clicked open
 #   08_history_next       Down: the next result of that run
-#   09_settings           Alt+3: Settings view
-#   10_schema_error       Alt+1, a stray `x` typed at the end of the schema: the syntax error
+#   09_settings           Ctrl+Shift+3: Settings view
+#   10_schema_error       Ctrl+Shift+1, a stray `x` typed at the end of the schema: the syntax error
 #
 # Usage: scripts/screenshot.sh [OUTPUT_DIR]    (default: shots/, git-ignored)
 # Env:   SKIP_BUILD=1 to use the existing target/release/debrief
@@ -173,7 +173,7 @@ click "${run_all_xy[@]}"
 sleep "$run_wait"
 shot 05b_run_all
 
-key alt+2
+key ctrl+shift+2
 sleep 1
 shot 06_history
 
@@ -184,10 +184,10 @@ key Escape
 key Down
 shot 08_history_next
 
-key alt+3
+key ctrl+shift+3
 shot 09_settings
 
-key alt+1
+key ctrl+shift+1
 sleep 0.5
 click "${schema_editor_xy[@]}"
 key ctrl+End

@@ -19,8 +19,12 @@ struct Gui {
 }
 
 fn gui_with(state: UiState) -> Gui {
+    gui_in(state, TempDir::new().unwrap())
+}
+
+/// A window over an existing data folder (a "restart" reuses it).
+fn gui_in(state: UiState, data: TempDir) -> Gui {
     let runtime = tokio::runtime::Builder::new_multi_thread().worker_threads(2).enable_all().build().unwrap();
-    let data = TempDir::new().unwrap();
     let context = AppContext {
         runtime: runtime.handle().clone(),
         data_dir: data.path().to_path_buf(),
@@ -151,6 +155,8 @@ fn a_loopback_openai_run_shows_tokens_and_cost() {
     g.wait("the OpenAI result arrives", |app| app.model.run.is_none() && !app.model.outcomes.is_empty());
     assert!(g.has_label("1,200 in · 90 out"), "actual tokens shown");
     // 1200 × $0.15/M + 90 × $0.60/M = $0.000234.
+    let outcome = g.app().model.shown_outcome(&g.app().state).unwrap();
+    assert!((outcome.cost_usd.unwrap() - 0.000234).abs() < 1e-12);
     assert!(g.has_label("$0.0002"), "actual cost shown");
     assert!(g.has_label("openai · gpt-4o-mini"));
     assert_eq!(runtime.block_on(server.received_requests()).unwrap().len(), 1);
@@ -161,7 +167,7 @@ fn the_history_view_finds_the_run_and_walks_it_by_keyboard() {
     let mut g = gui();
     g.harness.get_by_role_and_label(Role::Button, "Run all (29)").click();
     g.wait("the batch finishes", |app| app.model.run.is_none() && app.model.outcomes.len() >= 29);
-    g.harness.key_press_modifiers(egui::Modifiers::ALT, egui::Key::Num2);
+    g.harness.key_press_modifiers(egui::Modifiers::COMMAND | egui::Modifiers::SHIFT, egui::Key::Num2);
     g.wait("runs are listed", |app| app.state.view == View::History && !app.model.history.runs.is_empty());
     assert!(g.has_label("Post analysis"));
     assert!(g.has_label("offline baseline (no LLM)"));
@@ -286,4 +292,75 @@ fn arrow_keys_move_the_list_after_a_click_but_not_while_typing() {
     g.harness.key_press(egui::Key::J);
     g.harness.run_steps(2);
     assert_eq!(g.app().state.selected.as_ref(), Some(&order[3].0), "the selection stays while typing");
+}
+
+#[test]
+fn an_idle_window_settles_instead_of_repainting_forever() {
+    let mut g = gui();
+    // `run` panics when the UI keeps asking for frames (a spinner or a repaint loop).
+    g.harness.run();
+    g.harness.key_press_modifiers(egui::Modifiers::COMMAND, egui::Key::Num4);
+    g.wait("the History tab loads", |app| app.model.conversation_history.is_some());
+    g.harness.run();
+    g.harness.get_by_role_and_label(Role::Button, "Run").click();
+    g.wait("the result arrives", |app| app.model.run.is_none() && !app.model.outcomes.is_empty());
+    g.harness.run();
+}
+
+#[test]
+fn results_of_an_earlier_session_show_after_a_restart() {
+    let data = TempDir::new().unwrap();
+    let keep = data.path().to_path_buf();
+    let mut g = gui_in(UiState::default(), data);
+    g.harness.get_by_role_and_label(Role::Button, "Run all (29)").click();
+    g.wait("the batch finishes", |app| app.model.run.is_none() && app.model.outcomes.len() >= 29);
+    let state = g.app().state.clone();
+    let Gui { harness, _runtime, _data } = g;
+    drop(harness);
+    // Same data folder, same saved state: a new window.
+    let mut g = gui_in(state, _data);
+    assert_eq!(g.app().model.data_dir, keep);
+    g.wait("stored results are fetched", |app| app.model.outcomes.len() >= 29);
+    assert!(g.harness.query_all_by_label("ok").count() >= 29, "every row shows its stored status");
+}
+
+#[test]
+fn replacing_an_edited_spec_asks_first() {
+    let mut g = gui();
+    let name = g.harness.get_by_role_and_label(Role::TextInput, "Spec name");
+    name.focus();
+    name.type_text(" (mine)");
+    g.harness.run_steps(2);
+    g.harness
+        .state_mut()
+        .commands
+        .push(debrief::ui::app::Command::LoadTemplate("sales_qualification".into()));
+    g.harness.run_steps(3);
+    assert_eq!(g.app().state.draft.name, "Post analysis (mine)", "nothing replaced yet");
+    assert!(g.has_label("has unsaved changes"));
+    g.harness.get_by_label("Cancel").click();
+    g.harness.run_steps(3);
+    assert_eq!(g.app().state.draft.name, "Post analysis (mine)");
+    g.harness.state_mut().commands.push(debrief::ui::app::Command::NewSpec);
+    g.harness.run_steps(3);
+    g.harness.get_by_label("Discard changes").click();
+    g.harness.run_steps(3);
+    assert_eq!(g.app().state.draft.name, "Untitled analysis");
+}
+
+#[test]
+fn without_a_file_dialog_a_spec_path_can_be_typed() {
+    use debrief::ui::app::Command;
+    let mut g = gui();
+    let dir = TempDir::new().unwrap();
+    let path = dir.path().join("typed.json");
+    g.harness.state_mut().commands.push(Command::AskSpecPath { save: true });
+    g.harness.run_steps(3);
+    let field = g.harness.get_by_role_and_label(Role::TextInput, "Path of the spec file (JSON):");
+    field.type_text(&path.display().to_string());
+    g.harness.run_steps(2);
+    g.harness.get_by_role_and_label(Role::Button, "Save spec").click();
+    g.harness.run_steps(3);
+    assert!(path.exists(), "saved through the typed path");
+    assert!(g.app().state.dialog.is_none());
 }

@@ -194,6 +194,20 @@ impl Store {
         Ok(found.pop())
     }
 
+    /// The newest result of any status for (spec version, conversation content): what the
+    /// workbench shows for a conversation after a restart.
+    pub fn latest(&self, spec_hash: &str, content_hash: &str) -> Result<Option<StoredResult>, StoreError> {
+        let mut found = self.query_results(
+            &format!(
+                "SELECT {COLUMNS} FROM results
+                 WHERE conversation_hash = ?2 AND spec_hash = ?1
+                 ORDER BY id DESC LIMIT 1"
+            ),
+            params![spec_hash, content_hash],
+        )?;
+        Ok(found.pop())
+    }
+
     /// Run a `SELECT {COLUMNS} …` and decode every row.
     fn query_results(&self, sql: &str, params: impl Params) -> Result<Vec<StoredResult>, StoreError> {
         let mut stmt = self.conn.prepare_cached(sql).map_err(|e| self.sql_err(e))?;

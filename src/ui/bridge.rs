@@ -24,7 +24,15 @@ pub enum UiEvent {
     Engine(Event),
     /// A run could not start or failed as a whole (bad provider settings, database trouble).
     RunFailed(String),
-    Imported(Import),
+    Imported {
+        paths: Vec<PathBuf>,
+        import: Import,
+    },
+    /// Newest stored result per conversation for one spec version (after a load or restart).
+    Latest {
+        spec_hash: String,
+        results: Vec<StoredResult>,
+    },
     Runs {
         query: RunQuery,
         runs: Vec<RunSummary>,
@@ -139,7 +147,8 @@ impl Bridge {
     pub fn import(&self, paths: Vec<PathBuf>) {
         let (tx, repaint) = self.sender();
         self.runtime.spawn_blocking(move || {
-            let _ = tx.send(UiEvent::Imported(transcript::load_paths(&paths)));
+            let import = transcript::load_paths(&paths);
+            let _ = tx.send(UiEvent::Imported { paths, import });
             repaint();
         });
     }
@@ -196,6 +205,23 @@ impl Bridge {
     /// Every result of one run.
     pub fn query_run_results(&self, run_id: RunId) {
         self.query(move |s| s.results(run_id), move |results| UiEvent::RunResults { run_id, results });
+    }
+
+    /// The newest stored result for each conversation under one spec version.
+    pub fn query_latest(&self, spec_hash: String, hashes: Vec<String>) {
+        let h = spec_hash.clone();
+        self.query(
+            move |s| {
+                let mut out = Vec::new();
+                for c in &hashes {
+                    if let Some(r) = s.latest(&h, c)? {
+                        out.push(r);
+                    }
+                }
+                Ok(out)
+            },
+            move |results| UiEvent::Latest { spec_hash, results },
+        );
     }
 
     /// A stored spec version.

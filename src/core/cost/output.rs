@@ -48,11 +48,15 @@ const MAX_DEPTH: usize = 32;
 /// Tokens are counted with o200k_base (GPT-4o and later). The result is deterministic: the same
 /// schema always gives the same number.
 pub fn estimate_output_tokens(schema: &Value) -> u64 {
-    Walker { root: schema }.value(schema, "", false, 0)
+    let walker = Walker { root: schema, active: std::cell::RefCell::new(vec!["#".to_string()]) };
+    walker.value(schema, "", false, 0)
 }
 
 struct Walker<'a> {
     root: &'a Value,
+    /// `$ref`s being expanded on the current path. A recursive schema is estimated one level
+    /// deep; expanding it again would grow exponentially (four `$ref: "#"` fields, 4^depth).
+    active: std::cell::RefCell<Vec<String>>,
 }
 
 impl<'a> Walker<'a> {
@@ -67,8 +71,16 @@ impl<'a> Walker<'a> {
             return 0;
         }
         if let Some(target) = obj.get("$ref").and_then(Value::as_str) {
+            if self.active.borrow().iter().any(|t| t == target) {
+                return 1;
+            }
             return match target.strip_prefix('#').and_then(|p| self.root.pointer(p)) {
-                Some(resolved) => self.value(resolved, key, in_array, depth + 1),
+                Some(resolved) => {
+                    self.active.borrow_mut().push(target.to_string());
+                    let n = self.value(resolved, key, in_array, depth + 1);
+                    self.active.borrow_mut().pop();
+                    n
+                }
                 None => FREE_STRING,
             };
         }

@@ -95,8 +95,16 @@ pub fn compile(schema: &Value, origin: &str) -> Result<CompiledSchema, SchemaErr
     if !is_object {
         return Err(SchemaError::RootNotObject { origin: origin.to_string() });
     }
-    let validator = jsonschema::validator_for(schema)
-        .map_err(|e| SchemaError::Compile { origin: origin.to_string(), message: e.to_string() })?;
+    let validator = jsonschema::validator_for(schema).map_err(|e| {
+        let text = e.to_string();
+        // The library's wording mentions registries and cargo features; say what to do instead.
+        let message = if text.contains("not present in a registry") || text.contains("resolve-http") {
+            "a `$ref` points outside this schema, which Debrief does not fetch; move the definition under `$defs` and refer to it as `#/$defs/NAME`".to_string()
+        } else {
+            text
+        };
+        SchemaError::Compile { origin: origin.to_string(), message }
+    })?;
     Ok(CompiledSchema { schema: schema.clone(), validator })
 }
 

@@ -15,6 +15,9 @@ pub fn describe(schema: &Value) -> String {
     out
 }
 
+/// Most lines a summary gets; a recursive or huge schema is cut off with a note.
+const MAX_LINES: usize = 400;
+
 fn describe_object(root: &Value, schema: &Value, depth: usize, out: &mut String) {
     let Some(props) = schema.get("properties").and_then(Value::as_object) else {
         return;
@@ -25,6 +28,11 @@ fn describe_object(root: &Value, schema: &Value, depth: usize, out: &mut String)
         .map(|r| r.iter().filter_map(Value::as_str).collect())
         .unwrap_or_default();
     for (name, sub) in props {
+        if out.lines().count() >= MAX_LINES {
+            out.push_str("  … (schema summary shortened)\n");
+            return;
+        }
+        let recursive = sub.get("$ref").is_some();
         let sub = match sub.get("$ref").and_then(Value::as_str) {
             Some(r) => resolve_ref(root, r).unwrap_or(sub),
             None => sub,
@@ -37,7 +45,8 @@ fn describe_object(root: &Value, schema: &Value, depth: usize, out: &mut String)
             out.push_str(d);
         }
         out.push('\n');
-        if depth < 8 {
+        // A `$ref` is described, not expanded again: recursive schemas would never end.
+        if depth < 8 && !recursive {
             describe_object(root, sub, depth + 1, out);
             if let Some(items) = sub.get("items") {
                 describe_object(root, items, depth + 1, out);

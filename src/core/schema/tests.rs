@@ -155,3 +155,28 @@ fn a_property_named_type_gets_the_plain_message() {
     assert_eq!(problems[0].pointer, "/properties/type");
     assert!(!problems[0].message.contains("use one of"), "{}", problems[0].message);
 }
+
+#[test]
+fn an_external_ref_says_what_to_do() {
+    let schema = json!({"type": "object", "properties": {"a": {"$ref": "https://example.com/a.json"}}});
+    let err = compile(&schema, "s").unwrap_err().to_string();
+    assert!(err.contains("move the definition under `$defs`"), "{err}");
+}
+
+#[test]
+fn recursive_schemas_stay_fast_everywhere() {
+    let schema = json!({"type": "object", "properties": {
+        "a": {"$ref": "#"}, "b": {"$ref": "#"}, "c": {"$ref": "#"}, "d": {"$ref": "#"}
+    }});
+    // Expanding `$ref: "#"` four ways grows as 4^depth: before the fix this test did not finish
+    // in minutes. Each recursive reference is now counted once.
+    compile(&schema, "s").unwrap();
+    let tokens = crate::core::cost::estimate_output_tokens(&schema);
+    assert!(tokens < 200, "one level of each field, not an exponential tree: {tokens}");
+    assert!(summary::describe(&schema).lines().count() <= 5);
+    let conv =
+        crate::core::transcript::parse_bytes(std::path::Path::new("t.txt"), b"Agent: hi\nCustomer: hello\n")
+            .unwrap();
+    let v = crate::llm::offline::analyze(&schema, "", &conv[0]);
+    assert_eq!(v, json!({"a": null, "b": null, "c": null, "d": null}));
+}

@@ -33,7 +33,8 @@ pub fn analyze(schema: &Value, prompt: &str, conversation: &crate::core::transcr
     let ev = Evidence::new(conversation);
     let mut defs = enums::definitions(prompt);
     collect_description_definitions(schema, &mut defs);
-    let filler = Filler { root: schema, ev: &ev, defs: &defs };
+    let filler =
+        Filler { root: schema, ev: &ev, defs: &defs, active: std::cell::RefCell::new(vec!["#".into()]) };
     filler.fill(schema, "analysis", 0).unwrap_or(Value::Null)
 }
 
@@ -55,6 +56,9 @@ struct Filler<'a> {
     root: &'a Value,
     ev: &'a Evidence<'a>,
     defs: &'a HashMap<String, Vec<String>>,
+    /// `$ref`s being expanded on the current path: a recursive reference is not followed again
+    /// (its value becomes null), so recursive schemas cost linear, not exponential, time.
+    active: std::cell::RefCell<Vec<String>>,
 }
 
 const MAX_DEPTH: usize = 12;
@@ -81,10 +85,19 @@ impl Filler<'_> {
         if depth > MAX_DEPTH {
             return Some(Value::Null);
         }
-        let schema = match schema.get("$ref").and_then(Value::as_str) {
-            Some(r) => resolve_ref(self.root, r).unwrap_or(schema),
-            None => schema,
-        };
+        if let Some(r) = schema.get("$ref").and_then(Value::as_str) {
+            if self.active.borrow().iter().any(|a| a == r) {
+                return Some(Value::Null);
+            }
+            let target = resolve_ref(self.root, r).unwrap_or(schema);
+            if std::ptr::eq(target, schema) {
+                return Some(Value::Null);
+            }
+            self.active.borrow_mut().push(r.to_string());
+            let v = self.fill(target, name, depth + 1);
+            self.active.borrow_mut().pop();
+            return v;
+        }
         if let Some(c) = schema.get("const") {
             return Some(c.clone());
         }

@@ -3,7 +3,7 @@
 
 use super::DebriefApp;
 use super::model::{Loaded, RunProgress};
-use super::state::{Draft, View};
+use super::state::{Dialog, Draft, View};
 use crate::core::cost::{Price, PriceTable};
 use crate::core::outcome::Status;
 use crate::core::spec::AnalysisSpec;
@@ -51,6 +51,12 @@ pub enum Command {
     /// Show a stored result (History tab of a conversation).
     Pin(i64),
     DismissNotices,
+    /// Run a command that replaces the draft, unsaved changes or not (after "Discard").
+    Confirmed(Box<Command>),
+    /// Ask for a spec path in the window (Open when `save` is false).
+    AskSpecPath {
+        save: bool,
+    },
     ApplyPrices,
 }
 
@@ -74,6 +80,8 @@ impl DebriefApp {
             Some("key entered")
         } else if std::env::var(env).is_ok_and(|v| !v.trim().is_empty()) {
             Some("key from environment")
+        } else if kind == crate::core::spec::ProviderKind::OpenaiCompatible {
+            Some("no key (optional)")
         } else {
             Some("key missing")
         }
@@ -139,8 +147,10 @@ impl DebriefApp {
                 self.model.run = None;
                 self.model.notice(message);
             }
-            UiEvent::Imported(import) => {
+            UiEvent::Imported { paths, import } => {
                 self.model.importing = self.model.importing.saturating_sub(1);
+                let before = self.model.conversations.len();
+                let import_len = import.conversations.len();
                 for e in &import.errors {
                     self.model.import_errors.push(e.to_string());
                 }
@@ -150,10 +160,32 @@ impl DebriefApp {
                         self.model.conversations.push(Loaded { conversation, hash });
                     }
                 }
-                if self.model.selected(&self.state).is_none()
-                    && let Some(first) = self.model.conversations.first()
-                {
-                    self.state.selected = Some(first.hash.clone());
+                let added = self.model.conversations.len() - before;
+                if import_len == 0 && import.errors.is_empty() {
+                    let skipped = import.skipped.len();
+                    self.model.notice(format!("nothing to import from {} (no transcript files found; {skipped} other file(s) skipped)", describe_paths(&paths)));
+                }
+                // Remember only paths that gave something, so a typo is not retried every launch.
+                if import_len > 0 {
+                    for p in paths {
+                        if !self.state.loaded_paths.contains(&p) {
+                            self.state.loaded_paths.push(p);
+                        }
+                    }
+                }
+                if added > 0 {
+                    self.model.latest_for = None;
+                }
+                let restored = self.state.selected.clone().filter(|h| self.model.conversations.iter().any(|c| &c.hash == h));
+                match restored.or_else(|| self.model.conversations.first().map(|c| c.hash.clone())) {
+                    Some(hash) => self.select(hash),
+                    None => self.state.selected = None,
+                }
+            }
+            UiEvent::Latest { spec_hash, results } => {
+                for r in results {
+                    // Newer results from this session win over stored ones.
+                    self.model.outcomes.entry((spec_hash.clone(), r.conversation_hash.clone())).or_insert(r.outcome);
                 }
             }
             UiEvent::Runs { query, runs } => {
@@ -182,14 +214,20 @@ impl DebriefApp {
                 }
             }
             UiEvent::ConversationHistory { content_hash, results } => {
-                for r in results.iter().rev() {
+                // Newest first: the first seen per spec version is the latest.
+                for r in &results {
                     self.model.outcomes.entry((r.spec_hash.clone(), content_hash.clone())).or_insert_with(|| r.outcome.clone());
                 }
                 self.model.conversation_history = Some((content_hash, results));
             }
             UiEvent::Picked { pick, paths } => match (pick, paths) {
-                (_, None) => self.model.notice("no file chosen — if no dialog appeared (no desktop portal or zenity), type a path in the field instead"),
+                (Pick::Transcripts, None) => self.model.notice("no file chosen — if no dialog appeared (no desktop portal or zenity), type a path in the Path field instead"),
                 (Pick::Transcripts, Some(paths)) => self.commands.push(Command::LoadPaths(paths)),
+                (Pick::Spec, None) => self.state.dialog = Some(Dialog::SpecPath { save: false, text: String::new() }),
+                (Pick::SaveSpec, None) => {
+                    let text = self.state.draft.path.as_ref().map(|p| p.display().to_string()).unwrap_or_default();
+                    self.state.dialog = Some(Dialog::SpecPath { save: true, text });
+                }
                 (Pick::Spec, Some(mut paths)) => {
                     if let Some(p) = paths.pop() {
                         self.commands.push(Command::OpenSpec(p));
@@ -209,7 +247,26 @@ impl DebriefApp {
     }
 
     pub(super) fn run_command(&mut self, command: Command) {
+        // Commands that replace the draft ask first when it has unsaved changes.
+        let replaces = matches!(command, Command::NewSpec | Command::LoadTemplate(_) | Command::OpenSpec(_));
+        if replaces && self.state.draft.is_dirty() {
+            self.state.dialog = Some(Dialog::Discard { then: Box::new(command) });
+            return;
+        }
+        self.run_confirmed(command);
+    }
+
+    fn run_confirmed(&mut self, command: Command) {
         match command {
+            Command::Confirmed(inner) => {
+                self.state.dialog = None;
+                self.run_confirmed(*inner);
+            }
+            Command::AskSpecPath { save } => {
+                let text =
+                    self.state.draft.path.as_ref().map(|p| p.display().to_string()).unwrap_or_default();
+                self.state.dialog = Some(Dialog::SpecPath { save, text });
+            }
             Command::Run { all } => self.start_run(all),
             Command::Cancel => {
                 if let Some(run) = &self.model.run {
@@ -219,11 +276,6 @@ impl DebriefApp {
             Command::OpenFilesDialog => self.bridge.pick(Pick::Transcripts, false),
             Command::OpenFolderDialog => self.bridge.pick(Pick::Transcripts, true),
             Command::LoadPaths(paths) => {
-                for p in &paths {
-                    if !self.state.loaded_paths.contains(p) {
-                        self.state.loaded_paths.push(p.clone());
-                    }
-                }
                 self.model.importing += 1;
                 self.bridge.import(paths);
             }
@@ -395,5 +447,14 @@ impl DebriefApp {
         self.state.recent_specs.retain(|p| p != &path);
         self.state.recent_specs.insert(0, path);
         self.state.recent_specs.truncate(8);
+    }
+}
+
+/// "a, b and 2 more" for notices.
+fn describe_paths(paths: &[PathBuf]) -> String {
+    let names: Vec<String> = paths.iter().take(2).map(|p| p.display().to_string()).collect();
+    match paths.len() {
+        0..=2 => names.join(", "),
+        n => format!("{} and {} more", names.join(", "), n - 2),
     }
 }

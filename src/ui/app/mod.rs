@@ -88,7 +88,22 @@ impl DebriefApp {
             self.bridge.import(paths);
         }
         self.commands.push(Command::RefreshHistory);
-        self.model.recheck(&self.state.draft);
+        let _ = self.model.recheck(&self.state.draft);
+    }
+
+    /// After a load, a restart or a spec change, fetch what the history already holds for the
+    /// loaded conversations under the current spec version, so nothing is paid for twice.
+    fn fetch_stored_results(&mut self) {
+        let Some(hash) = self.model.spec_hash.clone() else { return };
+        if self.model.importing > 0
+            || self.model.conversations.is_empty()
+            || self.model.latest_for.as_ref() == Some(&hash)
+        {
+            return;
+        }
+        let hashes = self.model.conversations.iter().map(|c| c.hash.clone()).collect();
+        self.bridge.query_latest(hash.clone(), hashes);
+        self.model.latest_for = Some(hash);
     }
 
     /// Process events, draw, then run commands. Shared by eframe and tests.
@@ -96,7 +111,10 @@ impl DebriefApp {
         for event in self.bridge.drain() {
             self.on_event(event);
         }
-        self.model.recheck(&self.state.draft);
+        if let Some(wait) = self.model.recheck(&self.state.draft) {
+            ui.ctx().request_repaint_after(wait);
+        }
+        self.fetch_stored_results();
         self.model.refresh_estimate(&self.state, self.bridge.prices());
         let key_status = self.key_status();
         let cx = panels::PanelCtx { model: &self.model, prices: self.bridge.prices(), key_status };

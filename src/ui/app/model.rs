@@ -105,30 +105,54 @@ pub struct Model {
     pub estimate: Option<(String, Estimate, bool)>,
     pub data_dir: PathBuf,
     pub title: String,
+    /// The spec version whose stored results were last fetched for the loaded conversations.
+    pub latest_for: Option<String>,
+    /// The draft `spec_hash` was computed from (hashing every frame would cost time on big
+    /// schemas).
+    hashed: Option<Draft>,
+    /// When a large schema's text first differed from the last check (checks are debounced).
+    pending_since: Option<std::time::Instant>,
 }
+
+/// Schemas larger than this are checked after a pause in typing, not on every keystroke.
+const DEBOUNCE_BYTES: usize = 20_000;
+/// The pause.
+pub const DEBOUNCE: std::time::Duration = std::time::Duration::from_millis(300);
 
 impl Model {
     pub fn notice(&mut self, text: impl Into<String>) {
         self.notices.push(text.into());
     }
 
-    /// Re-check the schema when its text changed.
-    pub fn recheck(&mut self, draft: &Draft) {
-        if self.check.text == draft.schema_text
-            && (self.check.parsed.is_some() || !self.check.problems.is_empty())
-        {
-            self.refresh_hash(draft);
-            return;
+    /// Re-check the schema when its text changed. Returns how long to wait before checking
+    /// again when a large schema's check was postponed (the caller schedules a repaint).
+    pub fn recheck(&mut self, draft: &Draft) -> Option<std::time::Duration> {
+        let checked = self.check.parsed.is_some() || !self.check.problems.is_empty();
+        if self.check.text != draft.schema_text || !checked {
+            if draft.schema_text.len() > DEBOUNCE_BYTES && checked {
+                let since = *self.pending_since.get_or_insert_with(std::time::Instant::now);
+                let waited = since.elapsed();
+                if waited < DEBOUNCE {
+                    return Some(DEBOUNCE - waited);
+                }
+            }
+            self.pending_since = None;
+            self.check = check_schema(&draft.schema_text);
+            self.hashed = None;
         }
-        self.check = check_schema(&draft.schema_text);
         self.refresh_hash(draft);
+        None
     }
 
     fn refresh_hash(&mut self, draft: &Draft) {
+        if self.hashed.as_ref() == Some(draft) {
+            return;
+        }
         self.spec_hash = match (&self.check.parsed, self.check.problems.is_empty()) {
             (Some(schema), true) => Some(draft.to_spec(schema.clone()).version_hash()),
             _ => None,
         };
+        self.hashed = Some(draft.clone());
     }
 
     /// The selected conversation, when it is loaded.

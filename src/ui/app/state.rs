@@ -173,6 +173,18 @@ pub struct UiState {
     /// would fight the user's own scrolling).
     #[serde(skip)]
     pub scroll_to_selection: bool,
+    /// A question the window is asking (modal), if any.
+    #[serde(skip)]
+    pub dialog: Option<Dialog>,
+}
+
+/// Modal questions.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Dialog {
+    /// Type a spec file path (no file dialog on this system, or the user prefers typing).
+    SpecPath { save: bool, text: String },
+    /// The draft has unsaved changes; replacing it needs a yes.
+    Discard { then: Box<crate::ui::app::Command> },
 }
 
 impl Default for UiState {
@@ -189,6 +201,7 @@ impl Default for UiState {
             settings: Settings::default(),
             path_input: String::new(),
             scroll_to_selection: false,
+            dialog: None,
         }
     }
 }

@@ -13,7 +13,7 @@ pub fn conversations_ui(ui: &mut egui::Ui, state: &mut UiState, model: &Model, o
     ui.horizontal(|ui| {
         ui.strong("Conversations");
         if model.importing > 0 {
-            ui.spinner();
+            ui.weak("loading…");
         }
     });
     ui.horizontal(|ui| {

@@ -19,7 +19,7 @@ pub fn history_ui(ui: &mut egui::Ui, state: &mut UiState, model: &Model, out: &m
     ui.horizontal(|ui| {
         ui.heading("History");
         if h.loading {
-            ui.spinner();
+            ui.weak("loading…");
         }
         if ui.button("Refresh").clicked() {
             out.push(Command::RefreshHistory);

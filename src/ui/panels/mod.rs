@@ -6,6 +6,7 @@
 
 mod analysis;
 mod conversations;
+mod dialog;
 mod editor;
 mod history;
 mod results;
@@ -29,6 +30,7 @@ pub struct PanelCtx<'a> {
 
 /// Draw the whole window.
 pub fn draw(ui: &mut egui::Ui, state: &mut UiState, cx: &PanelCtx<'_>, out: &mut Vec<Command>) {
+    dialog::dialog_ui(ui.ctx(), state, out);
     egui::Panel::top("top_bar").show(ui, |ui| top_bar::top_bar_ui(ui, state, cx, out));
     if !cx.model.notices.is_empty() {
         egui::Panel::bottom("notices").show(ui, |ui| notices_ui(ui, cx.model, out));
@@ -76,7 +78,7 @@ fn notices_ui(ui: &mut egui::Ui, model: &Model, out: &mut Vec<Command>) {
 }
 
 /// Global shortcuts: Ctrl+Enter run, Ctrl+S save, Ctrl+O open, Esc cancel, ↑/↓ (and J/K)
-/// through conversations or, in the History view, through the open run's results; Alt+1/2/3
+/// through conversations or, in the History view, through the open run's results; Ctrl+Shift+1/2/3
 /// switch views, Ctrl+1..4 the result tabs.
 pub fn keyboard(ctx: &egui::Context, state: &UiState, model: &Model, out: &mut Vec<Command>) {
     // Only a text field owns the arrow keys; a focused button (after a click) must not.
@@ -97,7 +99,8 @@ pub fn keyboard(ctx: &egui::Context, state: &UiState, model: &Model, out: &mut V
         for (key, view) in
             [(Key::Num1, View::Workbench), (Key::Num2, View::History), (Key::Num3, View::Settings)]
         {
-            if i.consume_key(Modifiers::ALT, key) {
+            // Ctrl+Shift, not Alt: Alt+digit also arrives as typed text in the focused editor.
+            if i.consume_key(Modifiers::COMMAND | Modifiers::SHIFT, key) {
                 out.push(Command::SetView(view));
             }
         }

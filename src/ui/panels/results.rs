@@ -53,10 +53,7 @@ pub fn results_ui(ui: &mut egui::Ui, state: &mut UiState, model: &Model, out: &m
                 analysis_ui(ui, outcome, schema, version);
             }
             None if model.run.is_some() => {
-                ui.horizontal(|ui| {
-                    ui.spinner();
-                    ui.label("Running…");
-                });
+                ui.weak("Running…");
             }
             None if !model.check.is_ok() => {
                 ui.weak("No result for this spec version. Fix the schema errors under the editor to run it.");
@@ -186,7 +183,7 @@ fn raw_ui(ui: &mut egui::Ui, state: &UiState, model: &Model) {
 
 fn history_tab_ui(ui: &mut egui::Ui, model: &Model, out: &mut Vec<Command>) {
     let Some((_, results)) = &model.conversation_history else {
-        ui.spinner();
+        ui.weak("Loading…");
         return;
     };
     if results.is_empty() {

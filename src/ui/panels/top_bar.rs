@@ -166,7 +166,6 @@ fn run_controls_ui(ui: &mut egui::Ui, state: &UiState, cx: &PanelCtx<'_>, out: &
             ui.colored_label(ui.visuals().warn_fg_color, format!("{} not ok", run.failed));
         }
         ui.weak(format_usd(Some(run.cost_usd)));
-        ui.spinner();
     } else if let Some((_, e, exact)) = &model.estimate {
         let approx = if *exact { "" } else { "≈ " };
         let cost = match e.cost_usd {
