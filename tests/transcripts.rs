@@ -144,3 +144,10 @@ fn load_paths_reports_bad_files_and_keeps_good_ones() {
     assert!(import.errors[1].path().ends_with("empty.txt"));
     assert!(import.errors[1].to_string().contains("empty.txt"));
 }
+
+#[test]
+fn devices_are_refused_not_read_forever() {
+    let import = debrief::core::transcript::load_paths(&[std::path::PathBuf::from("/dev/zero")]);
+    assert!(import.conversations.is_empty());
+    assert!(import.errors[0].to_string().contains("not a regular file"), "{}", import.errors[0]);
+}

@@ -34,8 +34,32 @@ pub struct Import {
 
 /// Read and parse one file.
 pub fn load_file(path: &Path) -> Result<Vec<Conversation>, ImportError> {
-    let bytes = fs::read(path).map_err(|source| ImportError::Io { path: path.to_path_buf(), source })?;
+    let bytes = read_transcript(path)?;
     parse_bytes(path, &bytes)
+}
+
+/// Largest transcript file read (a day-long call is a few MB; anything bigger is a mistake).
+pub const MAX_FILE_BYTES: u64 = 64 * 1024 * 1024;
+
+/// Read a regular file of bounded size: devices (`/dev/zero`), pipes and huge files are
+/// refused with a message instead of being read until memory runs out.
+fn read_transcript(path: &Path) -> Result<Vec<u8>, ImportError> {
+    let io = |source| ImportError::Io { path: path.to_path_buf(), source };
+    let meta = fs::metadata(path).map_err(io)?;
+    if !meta.is_file() {
+        return Err(ImportError::Format { path: path.to_path_buf(), message: "not a regular file".into() });
+    }
+    if meta.len() > MAX_FILE_BYTES {
+        return Err(ImportError::Format {
+            path: path.to_path_buf(),
+            message: format!(
+                "{} MB is larger than the {} MB limit for one transcript file; split it",
+                meta.len() / (1024 * 1024),
+                MAX_FILE_BYTES / (1024 * 1024)
+            ),
+        });
+    }
+    fs::read(path).map_err(io)
 }
 
 /// Files or folders (folders recursively, files sorted by path for determinism). Skips hidden
@@ -103,14 +127,14 @@ fn walk(dir: &Path, depth: usize, files: &mut Vec<PathBuf>, import: &mut Import)
 }
 
 fn load_into(path: &Path, import: &mut Import) {
-    match fs::read(path) {
+    match read_transcript(path) {
         Ok(bytes) => {
             let found = parse_bytes_report(path, &bytes);
             import.conversations.extend(found.conversations);
             import.errors.extend(found.errors);
             import.skipped.extend(found.skipped);
         }
-        Err(source) => import.errors.push(ImportError::Io { path: path.to_path_buf(), source }),
+        Err(e) => import.errors.push(e),
     }
 }
 
