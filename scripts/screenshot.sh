@@ -130,7 +130,11 @@ if [ -z "$wid" ]; then
     exit 1
 fi
 # There is no window manager: give the window the keyboard focus ourselves.
-xdotool windowfocus --sync "$wid"
+# The window can be found before it is mapped; focusing it then fails with BadMatch. Retry.
+for _ in $(seq 1 20); do
+    xdotool windowfocus --sync "$wid" 2>/dev/null && break
+    sleep 0.5
+done
 sleep 2 # first frames, sample import
 
 written=()
