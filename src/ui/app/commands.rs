@@ -300,8 +300,13 @@ impl DebriefApp {
                 }
             }
             Command::NewSpec => {
+                // A new spec keeps the provider and model the user has chosen.
+                let (provider, model) = (self.state.draft.provider, self.state.draft.model.clone());
                 self.state.draft = Draft {
                     name: "Untitled analysis".into(),
+                    description: String::new(),
+                    provider,
+                    model,
                     template: None,
                     schema_text: NEW_SCHEMA.into(),
                     prompt: "Summarise this conversation in two or three sentences.".into(),
