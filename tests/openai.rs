@@ -10,8 +10,10 @@ use debrief::core::outcome::Status;
 use debrief::core::schema::compile;
 use debrief::core::spec::{AnalysisSpec, ProviderKind, TEMPLATES};
 use debrief::engine::analyze_one;
+use debrief::llm::retry::RetryPolicy;
 use debrief::llm::{self, ProviderConfig};
 use serde_json::{Value, json};
+use std::time::Duration;
 use wiremock::matchers::{header, method, path};
 use wiremock::{Mock, MockServer, Request, ResponseTemplate};
 
@@ -29,7 +31,9 @@ fn provider(server: &MockServer) -> Box<dyn llm::Provider> {
         kind: ProviderKind::Openai,
         base_url: Some(format!("{}/v1", server.uri())),
         api_key: Some(KEY.into()),
-        request_timeout: None,
+        // Short waits keep the retry tests fast; the policy's shape is what is tested.
+        retry: RetryPolicy { max_retries: 4, base: Duration::from_millis(10), cap: Duration::from_secs(2) },
+        ..ProviderConfig::default()
     })
     .unwrap()
 }
@@ -314,8 +318,7 @@ async fn openai_compatible_sends_no_strict_and_a_schema_summary() {
     let p = llm::build(&ProviderConfig {
         kind: ProviderKind::OpenaiCompatible,
         base_url: Some(format!("{}/v1", server.uri())),
-        api_key: None,
-        request_timeout: None,
+        ..ProviderConfig::default()
     })
     .unwrap();
     let compiled = compile(&spec.schema, "t").unwrap();
@@ -337,4 +340,105 @@ fn openai_without_a_key_is_a_clear_error() {
         .err()
         .unwrap();
     assert!(err.to_string().contains("OPENAI_API_KEY"), "{err}");
+}
+
+#[tokio::test]
+async fn a_429_is_retried_after_the_servers_retry_after() {
+    let server = MockServer::start().await;
+    let good = json!({"summary": "s", "topic": "billing", "resolved": true, "sentiment": "neutral", "follow_up_needed": false, "follow_up_notes": null});
+    Mock::given(method("POST"))
+        .respond_with(ResponseTemplate::new(429).insert_header("retry-after", "1").set_body_json(error_body(
+            "Rate limit reached for gpt-4o-mini on requests per min (RPM): Limit 3, Used 3.",
+            "requests",
+            "rate_limit_exceeded",
+        )))
+        .up_to_n_times(1)
+        .with_priority(1)
+        .mount(&server)
+        .await;
+    Mock::given(method("POST"))
+        .respond_with(ResponseTemplate::new(200).set_body_json(chat_reply(
+            &good.to_string(),
+            "stop",
+            100,
+            0,
+            10,
+        )))
+        .with_priority(2)
+        .mount(&server)
+        .await;
+    let spec = openai_spec("post_analysis");
+    let compiled = compile(&spec.schema, "t").unwrap();
+    let outcome =
+        analyze_one(provider(&server).as_ref(), &spec, &compiled, &billing_call(), &PriceTable::bundled())
+            .await;
+    assert_eq!(outcome.status, Status::Ok, "{:?}", outcome.errors);
+    assert_eq!(outcome.attempts.len(), 2, "the 429 is recorded as an attempt");
+    let first = &outcome.attempts[0];
+    assert_eq!(first.http_status, Some(429));
+    let error = first.error.as_deref().unwrap();
+    assert!(error.contains("Rate limit reached") && error.contains("retried after 1000 ms"), "{error}");
+    assert!(outcome.attempts[1].reason.starts_with("retry 1 of 1"));
+    assert_eq!(server.received_requests().await.unwrap().len(), 2);
+}
+
+#[tokio::test]
+async fn server_errors_are_retried_at_most_four_times_and_client_errors_never() {
+    for (status, expected_requests) in [(503u16, 5usize), (500, 5), (529, 5), (400, 1), (401, 1), (404, 1)] {
+        let server = MockServer::start().await;
+        Mock::given(method("POST"))
+            .respond_with(ResponseTemplate::new(status).set_body_json(error_body(
+                "nope",
+                "server_error",
+                "x",
+            )))
+            .mount(&server)
+            .await;
+        let spec = openai_spec("post_analysis");
+        let compiled = compile(&spec.schema, "t").unwrap();
+        let outcome = analyze_one(
+            provider(&server).as_ref(),
+            &spec,
+            &compiled,
+            &billing_call(),
+            &PriceTable::bundled(),
+        )
+        .await;
+        assert_eq!(outcome.status, Status::Error);
+        assert_eq!(server.received_requests().await.unwrap().len(), expected_requests, "HTTP {status}");
+        assert_eq!(outcome.attempts.len(), expected_requests, "every try is an attempt (HTTP {status})");
+        assert_eq!(outcome.cost_usd, Some(0.0), "failed tries were not billed");
+    }
+}
+
+#[tokio::test]
+async fn a_timeout_is_retried_then_reported() {
+    let server = MockServer::start().await;
+    Mock::given(method("POST"))
+        .respond_with(
+            ResponseTemplate::new(200)
+                .set_delay(Duration::from_secs(5))
+                .set_body_json(chat_reply("{}", "stop", 1, 0, 1)),
+        )
+        .mount(&server)
+        .await;
+    let spec = openai_spec("post_analysis");
+    let compiled = compile(&spec.schema, "t").unwrap();
+    let p = llm::build(&ProviderConfig {
+        kind: ProviderKind::Openai,
+        base_url: Some(format!("{}/v1", server.uri())),
+        api_key: Some(KEY.into()),
+        request_timeout: Some(Duration::from_millis(200)),
+        retry: RetryPolicy { max_retries: 1, base: Duration::from_millis(10), cap: Duration::from_secs(1) },
+    })
+    .unwrap();
+    let outcome = analyze_one(p.as_ref(), &spec, &compiled, &billing_call(), &PriceTable::bundled()).await;
+    assert_eq!(outcome.status, Status::Error);
+    assert_eq!(outcome.attempts.len(), 2);
+    assert!(
+        outcome.attempts[0].error.as_deref().unwrap().starts_with("timeout"),
+        "{:?}",
+        outcome.attempts[0].error
+    );
+    assert!(outcome.errors[0].message.contains("cannot reach"), "{}", outcome.errors[0].message);
 }

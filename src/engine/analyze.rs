@@ -51,7 +51,7 @@ pub async fn analyze_one(
     // The offline baseline is deterministic: asking it again gives the same answer.
     let max_attempts = if kind == ProviderKind::Offline { 1 } else { 1 + spec.max_repairs };
     let mut reason = "initial".to_string();
-    for number in 1..=max_attempts {
+    for _ in 0..max_attempts {
         let request = CompletionRequest {
             model: &spec.model,
             messages: &messages,
@@ -65,7 +65,27 @@ pub async fn analyze_one(
         let t0 = Instant::now();
         let result = provider.complete(request).await;
         let latency_ms = t0.elapsed().as_millis() as u64;
-        let mut attempt = Attempt { number, reason: reason.clone(), latency_ms, ..Attempt::default() };
+        // Each retried failure is an attempt of its own, with its reason and the wait after it.
+        let (retries, sent_body) = match &result {
+            Ok(c) => (c.retries.clone(), c.request_body.clone()),
+            Err(e) => (e.retries().to_vec(), e.request_body()),
+        };
+        let mut retry_reason = reason.clone();
+        for (i, r) in retries.iter().enumerate() {
+            outcome.attempts.push(Attempt {
+                number: outcome.attempts.len() as u32 + 1,
+                reason: retry_reason.clone(),
+                request: sent_body.clone(),
+                raw_reply: r.body.clone(),
+                http_status: r.http_status,
+                usage: Default::default(),
+                error: Some(format!("{}; retried after {} ms", r.reason, r.delay_ms)),
+                latency_ms: 0,
+            });
+            retry_reason = format!("retry {} of {} ({})", i + 1, retries.len(), reason);
+        }
+        let number = outcome.attempts.len() as u32 + 1;
+        let mut attempt = Attempt { number, reason: retry_reason, latency_ms, ..Attempt::default() };
         let completion = match result {
             Ok(c) => c,
             Err(e) => {

@@ -7,6 +7,7 @@
 
 pub mod offline;
 pub mod openai;
+pub mod retry;
 
 use crate::core::outcome::Usage;
 use crate::core::prompt::{ChatMessage, PromptOptions};
@@ -61,6 +62,8 @@ pub struct Completion {
     /// The body as sent (never holds the key).
     pub request_body: Value,
     pub http_status: Option<u16>,
+    /// Failed tries before this one that were retried (rate limits, server errors, timeouts).
+    pub retries: Vec<retry::Retry>,
 }
 
 /// Why a call produced no completion.
@@ -76,9 +79,16 @@ pub enum LlmError {
         message: String,
         body: String,
         request_body: Value,
+        retries: Vec<retry::Retry>,
     },
     #[error("{provider}: cannot reach {url}: {message}")]
-    Network { provider: &'static str, url: String, message: String, request_body: Value },
+    Network {
+        provider: &'static str,
+        url: String,
+        message: String,
+        request_body: Value,
+        retries: Vec<retry::Retry>,
+    },
     #[error("{provider}: unexpected reply: {message}")]
     Decode { provider: &'static str, message: String, body: String, status: u16, request_body: Value },
     #[error("invalid provider setting: {0}")]
@@ -101,6 +111,14 @@ impl LlmError {
         match self {
             LlmError::Http { body, .. } | LlmError::Decode { body, .. } => body.clone(),
             _ => String::new(),
+        }
+    }
+
+    /// Failed tries that were retried before this error.
+    pub fn retries(&self) -> &[retry::Retry] {
+        match self {
+            LlmError::Http { retries, .. } | LlmError::Network { retries, .. } => retries,
+            _ => &[],
         }
     }
 
@@ -140,6 +158,8 @@ pub struct ProviderConfig {
     pub base_url: Option<String>,
     pub api_key: Option<String>,
     pub request_timeout: Option<Duration>,
+    /// How transient failures are retried.
+    pub retry: retry::RetryPolicy,
 }
 
 impl std::fmt::Debug for ProviderConfig {
@@ -172,7 +192,13 @@ impl ProviderConfig {
             ProviderKind::OpenaiCompatible => var("OPENAI_COMPATIBLE_BASE_URL"),
             ProviderKind::Offline => None,
         });
-        ProviderConfig { kind, base_url, api_key: key_env(kind).and_then(var), request_timeout: None }
+        ProviderConfig {
+            kind,
+            base_url,
+            api_key: key_env(kind).and_then(var),
+            request_timeout: None,
+            retry: retry::RetryPolicy::default(),
+        }
     }
 }
 

@@ -8,6 +8,7 @@
 //! `prompt_tokens` includes `prompt_tokens_details.cached_tokens`, and `completion_tokens`
 //! includes `completion_tokens_details.reasoning_tokens`.
 
+use super::retry::{self, Retry, RetryPolicy};
 use super::{BoxFuture, Completion, CompletionRequest, Finish, LlmError, Provider, ProviderConfig};
 use crate::core::outcome::Usage;
 use crate::core::schema::dialect;
@@ -28,6 +29,7 @@ pub struct OpenAi {
     client: reqwest::Client,
     base_url: String,
     api_key: Option<String>,
+    retry: RetryPolicy,
 }
 
 impl OpenAi {
@@ -49,7 +51,13 @@ impl OpenAi {
             .timeout(config.request_timeout.unwrap_or(DEFAULT_TIMEOUT))
             .build()
             .map_err(|e| LlmError::Config(format!("cannot build the HTTP client: {e}")))?;
-        Ok(OpenAi { kind: config.kind, client, base_url, api_key: config.api_key.clone() })
+        Ok(OpenAi {
+            kind: config.kind,
+            client,
+            base_url,
+            api_key: config.api_key.clone(),
+            retry: config.retry,
+        })
     }
 
     fn name(&self) -> &'static str {
@@ -65,33 +73,72 @@ impl OpenAi {
         let provider = self.name();
         let body = self.body(&request);
         let url = format!("{}/chat/completions", self.base_url);
-        let mut builder = self.client.post(&url).json(&body);
-        if let Some(key) = &self.api_key {
-            builder = builder.bearer_auth(key);
+        let mut retries: Vec<Retry> = Vec::new();
+        loop {
+            let tries = retries.len() as u32;
+            let mut builder = self.client.post(&url).json(&body);
+            if let Some(key) = &self.api_key {
+                builder = builder.bearer_auth(key);
+            }
+            let sent = match builder.send().await {
+                Ok(response) => {
+                    let status = response.status().as_u16();
+                    let headers = response.headers().clone();
+                    response.text().await.map(|text| (status, headers, text))
+                }
+                Err(e) => Err(e),
+            };
+            match sent {
+                Ok((status, headers, text))
+                    if retry::retryable_status(status) && tries < self.retry.max_retries =>
+                {
+                    let wait = retry::delay(&self.retry, tries, Some(&headers));
+                    retries.push(Retry {
+                        http_status: Some(status),
+                        reason: format!("HTTP {status}: {}", provider_message(&text)),
+                        delay_ms: wait.as_millis() as u64,
+                        body: text,
+                    });
+                    tokio::time::sleep(wait).await;
+                }
+                Err(e) if tries < self.retry.max_retries => {
+                    let wait = retry::delay(&self.retry, tries, None);
+                    let kind = if e.is_timeout() { "timeout" } else { "network error" };
+                    retries.push(Retry {
+                        http_status: None,
+                        reason: format!("{kind}: {}", error_chain(&e)),
+                        delay_ms: wait.as_millis() as u64,
+                        body: String::new(),
+                    });
+                    tokio::time::sleep(wait).await;
+                }
+                Err(e) => {
+                    return Err(LlmError::Network {
+                        provider,
+                        url,
+                        message: error_chain(&e),
+                        request_body: body,
+                        retries,
+                    });
+                }
+                Ok((status, _, text)) if !(200..300).contains(&status) => {
+                    let message = provider_message(&text);
+                    return Err(LlmError::Http {
+                        provider,
+                        status,
+                        message,
+                        body: text,
+                        request_body: body,
+                        retries,
+                    });
+                }
+                Ok((status, _, text)) => {
+                    let mut completion = parse_reply(provider, status, &text, body)?;
+                    completion.retries = retries;
+                    return Ok(completion);
+                }
+            }
         }
-        let response = builder.send().await.map_err(|e| LlmError::Network {
-            provider,
-            url: url.clone(),
-            message: error_chain(&e),
-            request_body: body.clone(),
-        })?;
-        let status = response.status().as_u16();
-        let text = response.text().await.map_err(|e| LlmError::Network {
-            provider,
-            url: url.clone(),
-            message: error_chain(&e),
-            request_body: body.clone(),
-        })?;
-        if !(200..300).contains(&status) {
-            return Err(LlmError::Http {
-                provider,
-                status,
-                message: provider_message(&text),
-                body: text,
-                request_body: body,
-            });
-        }
-        parse_reply(provider, status, &text, body)
     }
 }
 
@@ -187,7 +234,14 @@ pub fn parse_reply(
         output_tokens: n("/usage/completion_tokens"),
         reasoning_tokens: n("/usage/completion_tokens_details/reasoning_tokens"),
     };
-    Ok(Completion { text: content, finish, usage, request_body, http_status: Some(status) })
+    Ok(Completion {
+        text: content,
+        finish,
+        usage,
+        request_body,
+        http_status: Some(status),
+        retries: Vec::new(),
+    })
 }
 
 impl Provider for OpenAi {

@@ -268,6 +268,7 @@ impl Provider for Offline {
                 usage: Usage::default(),
                 request_body: json!({"provider": LABEL, "model": request.model, "note": "computed locally from the transcript; nothing was sent anywhere"}),
                 http_status: None,
+                retries: Vec::new(),
             })
         })
     }
