@@ -46,19 +46,7 @@ run_wait=${RUN_WAIT:-3}                          # seconds for an offline run to
 
 # --- 1. Packages --------------------------------------------------------------------------
 # /usr/bin/import (ImageMagick) captures the screen; the `convert` on PATH may be a stand-in.
-packages=(xvfb xauth xdotool imagemagick libxcursor1 libxi6 libxkbcommon-x11-0 libegl1 libegl-mesa0 libgl1-mesa-dri)
-need=()
-for pkg in "${packages[@]}"; do
-    dpkg -s "$pkg" >/dev/null 2>&1 || need+=("$pkg")
-done
-if [ ${#need[@]} -gt 0 ]; then
-    echo "screenshot: installing ${need[*]}" >&2
-    sudo=""
-    [ "$(id -u)" -ne 0 ] && sudo="sudo"
-    export DEBIAN_FRONTEND=noninteractive
-    $sudo apt-get update -qq
-    $sudo apt-get install -y -qq --no-install-recommends "${need[@]}"
-fi
+"$root/scripts/setup.sh" xvfb xauth xdotool imagemagick libegl-mesa0
 import=/usr/bin/import
 [ -x "$import" ] || { echo "screenshot: $import not found (imagemagick)" >&2; exit 1; }
 

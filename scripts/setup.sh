@@ -1,5 +1,6 @@
 #!/usr/bin/env bash
 # Install the Debian packages Debrief needs to build and run, skipping what is already there.
+# Usage: scripts/setup.sh [EXTRA_PACKAGE ...]
 # Needs root (or sudo) only when something is missing.
 set -euo pipefail
 
@@ -7,6 +8,8 @@ set -euo pipefail
 # The GUI (eframe, glow backend) links nothing at build time but loads X11/Wayland, xkbcommon
 # and OpenGL (EGL/GLX via Mesa) at run time.
 packages=(gcc libc6-dev ca-certificates libx11-6 libxcursor1 libxi6 libxrandr2 libxkbcommon-x11-0 libegl1 libgl1 libgl1-mesa-dri)
+# Callers may ask for more (scripts/screenshot.sh adds Xvfb and its tools).
+packages+=("$@")
 
 # Rust: Debian's own cargo is too old for edition 2024, so a machine without cargo gets the
 # official toolchain through rustup (the only step that needs network beyond apt).
