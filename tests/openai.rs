@@ -26,6 +26,13 @@ fn openai_spec(template: &str) -> AnalysisSpec {
     spec
 }
 
+/// Run the post_analysis template on the billing call against `server` (the common case).
+async fn post_analysis_on(server: &MockServer) -> debrief::core::outcome::Outcome {
+    let spec = openai_spec("post_analysis");
+    let compiled = compile(&spec.schema, "t").unwrap();
+    analyze_one(provider(server).as_ref(), &spec, &compiled, &billing_call(), &PriceTable::bundled()).await
+}
+
 fn provider(server: &MockServer) -> Box<dyn llm::Provider> {
     llm::build(&ProviderConfig {
         kind: ProviderKind::Openai,
@@ -109,10 +116,7 @@ async fn request_has_the_documented_shape() {
         .respond_with(strict_server_reply)
         .mount(&server)
         .await;
-    let spec = openai_spec("post_analysis");
-    let compiled = compile(&spec.schema, "t").unwrap();
-    let p = provider(&server);
-    analyze_one(p.as_ref(), &spec, &compiled, &billing_call(), &PriceTable::bundled()).await;
+    let _ = post_analysis_on(&server).await;
     let requests = server.received_requests().await.unwrap();
     assert_eq!(requests.len(), 1);
     let req = &requests[0];
@@ -168,10 +172,7 @@ async fn a_non_json_reply_is_repaired_with_the_error_fed_back() {
         .with_priority(2)
         .mount(&server)
         .await;
-    let spec = openai_spec("post_analysis");
-    let compiled = compile(&spec.schema, "t").unwrap();
-    let p = provider(&server);
-    let outcome = analyze_one(p.as_ref(), &spec, &compiled, &billing_call(), &PriceTable::bundled()).await;
+    let outcome = post_analysis_on(&server).await;
     assert_eq!(outcome.status, Status::Ok, "{:?}", outcome.errors);
     assert_eq!(outcome.attempts.len(), 2);
     assert_eq!(outcome.attempts[0].raw_reply, "Sure! Here is the analysis you asked for.");
@@ -201,10 +202,7 @@ async fn a_schema_violation_is_repaired_then_reported_invalid_when_it_persists()
         )))
         .mount(&server)
         .await;
-    let spec = openai_spec("post_analysis");
-    let compiled = compile(&spec.schema, "t").unwrap();
-    let p = provider(&server);
-    let outcome = analyze_one(p.as_ref(), &spec, &compiled, &billing_call(), &PriceTable::bundled()).await;
+    let outcome = post_analysis_on(&server).await;
     assert_eq!(outcome.status, Status::Invalid);
     assert_eq!(outcome.attempts.len(), 2);
     assert_eq!(outcome.errors[0].pointer, "/topic");
@@ -225,11 +223,7 @@ async fn finish_reason_length_is_truncated() {
         )))
         .mount(&server)
         .await;
-    let spec = openai_spec("post_analysis");
-    let compiled = compile(&spec.schema, "t").unwrap();
-    let outcome =
-        analyze_one(provider(&server).as_ref(), &spec, &compiled, &billing_call(), &PriceTable::bundled())
-            .await;
+    let outcome = post_analysis_on(&server).await;
     assert_eq!(outcome.status, Status::Truncated);
     assert_eq!(outcome.attempts.len(), 1, "no repair for a truncated reply");
     assert_eq!(outcome.usage.output_tokens, 800);
@@ -246,11 +240,7 @@ async fn a_refusal_is_refused_with_its_text() {
         .respond_with(ResponseTemplate::new(200).set_body_json(body))
         .mount(&server)
         .await;
-    let spec = openai_spec("post_analysis");
-    let compiled = compile(&spec.schema, "t").unwrap();
-    let outcome =
-        analyze_one(provider(&server).as_ref(), &spec, &compiled, &billing_call(), &PriceTable::bundled())
-            .await;
+    let outcome = post_analysis_on(&server).await;
     assert_eq!(outcome.status, Status::Refused);
     assert!(outcome.errors[0].message.contains("I'm sorry, I can't help with that request."));
 }
@@ -278,16 +268,7 @@ async fn http_errors_surface_the_providers_message() {
             )))
             .mount(&server)
             .await;
-        let spec = openai_spec("post_analysis");
-        let compiled = compile(&spec.schema, "t").unwrap();
-        let outcome = analyze_one(
-            provider(&server).as_ref(),
-            &spec,
-            &compiled,
-            &billing_call(),
-            &PriceTable::bundled(),
-        )
-        .await;
+        let outcome = post_analysis_on(&server).await;
         assert_eq!(outcome.status, Status::Error);
         assert_eq!(outcome.attempts.len(), 1, "no repair after an HTTP error");
         assert_eq!(outcome.attempts[0].http_status, Some(status));
@@ -367,11 +348,7 @@ async fn a_429_is_retried_after_the_servers_retry_after() {
         .with_priority(2)
         .mount(&server)
         .await;
-    let spec = openai_spec("post_analysis");
-    let compiled = compile(&spec.schema, "t").unwrap();
-    let outcome =
-        analyze_one(provider(&server).as_ref(), &spec, &compiled, &billing_call(), &PriceTable::bundled())
-            .await;
+    let outcome = post_analysis_on(&server).await;
     assert_eq!(outcome.status, Status::Ok, "{:?}", outcome.errors);
     assert_eq!(outcome.attempts.len(), 2, "the 429 is recorded as an attempt");
     let first = &outcome.attempts[0];
@@ -394,16 +371,7 @@ async fn server_errors_are_retried_at_most_four_times_and_client_errors_never() 
             )))
             .mount(&server)
             .await;
-        let spec = openai_spec("post_analysis");
-        let compiled = compile(&spec.schema, "t").unwrap();
-        let outcome = analyze_one(
-            provider(&server).as_ref(),
-            &spec,
-            &compiled,
-            &billing_call(),
-            &PriceTable::bundled(),
-        )
-        .await;
+        let outcome = post_analysis_on(&server).await;
         assert_eq!(outcome.status, Status::Error);
         assert_eq!(server.received_requests().await.unwrap().len(), expected_requests, "HTTP {status}");
         assert_eq!(outcome.attempts.len(), expected_requests, "every try is an attempt (HTTP {status})");

@@ -105,6 +105,9 @@ pub struct Model {
     pub estimate: Option<(String, Estimate, bool)>,
     pub data_dir: PathBuf,
     pub title: String,
+    /// "What would be sent" for the selection: (cache key, pretty JSON). Built once per change,
+    /// not every frame the Raw tab is drawn.
+    pub preview: Option<(String, String)>,
     /// The spec version whose stored results were last fetched for the loaded conversations.
     pub latest_for: Option<String>,
     /// The draft `spec_hash` was computed from (hashing every frame would cost time on big
@@ -214,6 +217,25 @@ impl Model {
         let e = cost::estimate(spec.provider, &spec.model, &messages, Some(&sent.schema), prices);
         let exact = cost::count_tokens(spec.provider, &spec.model, "x").exact;
         self.estimate = Some((key, e, exact));
+    }
+}
+
+impl Model {
+    /// Refresh the request preview when the spec version or the selection changed.
+    pub fn refresh_preview(&mut self, state: &UiState) {
+        let (Some(schema), Some(hash), Some(selected)) =
+            (self.check.parsed.as_ref(), self.spec_hash.as_ref(), self.selected(state))
+        else {
+            self.preview = None;
+            return;
+        };
+        let key = format!("{hash}/{}", selected.hash);
+        if self.preview.as_ref().is_some_and(|(k, _)| *k == key) {
+            return;
+        }
+        let spec = state.draft.to_spec(schema.clone());
+        let body = crate::llm::preview_request(spec.provider, &spec, &selected.conversation);
+        self.preview = Some((key, serde_json::to_string_pretty(&body).unwrap_or_default()));
     }
 }
 

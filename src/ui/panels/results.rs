@@ -164,15 +164,8 @@ fn raw_ui(ui: &mut egui::Ui, state: &UiState, model: &Model) {
             }
             None => {
                 ui.weak("Not run yet. This is what would be sent:");
-                if let (Some(schema), Some(sel)) = (&model.check.parsed, model.selected(state)) {
-                    let spec = state.draft.to_spec(schema.clone());
-                    let body = crate::llm::preview_request(spec.provider, &spec, &sel.conversation);
-                    egui_extras::syntax_highlighting::code_view_ui(
-                        ui,
-                        &theme,
-                        &serde_json::to_string_pretty(&body).unwrap_or_default(),
-                        "json",
-                    );
+                if let Some((_, text)) = &model.preview {
+                    egui_extras::syntax_highlighting::code_view_ui(ui, &theme, text, "json");
                 } else {
                     ui.weak("(fix the schema to see the request)");
                 }
