@@ -27,13 +27,15 @@ pub struct SpecArgs {
     /// Replace the spec's analysis prompt with this text file.
     #[arg(long, value_name = "FILE")]
     pub prompt: Option<PathBuf>,
-    /// offline, openai or openai-compatible.
+    /// offline, openai, anthropic, gemini or openai-compatible.
     #[arg(long, value_name = "P", value_parser = parse_provider)]
     pub provider: Option<ProviderKind>,
     /// Model name, e.g. gpt-4o-mini or llama3.1.
     #[arg(long, value_name = "M")]
     pub model: Option<String>,
-    /// Provider base URL (default: $OPENAI_BASE_URL for openai, http://127.0.0.1:11434/v1 for openai-compatible).
+    /// Provider base URL (default: $OPENAI_BASE_URL, $ANTHROPIC_BASE_URL, $GEMINI_BASE_URL or
+    /// $OPENAI_COMPATIBLE_BASE_URL, else the provider's public endpoint; http://127.0.0.1:11434/v1
+    /// for openai-compatible).
     #[arg(long, value_name = "URL")]
     pub base_url: Option<String>,
     /// Extra attempts with validation errors fed back (default from the spec, else 1).

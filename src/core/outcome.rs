@@ -57,8 +57,10 @@ impl std::fmt::Display for Status {
     }
 }
 
-/// Tokens as the provider reported them. `input_tokens` includes `cached_input_tokens`
-/// (OpenAI's convention); providers that report otherwise are converted on arrival.
+/// Tokens as the provider reported them, in one convention: `input_tokens` is every prompt
+/// token, *including* `cached_input_tokens` (cache reads) and `cache_write_tokens` (OpenAI's and
+/// Gemini's convention). Anthropic reports them apart; its provider adds them up on arrival
+/// (see `cost` for the billing of each part).
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Usage {
     pub input_tokens: u64,
@@ -66,6 +68,10 @@ pub struct Usage {
     pub output_tokens: u64,
     /// Part of `output_tokens` spent on hidden reasoning (billed as output).
     pub reasoning_tokens: u64,
+    /// Part of `input_tokens` written to the prompt cache (Anthropic bills these above the
+    /// input price).
+    #[serde(default)]
+    pub cache_write_tokens: u64,
 }
 
 impl Usage {
@@ -74,6 +80,7 @@ impl Usage {
         self.cached_input_tokens += other.cached_input_tokens;
         self.output_tokens += other.output_tokens;
         self.reasoning_tokens += other.reasoning_tokens;
+        self.cache_write_tokens += other.cache_write_tokens;
     }
 }
 

@@ -22,17 +22,28 @@ pub enum ProviderKind {
     Openai,
     /// Any `/v1/chat/completions` server: Ollama, llama.cpp, vLLM, LM Studio.
     OpenaiCompatible,
+    /// Anthropic Messages API, structured output by a forced tool.
+    Anthropic,
+    /// Google Gemini `generateContent` with `responseJsonSchema`.
+    Gemini,
 }
 
 impl ProviderKind {
-    pub const ALL: [ProviderKind; 3] =
-        [ProviderKind::Offline, ProviderKind::Openai, ProviderKind::OpenaiCompatible];
+    pub const ALL: [ProviderKind; 5] = [
+        ProviderKind::Offline,
+        ProviderKind::Openai,
+        ProviderKind::Anthropic,
+        ProviderKind::Gemini,
+        ProviderKind::OpenaiCompatible,
+    ];
 
     pub fn as_str(self) -> &'static str {
         match self {
             ProviderKind::Offline => "offline",
             ProviderKind::Openai => "openai",
             ProviderKind::OpenaiCompatible => "openai-compatible",
+            ProviderKind::Anthropic => "anthropic",
+            ProviderKind::Gemini => "gemini",
         }
     }
 
@@ -46,6 +57,8 @@ impl ProviderKind {
             ProviderKind::Offline => "baseline",
             ProviderKind::Openai => "gpt-4o-mini",
             ProviderKind::OpenaiCompatible => "llama3.1",
+            ProviderKind::Anthropic => "claude-haiku-4-5",
+            ProviderKind::Gemini => "gemini-2.5-flash",
         }
     }
 }

@@ -5,6 +5,9 @@
 //! finished, and the usage it reported. Everything above this layer — repair, validation, cost,
 //! storage — is shared, so adding a provider means adding a file here and nothing in the engine.
 
+pub mod anthropic;
+pub mod gemini;
+pub mod http;
 pub mod offline;
 pub mod openai;
 pub mod retry;
@@ -173,11 +176,24 @@ impl std::fmt::Debug for ProviderConfig {
     }
 }
 
+/// The endpoint a provider talks to when no base URL is configured.
+pub fn default_base_url(kind: ProviderKind) -> Option<&'static str> {
+    match kind {
+        ProviderKind::Openai => Some(openai::OPENAI_BASE_URL),
+        ProviderKind::OpenaiCompatible => Some(openai::LOCAL_BASE_URL),
+        ProviderKind::Anthropic => Some(anthropic::ANTHROPIC_BASE_URL),
+        ProviderKind::Gemini => Some(gemini::GEMINI_BASE_URL),
+        ProviderKind::Offline => None,
+    }
+}
+
 /// Environment variable holding each provider's key.
 pub fn key_env(kind: ProviderKind) -> Option<&'static str> {
     match kind {
         ProviderKind::Openai => Some("OPENAI_API_KEY"),
         ProviderKind::OpenaiCompatible => Some("OPENAI_COMPATIBLE_API_KEY"),
+        ProviderKind::Anthropic => Some("ANTHROPIC_API_KEY"),
+        ProviderKind::Gemini => Some("GEMINI_API_KEY"),
         ProviderKind::Offline => None,
     }
 }
@@ -190,6 +206,8 @@ impl ProviderConfig {
         let base_url = base_url_flag.or_else(|| match kind {
             ProviderKind::Openai => var("OPENAI_BASE_URL"),
             ProviderKind::OpenaiCompatible => var("OPENAI_COMPATIBLE_BASE_URL"),
+            ProviderKind::Anthropic => var("ANTHROPIC_BASE_URL"),
+            ProviderKind::Gemini => var("GEMINI_BASE_URL"),
             ProviderKind::Offline => None,
         });
         ProviderConfig {
@@ -207,6 +225,8 @@ pub fn build(config: &ProviderConfig) -> Result<Box<dyn Provider>, LlmError> {
     Ok(match config.kind {
         ProviderKind::Offline => Box::new(offline::Offline),
         ProviderKind::Openai | ProviderKind::OpenaiCompatible => Box::new(openai::OpenAi::new(config)?),
+        ProviderKind::Anthropic => Box::new(anthropic::Anthropic::new(config)?),
+        ProviderKind::Gemini => Box::new(gemini::Gemini::new(config)?),
     })
 }
 
@@ -234,5 +254,7 @@ pub fn preview_request(
             serde_json::json!({"provider": offline::LABEL, "note": "nothing is sent anywhere: the baseline reads the transcript locally", "messages": messages})
         }
         ProviderKind::Openai | ProviderKind::OpenaiCompatible => openai::request_body(kind, &request),
+        ProviderKind::Anthropic => anthropic::request_body(&request),
+        ProviderKind::Gemini => gemini::request_body(&request),
     }
 }

@@ -8,137 +8,46 @@
 //! `prompt_tokens` includes `prompt_tokens_details.cached_tokens`, and `completion_tokens`
 //! includes `completion_tokens_details.reasoning_tokens`.
 
-use super::retry::{self, Retry, RetryPolicy};
+use super::http::{self, Http};
 use super::{BoxFuture, Completion, CompletionRequest, Finish, LlmError, Provider, ProviderConfig};
 use crate::core::outcome::Usage;
 use crate::core::schema::dialect;
 use crate::core::spec::ProviderKind;
 use serde_json::{Value, json};
-use std::time::Duration;
 
 /// The public endpoint.
 pub const OPENAI_BASE_URL: &str = "https://api.openai.com/v1";
 /// Ollama's OpenAI-compatible endpoint on this machine.
 pub const LOCAL_BASE_URL: &str = "http://127.0.0.1:11434/v1";
-/// Default whole-request timeout.
-pub const DEFAULT_TIMEOUT: Duration = Duration::from_secs(120);
 
 /// Chat Completions client.
 pub struct OpenAi {
     kind: ProviderKind,
-    client: reqwest::Client,
+    http: Http,
     base_url: String,
     api_key: Option<String>,
-    retry: RetryPolicy,
 }
 
 impl OpenAi {
     pub fn new(config: &ProviderConfig) -> Result<OpenAi, LlmError> {
         let strict = config.kind == ProviderKind::Openai;
-        let default_url = if strict { OPENAI_BASE_URL } else { LOCAL_BASE_URL };
-        let base_url = config.base_url.clone().unwrap_or_else(|| default_url.to_string());
-        let base_url = base_url.trim_end_matches('/').to_string();
-        if !(base_url.starts_with("http://") || base_url.starts_with("https://")) {
-            return Err(LlmError::Config(format!(
-                "base URL {base_url:?} must start with http:// or https://, e.g. {default_url}"
-            )));
-        }
+        let base_url = http::base_url(config, if strict { OPENAI_BASE_URL } else { LOCAL_BASE_URL })?;
         if strict && config.api_key.is_none() {
             return Err(LlmError::MissingKey { provider: "openai", env: "OPENAI_API_KEY" });
         }
-        let client = reqwest::Client::builder()
-            .connect_timeout(Duration::from_secs(10))
-            .timeout(config.request_timeout.unwrap_or(DEFAULT_TIMEOUT))
-            .build()
-            .map_err(|e| LlmError::Config(format!("cannot build the HTTP client: {e}")))?;
-        Ok(OpenAi {
-            kind: config.kind,
-            client,
-            base_url,
-            api_key: config.api_key.clone(),
-            retry: config.retry,
-        })
-    }
-
-    fn name(&self) -> &'static str {
-        self.kind.as_str()
-    }
-
-    /// The exact request body for a call.
-    pub fn body(&self, request: &CompletionRequest<'_>) -> Value {
-        request_body(self.kind, request)
+        let http = Http::new(config.kind.as_str(), config)?;
+        Ok(OpenAi { kind: config.kind, http, base_url, api_key: config.api_key.clone() })
     }
 
     async fn call(&self, request: CompletionRequest<'_>) -> Result<Completion, LlmError> {
-        let provider = self.name();
-        let body = self.body(&request);
+        let body = request_body(self.kind, &request);
         let url = format!("{}/chat/completions", self.base_url);
-        let mut retries: Vec<Retry> = Vec::new();
-        loop {
-            let tries = retries.len() as u32;
-            let mut builder = self.client.post(&url).json(&body);
-            if let Some(key) = &self.api_key {
-                builder = builder.bearer_auth(key);
-            }
-            let sent = match builder.send().await {
-                Ok(response) => {
-                    let status = response.status().as_u16();
-                    let headers = response.headers().clone();
-                    response.text().await.map(|text| (status, headers, text))
-                }
-                Err(e) => Err(e),
-            };
-            match sent {
-                Ok((status, headers, text))
-                    if retry::retryable_status(status) && tries < self.retry.max_retries =>
-                {
-                    let wait = retry::delay(&self.retry, tries, Some(&headers));
-                    retries.push(Retry {
-                        http_status: Some(status),
-                        reason: format!("HTTP {status}: {}", provider_message(&text)),
-                        delay_ms: wait.as_millis() as u64,
-                        body: text,
-                    });
-                    tokio::time::sleep(wait).await;
-                }
-                Err(e) if tries < self.retry.max_retries => {
-                    let wait = retry::delay(&self.retry, tries, None);
-                    let kind = if e.is_timeout() { "timeout" } else { "network error" };
-                    retries.push(Retry {
-                        http_status: None,
-                        reason: format!("{kind}: {}", error_chain(&e)),
-                        delay_ms: wait.as_millis() as u64,
-                        body: String::new(),
-                    });
-                    tokio::time::sleep(wait).await;
-                }
-                Err(e) => {
-                    return Err(LlmError::Network {
-                        provider,
-                        url,
-                        message: error_chain(&e),
-                        request_body: body,
-                        retries,
-                    });
-                }
-                Ok((status, _, text)) if !(200..300).contains(&status) => {
-                    let message = provider_message(&text);
-                    return Err(LlmError::Http {
-                        provider,
-                        status,
-                        message,
-                        body: text,
-                        request_body: body,
-                        retries,
-                    });
-                }
-                Ok((status, _, text)) => {
-                    let mut completion = parse_reply(provider, status, &text, body)?;
-                    completion.retries = retries;
-                    return Ok(completion);
-                }
-            }
-        }
+        let auth = self.api_key.as_ref().map(|key| format!("Bearer {key}"));
+        let headers: Vec<(&str, &str)> = auth.iter().map(|a| ("authorization", a.as_str())).collect();
+        let reply = self.http.post(&url, &headers, &body).await?;
+        let mut completion = parse_reply(self.http.provider, reply.status, &reply.text, body)?;
+        completion.retries = reply.retries;
+        Ok(completion)
     }
 }
 
@@ -176,31 +85,6 @@ fn reasoning_model(model: &str) -> bool {
     m.starts_with("gpt-5") || m.starts_with("o1") || m.starts_with("o3") || m.starts_with("o4")
 }
 
-/// reqwest's Display hides the cause ("error sending request"); show the whole chain.
-fn error_chain(e: &dyn std::error::Error) -> String {
-    let mut text = e.to_string();
-    let mut source = e.source();
-    while let Some(s) = source {
-        text.push_str(": ");
-        text.push_str(&s.to_string());
-        source = s.source();
-    }
-    text
-}
-
-/// `{"error": {"message": …}}` → the message; otherwise the body itself, shortened.
-pub fn provider_message(body: &str) -> String {
-    let parsed: Option<Value> = serde_json::from_str(body).ok();
-    let message = parsed.as_ref().and_then(|v| {
-        v.pointer("/error/message")
-            .or_else(|| v.get("error").filter(|e| e.is_string()))
-            .or_else(|| v.get("message"))
-            .and_then(Value::as_str)
-            .map(str::to_string)
-    });
-    message.unwrap_or_else(|| body.chars().take(300).collect())
-}
-
 /// Decode a 2xx Chat Completions body.
 pub fn parse_reply(
     provider: &'static str,
@@ -233,6 +117,7 @@ pub fn parse_reply(
         cached_input_tokens: n("/usage/prompt_tokens_details/cached_tokens"),
         output_tokens: n("/usage/completion_tokens"),
         reasoning_tokens: n("/usage/completion_tokens_details/reasoning_tokens"),
+        cache_write_tokens: 0,
     };
     Ok(Completion {
         text: content,
@@ -250,7 +135,7 @@ impl Provider for OpenAi {
     }
 
     fn label(&self) -> String {
-        self.name().to_string()
+        self.kind.as_str().to_string()
     }
 
     fn base_url(&self) -> Option<String> {

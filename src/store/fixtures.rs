@@ -59,6 +59,7 @@ pub fn outcome(status: Status, input: u64, output: u64, cost: Option<f64>) -> Ou
         cached_input_tokens: input / 2,
         output_tokens: output,
         reasoning_tokens: output / 4,
+        cache_write_tokens: 0,
     };
     let ok = status == Status::Ok;
     Outcome {

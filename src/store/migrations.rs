@@ -84,6 +84,52 @@ pub const MIGRATIONS: &[&str] = &[
     CREATE INDEX results_ok_by_spec_conversation
         ON results(spec_hash, conversation_hash, id) WHERE status = 'ok';
     "#,
+    // 2: Anthropic bills cache writes apart, so results keep `cache_write_tokens`. The table is
+    // rebuilt (not ALTERed) so the new count sits with the other small columns, before the JSON.
+    r#"
+    CREATE TABLE results_v2 (
+        id                   INTEGER PRIMARY KEY,
+        run_id               INTEGER NOT NULL REFERENCES runs(id) ON DELETE CASCADE,
+        spec_hash            TEXT NOT NULL REFERENCES specs(hash),
+        conversation_hash    TEXT NOT NULL REFERENCES conversations(content_hash),
+        status               TEXT NOT NULL,
+        provider             TEXT NOT NULL,
+        model                TEXT NOT NULL,
+        input_tokens         INTEGER NOT NULL,
+        cached_input_tokens  INTEGER NOT NULL,
+        output_tokens        INTEGER NOT NULL,
+        reasoning_tokens     INTEGER NOT NULL,
+        cache_write_tokens   INTEGER NOT NULL DEFAULT 0,
+        est_input_tokens     INTEGER NOT NULL,
+        est_output_tokens    INTEGER NOT NULL,
+        est_cost_usd         REAL,
+        cost_usd             REAL,
+        latency_ms           INTEGER NOT NULL,
+        created_at           TEXT NOT NULL,
+        conversation_id      TEXT NOT NULL,
+        source               TEXT NOT NULL,
+        note                 TEXT,
+        analysis_json        TEXT,
+        errors_json          TEXT NOT NULL,
+        attempts_json        TEXT NOT NULL
+    );
+    INSERT INTO results_v2 (id, run_id, spec_hash, conversation_hash, status, provider, model,
+        input_tokens, cached_input_tokens, output_tokens, reasoning_tokens, est_input_tokens,
+        est_output_tokens, est_cost_usd, cost_usd, latency_ms, created_at, conversation_id, source,
+        note, analysis_json, errors_json, attempts_json)
+    SELECT id, run_id, spec_hash, conversation_hash, status, provider, model,
+        input_tokens, cached_input_tokens, output_tokens, reasoning_tokens, est_input_tokens,
+        est_output_tokens, est_cost_usd, cost_usd, latency_ms, created_at, conversation_id, source,
+        note, analysis_json, errors_json, attempts_json
+    FROM results;
+    DROP TABLE results;
+    ALTER TABLE results_v2 RENAME TO results;
+    CREATE INDEX results_by_run ON results(run_id);
+    CREATE INDEX results_by_conversation ON results(conversation_hash);
+    CREATE INDEX results_by_status ON results(status, run_id);
+    CREATE INDEX results_ok_by_spec_conversation
+        ON results(spec_hash, conversation_hash, id) WHERE status = 'ok';
+    "#,
 ];
 
 /// The schema version this build writes.
@@ -180,6 +226,38 @@ mod tests {
         let message = err.to_string();
         assert!(message.contains("newer debrief"), "{message}");
         assert!(message.ends_with(&path.display().to_string()), "{message}");
+    }
+
+    #[test]
+    fn a_version_1_database_keeps_its_results_and_gains_cache_writes() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join(DB_FILE_NAME);
+        let mut conn = Connection::open(&path).unwrap();
+        let tx = conn.transaction().unwrap();
+        tx.execute_batch(MIGRATIONS[0]).unwrap();
+        tx.pragma_update(None, "user_version", 1).unwrap();
+        tx.execute_batch(
+            "INSERT INTO specs VALUES ('s', 'spec', '{}', 't');
+             INSERT INTO conversations VALUES ('c', 'c1', 'a.txt', '{}', 2, 't');
+             INSERT INTO runs VALUES (1, 't', NULL, 's', 'spec', 'openai', 'm', NULL, 'single', 'finished', 1);
+             INSERT INTO results (id, run_id, spec_hash, conversation_hash, status, provider, model,
+                 input_tokens, cached_input_tokens, output_tokens, reasoning_tokens, est_input_tokens,
+                 est_output_tokens, est_cost_usd, cost_usd, latency_ms, created_at, conversation_id,
+                 source, note, analysis_json, errors_json, attempts_json)
+             VALUES (7, 1, 's', 'c', 'ok', 'openai', 'm', 100, 10, 20, 0, 90, 25, NULL, 0.5, 3, 't',
+                 'c1', 'a.txt', NULL, '{}', '[]', '[]');",
+        )
+        .unwrap();
+        tx.commit().unwrap();
+        drop(conn);
+        let store = Store::open(&path).unwrap();
+        assert_eq!(user_version(&store.conn).unwrap(), latest_version());
+        let results = store.results(1).unwrap();
+        assert_eq!(results.len(), 1);
+        assert_eq!(results[0].id, 7);
+        assert_eq!(results[0].outcome.usage.input_tokens, 100);
+        assert_eq!(results[0].outcome.usage.cache_write_tokens, 0);
+        assert_eq!(results[0].outcome.cost_usd, Some(0.5));
     }
 
     #[test]

@@ -37,7 +37,7 @@ pub struct StoredResult {
 const COLUMNS: &str = "id, run_id, spec_hash, conversation_hash, created_at, conversation_id,
     source, provider, model, status, analysis_json, errors_json, attempts_json, input_tokens,
     cached_input_tokens, output_tokens, reasoning_tokens, est_input_tokens, est_output_tokens,
-    est_cost_usd, cost_usd, latency_ms, note";
+    est_cost_usd, cost_usd, latency_ms, note, cache_write_tokens";
 
 /// A result row before its JSON columns are decoded (decoding errors need the store's path).
 struct RawResult {
@@ -54,7 +54,7 @@ struct RawResult {
     analysis: Option<String>,
     errors: String,
     attempts: String,
-    ints: [i64; 6],
+    ints: [i64; 7],
     est_cost_usd: Option<f64>,
     cost_usd: Option<f64>,
     latency_ms: i64,
@@ -77,7 +77,15 @@ impl RawResult {
             analysis: row.get(10)?,
             errors: row.get(11)?,
             attempts: row.get(12)?,
-            ints: [row.get(13)?, row.get(14)?, row.get(15)?, row.get(16)?, row.get(17)?, row.get(18)?],
+            ints: [
+                row.get(13)?,
+                row.get(14)?,
+                row.get(15)?,
+                row.get(16)?,
+                row.get(17)?,
+                row.get(18)?,
+                row.get(23)?,
+            ],
             est_cost_usd: row.get(19)?,
             cost_usd: row.get(20)?,
             latency_ms: row.get(21)?,
@@ -124,7 +132,7 @@ impl Store {
         tx.execute(
             &format!(
                 "INSERT INTO results ({COLUMNS}) VALUES (NULL, ?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9,
-                 ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17, ?18, ?19, ?20, ?21, ?22)"
+                 ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17, ?18, ?19, ?20, ?21, ?22, ?23)"
             ),
             params![
                 run_id,
@@ -149,6 +157,7 @@ impl Store {
                 outcome.cost_usd,
                 to_sql_int(outcome.latency_ms),
                 outcome.note,
+                to_sql_int(usage.cache_write_tokens),
             ],
         )
         .map_err(sql_err)?;
@@ -230,7 +239,8 @@ impl Store {
         };
         let errors = serde_json::from_str(&raw.errors).map_err(|e| self.decode_err(&what, e))?;
         let attempts = serde_json::from_str(&raw.attempts).map_err(|e| self.decode_err(&what, e))?;
-        let [input, cached, output, reasoning, est_input, est_output] = raw.ints.map(from_sql_int);
+        let [input, cached, output, reasoning, est_input, est_output, cache_write] =
+            raw.ints.map(from_sql_int);
         Ok(StoredResult {
             id: raw.id,
             run_id: raw.run_id,
@@ -251,6 +261,7 @@ impl Store {
                     cached_input_tokens: cached,
                     output_tokens: output,
                     reasoning_tokens: reasoning,
+                    cache_write_tokens: cache_write,
                 },
                 estimate: Estimate {
                     input_tokens: est_input,

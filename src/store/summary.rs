@@ -92,6 +92,7 @@ fn summary_sql(runs_subquery: &str) -> String {
                 COALESCE(SUM(x.cached_input_tokens), 0),
                 COALESCE(SUM(x.output_tokens), 0),
                 COALESCE(SUM(x.reasoning_tokens), 0),
+                COALESCE(SUM(x.cache_write_tokens), 0),
                 SUM(x.cost_usd),
                 COALESCE(SUM(x.cost_usd IS NULL AND x.status <> 'skipped'
                              AND x.provider <> 'offline'), 0)
@@ -135,9 +136,10 @@ fn summary_from_row(row: &Row<'_>) -> rusqlite::Result<RunSummary> {
             cached_input_tokens: int(tokens + 1)?,
             output_tokens: int(tokens + 2)?,
             reasoning_tokens: int(tokens + 3)?,
+            cache_write_tokens: int(tokens + 4)?,
         },
-        cost_usd: row.get(tokens + 4)?,
-        cost_complete: count(tokens + 5)? == 0,
+        cost_usd: row.get(tokens + 5)?,
+        cost_complete: count(tokens + 6)? == 0,
     })
 }
 

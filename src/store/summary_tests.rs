@@ -36,6 +36,7 @@ fn aggregates_count_statuses_and_sum_tokens_and_costs() {
             cached_input_tokens: 50 + 100 + 150,
             output_tokens: 60,
             reasoning_tokens: 2 + 5 + 7,
+            cache_write_tokens: 0,
         }
     );
     assert!(close(s.cost_usd, 0.03), "{:?}", s.cost_usd);

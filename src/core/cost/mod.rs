@@ -47,20 +47,50 @@ pub enum CostError {
     DuplicateModel(String),
 }
 
-/// Cost of actual usage with OpenAI's convention: `usage.input_tokens` INCLUDES
-/// `usage.cached_input_tokens`; cached ones are billed at `cached_input`, the rest at `input`;
-/// `output_tokens` (which include `reasoning_tokens`) at `output`. `None` when `price` is `None`.
+/// Cost of actual usage, in the one convention [`Usage`] holds for every provider:
+/// `input_tokens` INCLUDES cache reads (`cached_input_tokens`) and cache writes
+/// (`cache_write_tokens`). Cache reads are billed at `cached_input`, cache writes at
+/// `cache_write` (or `input` when the provider does not bill writes apart), the remaining input
+/// at `input`, and `output_tokens` (which include reasoning/thinking tokens) at `output`.
+/// `None` when `price` is `None`.
 ///
-/// A cached count larger than the input count (a provider bug) is capped at the input count, so
-/// the cost is never negative.
+/// Cached counts larger than the input count (a provider bug) are capped at the input count,
+/// so the cost is never negative.
 pub fn cost_usd(usage: &Usage, price: Option<&Price>) -> Option<f64> {
     let price = price?;
     let cached = usage.cached_input_tokens.min(usage.input_tokens);
-    let uncached = usage.input_tokens - cached;
+    let written = usage.cache_write_tokens.min(usage.input_tokens - cached);
+    let uncached = usage.input_tokens - cached - written;
     let per_unit = uncached as f64 * price.input
         + cached as f64 * price.cached_input
+        + written as f64 * price.cache_write.unwrap_or(price.input)
         + usage.output_tokens as f64 * price.output;
     Some(per_unit / TOKENS_PER_PRICE_UNIT)
+}
+
+/// Anthropic's `usage` in the common convention: its `input_tokens` EXCLUDE cache reads and
+/// writes, so the three are added up.
+pub fn usage_from_anthropic(input: u64, cache_creation: u64, cache_read: u64, output: u64) -> Usage {
+    Usage {
+        input_tokens: input + cache_creation + cache_read,
+        cached_input_tokens: cache_read,
+        cache_write_tokens: cache_creation,
+        output_tokens: output,
+        reasoning_tokens: 0,
+    }
+}
+
+/// Gemini's `usageMetadata` in the common convention: `promptTokenCount` already includes
+/// `cachedContentTokenCount`; `thoughtsTokenCount` is NOT in `candidatesTokenCount` but is billed
+/// as output, so it is added to the output.
+pub fn usage_from_gemini(prompt: u64, cached: u64, candidates: u64, thoughts: u64) -> Usage {
+    Usage {
+        input_tokens: prompt,
+        cached_input_tokens: cached,
+        cache_write_tokens: 0,
+        output_tokens: candidates + thoughts,
+        reasoning_tokens: thoughts,
+    }
 }
 
 /// A pre-run estimate for one request: input tokens from [`count_messages`], output tokens from
@@ -76,7 +106,7 @@ pub fn estimate(
 ) -> Estimate {
     let input_tokens = count_messages(provider, model, messages, schema).tokens;
     let output_tokens = schema.map(estimate_output_tokens).unwrap_or(0);
-    let usage = Usage { input_tokens, cached_input_tokens: 0, output_tokens, reasoning_tokens: 0 };
+    let usage = Usage { input_tokens, output_tokens, ..Usage::default() };
     // The offline baseline runs locally: it costs nothing whatever its model name.
     let cost =
         if provider == ProviderKind::Offline { Some(0.0) } else { cost_usd(&usage, prices.price(model)) };
@@ -135,6 +165,7 @@ mod tests {
             cached_input_tokens: cached,
             output_tokens: output,
             reasoning_tokens: reasoning,
+            cache_write_tokens: 0,
         }
     }
 
@@ -159,6 +190,38 @@ mod tests {
         // × $10/M = 0.03 — reasoning is inside output_tokens, not added again. Total 0.0425.
         let u = usage(10_000, 0, 3_000, 2_000);
         assert!(close(cost_usd(&u, table.price("gpt-5")), 0.0425));
+    }
+
+    #[test]
+    fn claude_sonnet_with_cache_reads_and_writes() {
+        let table = PriceTable::bundled();
+        // Anthropic reports input 2,000 (uncached), cache_creation 10,000, cache_read 50,000,
+        // output 1,000. At $3 / $3.75 write / $0.30 read / $15 per M:
+        // 2,000×3 + 10,000×3.75 + 50,000×0.30 + 1,000×15 = 6,000 + 37,500 + 15,000 + 15,000
+        // = 73,500 per M = $0.0735.
+        let u = usage_from_anthropic(2_000, 10_000, 50_000, 1_000);
+        assert_eq!(u.input_tokens, 62_000);
+        assert!(close(cost_usd(&u, table.price("claude-sonnet-4-5")), 0.0735));
+        assert!(close(cost_usd(&u, table.price("claude-sonnet-4-5-20250929")), 0.0735));
+    }
+
+    #[test]
+    fn gemini_flash_with_cached_prompt_and_thinking() {
+        let table = PriceTable::bundled();
+        // promptTokenCount 10,000 of which 4,000 cached; 500 candidates + 1,500 thoughts.
+        // 6,000×0.30 + 4,000×0.03 + 2,000×2.50 = 1,800 + 120 + 5,000 = 6,920 per M = $0.00692.
+        let u = usage_from_gemini(10_000, 4_000, 500, 1_500);
+        assert_eq!((u.output_tokens, u.reasoning_tokens), (2_000, 1_500));
+        assert!(close(cost_usd(&u, table.price("gemini-2.5-flash")), 0.006_92));
+        assert!(close(cost_usd(&u, table.price("models/gemini-2.5-flash")), 0.006_92));
+    }
+
+    #[test]
+    fn cache_writes_without_a_write_price_cost_the_input_price() {
+        let table = PriceTable::bundled();
+        let u = Usage { input_tokens: 1_000, cache_write_tokens: 1_000, ..Usage::default() };
+        // gpt-4o-mini has no cache_write price: 1,000 × $0.15/M.
+        assert!(close(cost_usd(&u, table.price("gpt-4o-mini")), 0.000_15));
     }
 
     #[test]

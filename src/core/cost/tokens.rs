@@ -99,6 +99,9 @@ pub fn count_tokens(provider: ProviderKind, model: &str, text: &str) -> TokenCou
     }
 }
 
+/// Anthropic's hidden tool-use system prompt for `tool_choice: {type: "tool"}`.
+const ANTHROPIC_FORCED_TOOL_TOKENS: u64 = 313;
+
 /// Input tokens of a chat request as OpenAI counts them: per message 3 tokens overhead +
 /// tokens(role) + tokens(content), plus 3 for the reply priming; plus the tokens of the
 /// JSON-serialised schema attached as `response_format` (pass `None` when not sent).
@@ -115,6 +118,11 @@ pub fn count_messages(
     let mut tokens = TOKENS_REPLY_PRIMING;
     for message in messages {
         tokens += TOKENS_PER_MESSAGE + encoding.count(role_name(message)) + encoding.count(&message.content);
+    }
+    if provider == ProviderKind::Anthropic && schema.is_some() {
+        // Anthropic adds a tool-use system prompt when tools are sent (313 tokens for a forced
+        // tool on current Claude models, per its tool-use pricing table).
+        tokens += ANTHROPIC_FORCED_TOOL_TOKENS;
     }
     if let Some(schema) = schema {
         // Serialising a `Value` cannot fail (its map keys are strings); an empty string would only

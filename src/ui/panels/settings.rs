@@ -6,7 +6,7 @@
 
 use super::PanelCtx;
 use crate::core::spec::ProviderKind;
-use crate::llm::{key_env, openai};
+use crate::llm::key_env;
 use crate::ui::app::Command;
 use crate::ui::app::state::UiState;
 
@@ -54,8 +54,7 @@ fn provider_ui(ui: &mut egui::Ui, state: &mut UiState, kind: ProviderKind) {
             ui.end_row();
             let url_label = ui.label("Base URL");
             let url = state.settings.base_urls.entry(name.to_string()).or_default();
-            let default =
-                if kind == ProviderKind::Openai { openai::OPENAI_BASE_URL } else { openai::LOCAL_BASE_URL };
+            let default = crate::llm::default_base_url(kind).unwrap_or_default();
             ui.add_sized([360.0, 20.0], egui::TextEdit::singleline(url).hint_text(default))
                 .labelled_by(url_label.id);
             ui.weak(if url.trim().is_empty() { "default" } else { "override" });

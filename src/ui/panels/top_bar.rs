@@ -97,6 +97,8 @@ fn provider_text(p: ProviderKind) -> &'static str {
         ProviderKind::Offline => offline::LABEL,
         ProviderKind::Openai => "OpenAI",
         ProviderKind::OpenaiCompatible => "OpenAI-compatible (local)",
+        ProviderKind::Anthropic => "Anthropic",
+        ProviderKind::Gemini => "Gemini",
     }
 }
 

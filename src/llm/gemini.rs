@@ -1,0 +1,140 @@
+//! Google Gemini `models/{model}:generateContent` with `responseJsonSchema`.
+//!
+//! The prompt goes in `systemInstruction`, the transcript in `contents`, and the schema (in
+//! Gemini's dialect) in `generationConfig.responseJsonSchema` with `responseMimeType:
+//! application/json`. Never `responseSchema`: that older field takes an OpenAPI subset that
+//! rejects `additionalProperties`, and sending both is an error. Usage is converted on arrival:
+//! `thoughtsTokenCount` is billed as output but not counted in `candidatesTokenCount`.
+
+use super::http::{self, Http};
+use super::{BoxFuture, Completion, CompletionRequest, Finish, LlmError, Provider, ProviderConfig};
+use crate::core::cost::usage_from_gemini;
+use crate::core::prompt::Role;
+use crate::core::schema::dialect;
+use crate::core::spec::ProviderKind;
+use serde_json::{Value, json};
+
+/// The public endpoint.
+pub const GEMINI_BASE_URL: &str = "https://generativelanguage.googleapis.com/v1beta";
+
+/// `generateContent` client.
+pub struct Gemini {
+    http: Http,
+    base_url: String,
+    api_key: String,
+}
+
+impl Gemini {
+    pub fn new(config: &ProviderConfig) -> Result<Gemini, LlmError> {
+        let base_url = http::base_url(config, GEMINI_BASE_URL)?;
+        let Some(api_key) = config.api_key.clone() else {
+            return Err(LlmError::MissingKey { provider: "gemini", env: "GEMINI_API_KEY" });
+        };
+        Ok(Gemini { http: Http::new("gemini", config)?, base_url, api_key })
+    }
+
+    async fn call(&self, request: CompletionRequest<'_>) -> Result<Completion, LlmError> {
+        let body = request_body(&request);
+        let model = request.model.trim_start_matches("models/");
+        let url = format!("{}/models/{model}:generateContent", self.base_url);
+        // The key travels in a header, never in the URL, so it cannot leak into logs or history.
+        let headers = [("x-goog-api-key", self.api_key.as_str())];
+        let reply = self.http.post(&url, &headers, &body).await?;
+        let mut completion = parse_reply(&reply, &body)?;
+        completion.retries = reply.retries;
+        Ok(completion)
+    }
+}
+
+/// The `generateContent` body. A free function so previews show exactly what would be sent.
+pub fn request_body(request: &CompletionRequest<'_>) -> Value {
+    let schema = dialect::transform(dialect::for_provider(ProviderKind::Gemini), request.schema).schema;
+    let system: Vec<&str> =
+        request.messages.iter().filter(|m| m.role == Role::System).map(|m| m.content.as_str()).collect();
+    let contents: Vec<Value> = request
+        .messages
+        .iter()
+        .filter(|m| m.role != Role::System)
+        .map(|m| {
+            let role = if m.role == Role::Assistant { "model" } else { "user" };
+            json!({"role": role, "parts": [{"text": m.content}]})
+        })
+        .collect();
+    let mut config = json!({"responseMimeType": "application/json", "responseJsonSchema": schema});
+    if let Some(t) = request.temperature {
+        config["temperature"] = json!(t);
+    }
+    if let Some(max) = request.max_output_tokens {
+        config["maxOutputTokens"] = json!(max);
+    }
+    json!({
+        "systemInstruction": {"parts": [{"text": system.join("\n\n")}]},
+        "contents": contents,
+        "generationConfig": config,
+    })
+}
+
+/// Decode a 2xx `generateContent` body.
+fn parse_reply(reply: &http::Reply, request_body: &Value) -> Result<Completion, LlmError> {
+    let decode = |message: &str| http::decode_error("gemini", reply, message, request_body);
+    let v: Value = serde_json::from_str(&reply.text).map_err(|e| decode(&format!("not JSON: {e}")))?;
+    let n = |p: &str| v.pointer(p).and_then(Value::as_u64).unwrap_or(0);
+    let usage = usage_from_gemini(
+        n("/usageMetadata/promptTokenCount"),
+        n("/usageMetadata/cachedContentTokenCount"),
+        n("/usageMetadata/candidatesTokenCount"),
+        n("/usageMetadata/thoughtsTokenCount"),
+    );
+    let completion = |text: String, finish: Finish| Completion {
+        text,
+        finish,
+        usage,
+        request_body: request_body.clone(),
+        http_status: Some(reply.status),
+        retries: Vec::new(),
+    };
+    let Some(candidate) = v.pointer("/candidates/0") else {
+        // No candidate at all: the prompt itself was blocked.
+        return match v.pointer("/promptFeedback/blockReason").and_then(Value::as_str) {
+            Some(reason) => {
+                Ok(completion(String::new(), Finish::Refusal(format!("prompt blocked by Gemini: {reason}"))))
+            }
+            None => Err(decode("no `candidates` in the reply")),
+        };
+    };
+    let text: String = candidate
+        .pointer("/content/parts")
+        .and_then(Value::as_array)
+        .map(|parts| {
+            // Thought summaries are not the answer.
+            parts.iter().filter(|p| p["thought"] != json!(true)).filter_map(|p| p["text"].as_str()).collect()
+        })
+        .unwrap_or_default();
+    let finish = match candidate.get("finishReason").and_then(Value::as_str) {
+        Some("STOP") | None => Finish::Stop,
+        Some("MAX_TOKENS") => Finish::Length,
+        Some(reason @ ("SAFETY" | "RECITATION" | "BLOCKLIST" | "PROHIBITED_CONTENT" | "SPII")) => {
+            Finish::Refusal(format!("stopped by Gemini: {reason}"))
+        }
+        Some(other) => Finish::Other(other.to_string()),
+    };
+    Ok(completion(text, finish))
+}
+
+impl Provider for Gemini {
+    fn kind(&self) -> ProviderKind {
+        ProviderKind::Gemini
+    }
+
+    fn label(&self) -> String {
+        "gemini".to_string()
+    }
+
+    fn base_url(&self) -> Option<String> {
+        Some(self.base_url.clone())
+    }
+
+    fn complete<'a>(&'a self, request: CompletionRequest<'a>) -> BoxFuture<'a, Result<Completion, LlmError>> {
+        Box::pin(self.call(request))
+    }
+}
