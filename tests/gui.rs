@@ -364,3 +364,32 @@ fn without_a_file_dialog_a_spec_path_can_be_typed() {
     assert!(path.exists(), "saved through the typed path");
     assert!(g.app().state.dialog.is_none());
 }
+
+#[test]
+fn the_raw_tab_previews_what_each_provider_is_sent() {
+    let mut state = UiState::default();
+    state.draft.provider = ProviderKind::Anthropic;
+    state.draft.model = "claude-haiku-4-5".into();
+    state.tab = debrief::ui::app::state::ResultTab::Raw;
+    let mut g = gui_with(state);
+    g.wait("the preview is built", |app| app.model.preview.is_some());
+    assert!(g.has_label("Preview what is sent to anthropic"));
+    assert!(g.has_label("POST https://api.anthropic.com/v1/messages"));
+    assert!(g.has_label("anthropic-version: 2023-06-01"));
+    assert!(g.has_label("x-api-key: "), "the key header is named, its value masked");
+    // post_analysis has optional fields and no closed objects: Anthropic's dialect adds
+    // additionalProperties, and the preview lists that change.
+    assert!(g.has_label("change(s) to the schema for this provider"));
+    let (_, preview, body) = g.app().model.preview.clone().unwrap();
+    assert!(preview.notes.iter().any(|n| n.keyword == "additionalProperties"));
+    assert!(body.contains("\"tool_choice\""), "{body}");
+    // Switching provider rebuilds the preview for Gemini.
+    g.harness.state_mut().state.draft.provider = ProviderKind::Gemini;
+    g.harness.state_mut().state.draft.model = "gemini-2.5-flash".into();
+    g.wait("the Gemini preview is built", |app| {
+        app.model.preview.as_ref().is_some_and(|(_, p, _)| p.url.as_deref().is_some_and(|u| u.contains("generateContent")))
+    });
+    assert!(g.has_label(":generateContent"));
+    let (_, _, body) = g.app().model.preview.clone().unwrap();
+    assert!(body.contains("responseJsonSchema") && !body.contains("\"responseSchema\""), "{body}");
+}

@@ -315,6 +315,50 @@ async fn openai_compatible_sends_no_strict_and_a_schema_summary() {
     assert!(body["messages"][0]["content"].as_str().unwrap().contains("- topic (one of \"billing\""));
 }
 
+#[tokio::test]
+async fn a_local_server_that_ignores_the_schema_is_named_in_the_outcome() {
+    let server = MockServer::start().await;
+    // First reply breaks the schema (as llama.cpp does when it ran unconstrained), the repair
+    // conforms.
+    let bad = json!({"summary": "Refund.", "ticket": "none"});
+    let good = json!({"summary": "Refund.", "ticket": "ABC-12"});
+    Mock::given(method("POST"))
+        .and(path("/v1/chat/completions"))
+        .respond_with(ResponseTemplate::new(200).set_body_json(chat_reply(&bad.to_string(), "stop", 10, 0, 10)))
+        .up_to_n_times(1)
+        .with_priority(1)
+        .mount(&server)
+        .await;
+    Mock::given(method("POST"))
+        .and(path("/v1/chat/completions"))
+        .respond_with(ResponseTemplate::new(200).set_body_json(chat_reply(&good.to_string(), "stop", 10, 0, 10)))
+        .mount(&server)
+        .await;
+    let mut spec = AnalysisSpec::template("post_analysis").unwrap();
+    spec.provider = ProviderKind::OpenaiCompatible;
+    spec.model = "llama3.1".into();
+    spec.schema = json!({"type": "object", "required": ["summary", "ticket"], "properties": {
+        "summary": {"type": "string"}, "ticket": {"type": "string", "pattern": "[A-Z]{3}-[0-9]+"}}});
+    let p = llm::build(&ProviderConfig {
+        kind: ProviderKind::OpenaiCompatible,
+        base_url: Some(format!("{}/v1", server.uri())),
+        ..ProviderConfig::default()
+    })
+    .unwrap();
+    let compiled = compile(&spec.schema, "t").unwrap();
+    let outcome = analyze_one(p.as_ref(), &spec, &compiled, &billing_call(), &PriceTable::bundled()).await;
+    assert_eq!(outcome.status, Status::Ok, "{:?}", outcome.errors);
+    let note = outcome.note.as_deref().unwrap_or_default();
+    assert!(note.contains("does not conform to the schema 1 time(s)") && note.contains("fixed by repair"), "{note}");
+    let requests = server.received_requests().await.unwrap();
+    let body: Value = serde_json::from_slice(&requests[0].body).unwrap();
+    // llama.cpp only compiles anchored patterns; the anchored form means the same.
+    assert_eq!(
+        body["response_format"]["json_schema"]["schema"]["properties"]["ticket"]["pattern"],
+        json!("^.*([A-Z]{3}-[0-9]+).*$")
+    );
+}
+
 #[test]
 fn openai_without_a_key_is_a_clear_error() {
     let err = llm::build(&ProviderConfig { kind: ProviderKind::Openai, ..ProviderConfig::default() })

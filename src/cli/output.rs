@@ -23,6 +23,7 @@ pub fn result_line(outcome: &Outcome, run_id: Option<i64>) -> Value {
             "cached_input_tokens": outcome.usage.cached_input_tokens,
             "output_tokens": outcome.usage.output_tokens,
             "reasoning_tokens": outcome.usage.reasoning_tokens,
+            "cache_write_tokens": outcome.usage.cache_write_tokens,
         },
         "estimate": {
             "input_tokens": outcome.estimate.input_tokens,

@@ -51,6 +51,7 @@ pub async fn analyze_one(
     // The offline baseline is deterministic: asking it again gives the same answer.
     let max_attempts = if kind == ProviderKind::Offline { 1 } else { 1 + spec.max_repairs };
     let mut reason = "initial".to_string();
+    let mut non_conforming = 0;
     for _ in 0..max_attempts {
         let request = CompletionRequest {
             model: &spec.model,
@@ -152,14 +153,18 @@ pub async fn analyze_one(
         };
         outcome.attempts.push(attempt);
         outcome.status = Status::Invalid;
-        if kind == ProviderKind::OpenaiCompatible {
-            outcome.note = Some("the local server returned JSON that does not conform to the schema (it may have run unconstrained)".into());
-        }
+        non_conforming += 1;
         messages = prompt::repair(&messages, &completion.text, &repair);
         reason = "repair".into();
     }
-    if outcome.status == Status::Ok && kind == ProviderKind::OpenaiCompatible {
-        outcome.note = None;
+    if kind == ProviderKind::OpenaiCompatible && non_conforming > 0 {
+        // llama.cpp runs unconstrained on schemas its grammar compiler cannot handle, without
+        // saying so; the user should know the server did not enforce the schema.
+        let fixed = if outcome.status == Status::Ok { "; fixed by repair" } else { "" };
+        outcome.note = Some(format!(
+            "the local server returned JSON that does not conform to the schema {non_conforming} time(s) \
+             (it may have run unconstrained){fixed}"
+        ));
     }
     outcome.latency_ms = started.elapsed().as_millis() as u64;
     outcome.cost_usd =

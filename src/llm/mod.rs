@@ -230,6 +230,48 @@ pub fn build(config: &ProviderConfig) -> Result<Box<dyn Provider>, LlmError> {
     })
 }
 
+/// Everything "Preview what is sent" shows: where the request goes, its headers (keys masked),
+/// the exact body, and what the provider's dialect changed in the schema.
+#[derive(Debug, Clone, PartialEq)]
+pub struct RequestPreview {
+    /// `None` for the offline baseline, which sends nothing.
+    pub url: Option<String>,
+    pub headers: Vec<(&'static str, String)>,
+    pub body: Value,
+    pub notes: Vec<dialect::DialectNote>,
+}
+
+/// Build the preview for `kind`, posting to `base_url` (or the provider's default).
+pub fn preview(
+    kind: ProviderKind,
+    spec: &crate::core::spec::AnalysisSpec,
+    conversation: &Conversation,
+    base_url: Option<&str>,
+) -> RequestPreview {
+    let base = base_url.or(default_base_url(kind)).unwrap_or_default().trim_end_matches('/');
+    let masked = "\u{2022}\u{2022}\u{2022}\u{2022} (never shown or stored)".to_string();
+    let (url, headers) = match kind {
+        ProviderKind::Offline => (None, Vec::new()),
+        ProviderKind::Openai | ProviderKind::OpenaiCompatible => {
+            (Some(format!("{base}/chat/completions")), vec![("authorization", format!("Bearer {masked}"))])
+        }
+        ProviderKind::Anthropic => (
+            Some(format!("{base}/v1/messages")),
+            vec![("x-api-key", masked), ("anthropic-version", anthropic::API_VERSION.to_string())],
+        ),
+        ProviderKind::Gemini => (
+            Some(format!("{base}/models/{}:generateContent", spec.model.trim_start_matches("models/"))),
+            vec![("x-goog-api-key", masked)],
+        ),
+    };
+    RequestPreview {
+        url,
+        headers,
+        body: preview_request(kind, spec, conversation),
+        notes: dialect::transform(dialect::for_provider(kind), &spec.schema).notes,
+    }
+}
+
 /// The request body `kind` would send for a spec and conversation, for previews ("what is
 /// sent"). The offline baseline sends nothing; its preview says so.
 pub fn preview_request(

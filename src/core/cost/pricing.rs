@@ -140,7 +140,7 @@ mod tests {
     #[test]
     fn bundled_table_parses() {
         let table = PriceTable::from_json(BUNDLED_JSON).unwrap();
-        assert_eq!(table.as_of, "2026-08-01");
+        assert_eq!(table.as_of, "2026-11-24");
         assert!(table.source.contains("OpenAI"));
         assert_eq!(table, PriceTable::bundled());
     }
@@ -148,7 +148,7 @@ mod tests {
     #[test]
     fn bundled_table_has_every_required_model() {
         let table = PriceTable::bundled();
-        // (model, input, cached_input, output) — the August 2026 list prices.
+        // (model, input, cached_input, output) — the November 2026 list prices.
         let expected = [
             ("gpt-4o", 2.50, 1.25, 10.0),
             ("gpt-4o-mini", 0.15, 0.075, 0.60),
@@ -162,6 +162,22 @@ mod tests {
             ("claude-haiku-4-5", 1.0, 0.10, 5.0),
             ("gemini-2.5-flash", 0.30, 0.03, 2.50),
             ("gemini-2.5-pro", 1.25, 0.125, 10.0),
+            ("gpt-5.1", 1.25, 0.125, 10.0),
+            ("o3", 2.0, 0.50, 8.0),
+            ("o4-mini", 1.10, 0.275, 4.40),
+            ("claude-opus-4-6", 5.0, 0.50, 25.0),
+            ("claude-sonnet-4-6", 3.0, 0.30, 15.0),
+            ("claude-opus-4-5", 5.0, 0.50, 25.0),
+            ("claude-opus-4-1", 15.0, 1.50, 75.0),
+            ("claude-opus-4", 15.0, 1.50, 75.0),
+            ("claude-sonnet-4", 3.0, 0.30, 15.0),
+            ("claude-3-7-sonnet", 3.0, 0.30, 15.0),
+            ("claude-3-5-haiku", 0.80, 0.08, 4.0),
+            ("claude-3-haiku", 0.25, 0.03, 1.25),
+            ("gemini-2.5-flash-lite", 0.10, 0.01, 0.40),
+            ("gemini-3-flash-preview", 0.50, 0.05, 3.0),
+            ("gemini-3.1-flash-lite-preview", 0.25, 0.025, 1.50),
+            ("gemini-3.1-pro-preview", 2.0, 0.20, 12.0),
         ];
         for (model, input, cached, output) in expected {
             let p = table.price(model).unwrap();
@@ -171,6 +187,10 @@ mod tests {
         assert_eq!(table.price("claude-sonnet-4-5").unwrap().cache_write, Some(3.75));
         assert_eq!(table.price("claude-haiku-4-5").unwrap().cache_write, Some(1.25));
         assert!(table.price("gemini-2.5-pro").unwrap().note.as_deref().unwrap().contains("200k"));
+        // Every Anthropic model bills cache writes apart; no other provider does.
+        for p in &table.models {
+            assert_eq!(p.cache_write.is_some(), p.provider == "anthropic", "{}", p.model);
+        }
     }
 
     #[test]
@@ -195,7 +215,9 @@ mod tests {
             "gpt-4o-mini-tts",
             "gpt-4",
             "gpt-5-pro",
-            "claude-sonnet-4",
+            "claude-sonnet",
+            "claude-sonnet-4-7",
+            "gemini-2.5",
             "llama3.1",
             "baseline",
             "",

@@ -64,8 +64,7 @@ impl DebriefApp {
     /// Provider settings: typed key, else the environment; typed base URL, else the environment.
     pub fn provider_config(&self) -> ProviderConfig {
         let kind = self.state.draft.provider;
-        let url = self.state.settings.base_urls.get(kind.as_str()).filter(|u| !u.trim().is_empty()).cloned();
-        let mut config = ProviderConfig::from_env(kind, url);
+        let mut config = ProviderConfig::from_env(kind, self.state.settings.base_url(kind));
         if let Some(k) = self.state.settings.keys.get(kind.as_str()).filter(|k| !k.trim().is_empty()) {
             config.api_key = Some(k.trim().to_string());
         }
@@ -90,14 +89,18 @@ impl DebriefApp {
     pub(super) fn apply_price_overrides(&mut self) {
         let mut prices = PriceTable::bundled();
         for (model, [input, cached, output]) in &self.state.settings.price_overrides {
-            let provider = prices.price(model).map(|p| p.provider.clone()).unwrap_or_else(|| "custom".into());
+            let bundled = prices.price(model);
+            let provider = bundled.map(|p| p.provider.clone()).unwrap_or_else(|| "custom".into());
+            // Cache writes keep their documented ratio to the input price (Anthropic: 1.25x).
+            let cache_write = bundled
+                .and_then(|p| p.cache_write.map(|w| if p.input > 0.0 { w / p.input * input } else { w }));
             prices.set(Price {
                 model: model.clone(),
                 provider,
                 input: *input,
                 cached_input: *cached,
                 output: *output,
-                cache_write: None,
+                cache_write,
                 note: Some("override".into()),
             });
         }

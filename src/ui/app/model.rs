@@ -105,9 +105,9 @@ pub struct Model {
     pub estimate: Option<(String, Estimate, bool)>,
     pub data_dir: PathBuf,
     pub title: String,
-    /// "What would be sent" for the selection: (cache key, pretty JSON). Built once per change,
-    /// not every frame the Raw tab is drawn.
-    pub preview: Option<(String, String)>,
+    /// "What would be sent" for the selection: (cache key, preview, pretty body). Built once
+    /// per change, not every frame the Raw tab is drawn.
+    pub preview: Option<(String, crate::llm::RequestPreview, String)>,
     /// The spec version whose stored results were last fetched for the loaded conversations.
     pub latest_for: Option<String>,
     /// The draft `spec_hash` was computed from (hashing every frame would cost time on big
@@ -229,13 +229,15 @@ impl Model {
             self.preview = None;
             return;
         };
-        let key = format!("{hash}/{}", selected.hash);
-        if self.preview.as_ref().is_some_and(|(k, _)| *k == key) {
+        let base_url = state.settings.base_url(state.draft.provider);
+        let key = format!("{hash}/{}/{base_url:?}", selected.hash);
+        if self.preview.as_ref().is_some_and(|(k, _, _)| *k == key) {
             return;
         }
         let spec = state.draft.to_spec(schema.clone());
-        let body = crate::llm::preview_request(spec.provider, &spec, &selected.conversation);
-        self.preview = Some((key, serde_json::to_string_pretty(&body).unwrap_or_default()));
+        let preview = crate::llm::preview(spec.provider, &spec, &selected.conversation, base_url.as_deref());
+        let text = serde_json::to_string_pretty(&preview.body).unwrap_or_default();
+        self.preview = Some((key, preview, text));
     }
 }
 

@@ -151,6 +151,15 @@ pub struct Settings {
     pub price_overrides: BTreeMap<String, [f64; 3]>,
 }
 
+impl Settings {
+    /// The base URL a provider is reached at: typed here, else its environment variable; `None`
+    /// means the provider's default.
+    pub fn base_url(&self, kind: crate::core::spec::ProviderKind) -> Option<String> {
+        let typed = self.base_urls.get(kind.as_str()).filter(|u| !u.trim().is_empty()).cloned();
+        crate::llm::ProviderConfig::from_env(kind, typed).base_url
+    }
+}
+
 /// All persisted UI state.
 #[derive(Debug, Clone, Serialize, Deserialize)]
 #[serde(default)]

@@ -133,45 +133,84 @@ fn transcript_ui(ui: &mut egui::Ui, c: &Conversation) {
 fn raw_ui(ui: &mut egui::Ui, state: &UiState, model: &Model) {
     let theme = egui_extras::syntax_highlighting::CodeTheme::from_memory(ui.ctx(), ui.style());
     egui::ScrollArea::vertical().id_salt("raw").auto_shrink([false, false]).show(ui, |ui| {
-        match model.shown_outcome(state) {
-            Some(o) => {
-                if o.provider != "offline" {
-                    ui.weak("Headers: Authorization: Bearer •••• (the key is never shown or stored)");
+        let outcome = model.shown_outcome(state);
+        egui::CollapsingHeader::new(format!("Preview what is sent to {}", state.draft.provider))
+            .id_salt("preview_sent")
+            .open(outcome.is_none().then_some(true))
+            .show(ui, |ui| preview_ui(ui, model, &theme));
+        let Some(o) = outcome else {
+            return;
+        };
+        ui.weak("Request headers are not kept: the key is never shown or stored.");
+        for a in &o.attempts {
+            egui::CollapsingHeader::new(format!(
+                "Attempt {} · {}{}",
+                a.number,
+                a.reason,
+                a.http_status.map(|s| format!(" · HTTP {s}")).unwrap_or_default()
+            ))
+            .default_open(true)
+            .show(ui, |ui| {
+                if let Some(e) = &a.error {
+                    ui.colored_label(ui.visuals().error_fg_color, e);
                 }
-                for a in &o.attempts {
-                    egui::CollapsingHeader::new(format!(
-                        "Attempt {} · {}{}",
-                        a.number,
-                        a.reason,
-                        a.http_status.map(|s| format!(" · HTTP {s}")).unwrap_or_default()
-                    ))
-                    .default_open(true)
-                    .show(ui, |ui| {
-                        if let Some(e) = &a.error {
-                            ui.colored_label(ui.visuals().error_fg_color, e);
-                        }
-                        ui.strong("Request");
-                        egui_extras::syntax_highlighting::code_view_ui(
-                            ui,
-                            &theme,
-                            &serde_json::to_string_pretty(&a.request).unwrap_or_default(),
-                            "json",
-                        );
-                        ui.strong("Reply");
-                        egui_extras::syntax_highlighting::code_view_ui(ui, &theme, &a.raw_reply, "json");
-                    });
-                }
-            }
-            None => {
-                ui.weak("Not run yet. This is what would be sent:");
-                if let Some((_, text)) = &model.preview {
-                    egui_extras::syntax_highlighting::code_view_ui(ui, &theme, text, "json");
-                } else {
-                    ui.weak("(fix the schema to see the request)");
-                }
-            }
+                ui.strong("Request");
+                egui_extras::syntax_highlighting::code_view_ui(
+                    ui,
+                    &theme,
+                    &serde_json::to_string_pretty(&a.request).unwrap_or_default(),
+                    "json",
+                );
+                ui.strong("Reply");
+                egui_extras::syntax_highlighting::code_view_ui(ui, &theme, &a.raw_reply, "json");
+            });
         }
     });
+}
+
+/// The endpoint, headers (key masked), what the dialect changed, and the exact body.
+fn preview_ui(ui: &mut egui::Ui, model: &Model, theme: &egui_extras::syntax_highlighting::CodeTheme) {
+    let Some((_, preview, body)) = &model.preview else {
+        ui.weak("(select a conversation and fix the schema to see the request)");
+        return;
+    };
+    match &preview.url {
+        Some(url) => {
+            ui.label(format!("POST {url}"));
+            for (name, value) in &preview.headers {
+                ui.weak(format!("{name}: {value}"));
+            }
+        }
+        None => {
+            ui.weak("Nothing is sent anywhere: the offline baseline reads the transcript locally.");
+        }
+    }
+    if preview.notes.is_empty() {
+        ui.weak("The schema is sent as written.");
+    } else {
+        ui.strong(format!("{} change(s) to the schema for this provider", preview.notes.len()));
+        ui.weak("The full schema still checks every result locally.");
+        egui::Grid::new("dialect_notes").striped(true).show(ui, |ui| {
+            for n in &preview.notes {
+                ui.monospace(crate::core::schema::display_pointer(&n.pointer));
+                ui.label(note_action(n.action));
+                ui.label(&n.detail);
+                ui.end_row();
+            }
+        });
+    }
+    ui.strong("Body");
+    egui_extras::syntax_highlighting::code_view_ui(ui, theme, body, "json");
+}
+
+fn note_action(action: crate::core::schema::dialect::NoteAction) -> &'static str {
+    use crate::core::schema::dialect::NoteAction;
+    match action {
+        NoteAction::MovedToDescription => "moved to description",
+        NoteAction::Dropped => "dropped",
+        NoteAction::Rewritten => "rewritten",
+        NoteAction::Added => "added",
+    }
 }
 
 fn history_tab_ui(ui: &mut egui::Ui, model: &Model, out: &mut Vec<Command>) {

@@ -63,7 +63,11 @@ pub fn top_bar_ui(ui: &mut egui::Ui, state: &mut UiState, cx: &PanelCtx<'_>, out
                 .selected_text("…")
                 .width(24.0)
                 .show_ui(ui, |ui| {
-                    let family = state.draft.provider.as_str();
+                    // The price table names the seller ("google"), not the API ("gemini").
+                    let family = match state.draft.provider {
+                        ProviderKind::Gemini => "google",
+                        other => other.as_str(),
+                    };
                     for p in cx
                         .prices
                         .models
