@@ -387,7 +387,10 @@ fn the_raw_tab_previews_what_each_provider_is_sent() {
     g.harness.state_mut().state.draft.provider = ProviderKind::Gemini;
     g.harness.state_mut().state.draft.model = "gemini-2.5-flash".into();
     g.wait("the Gemini preview is built", |app| {
-        app.model.preview.as_ref().is_some_and(|(_, p, _)| p.url.as_deref().is_some_and(|u| u.contains("generateContent")))
+        app.model
+            .preview
+            .as_ref()
+            .is_some_and(|(_, p, _)| p.url.as_deref().is_some_and(|u| u.contains("generateContent")))
     });
     assert!(g.has_label(":generateContent"));
     let (_, _, body) = g.app().model.preview.clone().unwrap();

@@ -324,14 +324,26 @@ async fn a_local_server_that_ignores_the_schema_is_named_in_the_outcome() {
     let good = json!({"summary": "Refund.", "ticket": "ABC-12"});
     Mock::given(method("POST"))
         .and(path("/v1/chat/completions"))
-        .respond_with(ResponseTemplate::new(200).set_body_json(chat_reply(&bad.to_string(), "stop", 10, 0, 10)))
+        .respond_with(ResponseTemplate::new(200).set_body_json(chat_reply(
+            &bad.to_string(),
+            "stop",
+            10,
+            0,
+            10,
+        )))
         .up_to_n_times(1)
         .with_priority(1)
         .mount(&server)
         .await;
     Mock::given(method("POST"))
         .and(path("/v1/chat/completions"))
-        .respond_with(ResponseTemplate::new(200).set_body_json(chat_reply(&good.to_string(), "stop", 10, 0, 10)))
+        .respond_with(ResponseTemplate::new(200).set_body_json(chat_reply(
+            &good.to_string(),
+            "stop",
+            10,
+            0,
+            10,
+        )))
         .mount(&server)
         .await;
     let mut spec = AnalysisSpec::template("post_analysis").unwrap();
@@ -349,7 +361,10 @@ async fn a_local_server_that_ignores_the_schema_is_named_in_the_outcome() {
     let outcome = analyze_one(p.as_ref(), &spec, &compiled, &billing_call(), &PriceTable::bundled()).await;
     assert_eq!(outcome.status, Status::Ok, "{:?}", outcome.errors);
     let note = outcome.note.as_deref().unwrap_or_default();
-    assert!(note.contains("does not conform to the schema 1 time(s)") && note.contains("fixed by repair"), "{note}");
+    assert!(
+        note.contains("does not conform to the schema 1 time(s)") && note.contains("fixed by repair"),
+        "{note}"
+    );
     let requests = server.received_requests().await.unwrap();
     let body: Value = serde_json::from_slice(&requests[0].body).unwrap();
     // llama.cpp only compiles anchored patterns; the anchored form means the same.
