@@ -396,3 +396,44 @@ fn the_raw_tab_previews_what_each_provider_is_sent() {
     let (_, _, body) = g.app().model.preview.clone().unwrap();
     assert!(body.contains("responseJsonSchema") && !body.contains("\"responseSchema\""), "{body}");
 }
+
+#[test]
+fn a_lint_finding_is_fixed_with_one_click_and_undone_in_the_editor() {
+    let mut g = gui();
+    let poor = r#"{"type": "object", "properties": {"sentiment": {"type": "string", "description": "How the customer felt"}}, "required": ["sentiment"]}"#;
+    g.harness.get_by_role_and_label(Role::MultilineTextInput, "Schema").focus();
+    g.harness.run_steps(1);
+    g.harness.key_press_modifiers(egui::Modifiers::COMMAND, egui::Key::A);
+    g.harness.get_by_role_and_label(Role::MultilineTextInput, "Schema").type_text(poor);
+    // Two frames (half a second of harness time): the typed text is not yet an undo point of
+    // its own, so undoing the fix below relies on the fix recording one.
+    g.harness.run_steps(2);
+    assert_eq!(g.app().state.draft.schema_text, poor);
+    let codes: Vec<&str> = g.app().model.lint.findings.iter().map(|f| f.code).collect();
+    assert_eq!(codes, ["free-text-category"], "linted live for the draft's provider");
+    assert!(g.has_label("reads like a category (sentiment)"), "the finding is listed under the editor");
+    assert!(g.has_label("/properties/sentiment"));
+    assert!(g.has_label("0 errors, 1 warning, 0 notes"));
+    g.harness.get_by_role_and_label(Role::Button, "Fix").click();
+    g.harness.run_steps(2);
+    let fixed = g.app().state.draft.schema_text.clone();
+    let value: serde_json::Value = serde_json::from_str(&fixed).unwrap();
+    assert_eq!(value["properties"]["sentiment"]["enum"][0], "positive", "{fixed}");
+    assert!(fixed.starts_with("{\n  \"type\": \"object\""), "pretty-printed, key order kept: {fixed}");
+    assert!(g.app().model.lint.findings.is_empty(), "the finding is gone");
+    assert!(!g.has_label("reads like a category"));
+    assert!(g.has_label("no findings"));
+    assert!(g.app().state.draft.is_dirty());
+    // The fix is one step of the editor's undo history.
+    g.harness.get_by_role_and_label(Role::MultilineTextInput, "Schema").focus();
+    g.harness.run_steps(1);
+    g.harness.key_press_modifiers(egui::Modifiers::COMMAND, egui::Key::Z);
+    g.harness.run_steps(2);
+    assert_eq!(g.app().state.draft.schema_text, poor, "Ctrl+Z takes the fix back");
+    assert!(g.has_label("reads like a category (sentiment)"));
+    // Another provider, other findings: OpenAI strict mode closes every object.
+    g.harness.state_mut().state.draft.provider = ProviderKind::Openai;
+    g.harness.run_steps(2);
+    assert!(g.app().model.lint.findings.iter().any(|f| f.code == "provider-added"));
+    assert!(g.has_label("for openai"));
+}

@@ -3,7 +3,11 @@
 //! - `transcripts`: every real conversation in ../shared/real_conversations imports; bad files
 //!   are reported, not fatal.
 //! - `openai`: the OpenAI wire format against a loopback server that enforces strict-mode rules.
+//! - `anthropic`, `gemini`: the Anthropic Messages and Gemini generateContent wire formats against
+//!   loopback servers that enforce each provider's documented schema rules.
+//! - `batch`: `debrief batch` — resume after kill -9, policy skips and sampling, repeats, 429s.
 //! - `cli`: the `debrief` binary end to end — output contract, exit codes, history, secrets.
+//! - `lint`: `debrief lint` — templates clean for every provider, poor schemas, exit codes.
 //!
 //! Nothing here reaches the internet: provider tests talk to wiremock on 127.0.0.1.
 
@@ -12,8 +16,12 @@
 
 mod util;
 
+mod anthropic;
+mod batch;
 mod cli;
+mod gemini;
 mod gui;
+mod lint;
 mod openai;
 mod pipeline;
 mod transcripts;

@@ -181,3 +181,44 @@ pub fn chat_reply(
 pub fn error_body(message: &str, kind: &str, code: &str) -> Value {
     json!({"error": {"message": message, "type": kind, "param": null, "code": code}})
 }
+
+/// A user schema that no provider's structured-output mode takes as written: string lengths, a
+/// pattern, `const`, `oneOf`, numeric bounds, `minItems` above 1, `maxItems` and `uniqueItems`,
+/// plus an annotation. The dialect rewrite has to make it acceptable without weakening the local
+/// check.
+pub fn poor_schema() -> Value {
+    json!({
+        "$schema": "https://json-schema.org/draft/2020-12/schema",
+        "type": "object",
+        "properties": {
+            "summary": {"type": "string", "minLength": 40, "maxLength": 400, "description": "What happened on the call"},
+            "ticket": {"type": "string", "pattern": "^T-[0-9]{4}$", "description": "The ticket number"},
+            "channel": {"const": "phone"},
+            "contact": {"oneOf": [
+                {"type": "string", "format": "email", "pattern": "^[^@]+@[^@]+$"},
+                {"type": "string", "pattern": "^\\+[0-9]{6,15}$"}
+            ]},
+            "effort": {"type": "integer", "minimum": 1, "maximum": 5, "multipleOf": 1, "exclusiveMaximum": 6},
+            "tags": {
+                "type": "array",
+                "items": {"type": "string", "enum": ["billing", "refund", "other"]},
+                "minItems": 2,
+                "maxItems": 3,
+                "uniqueItems": true
+            }
+        },
+        "required": ["summary", "ticket", "channel", "effort", "tags"]
+    })
+}
+
+/// An answer that satisfies every constraint of [`poor_schema`].
+pub fn poor_schema_good_answer() -> Value {
+    json!({
+        "summary": "The customer was charged twice this month and the agent refunded the duplicate charge.",
+        "ticket": "T-1234",
+        "channel": "phone",
+        "contact": "+4915112345678",
+        "effort": 2,
+        "tags": ["billing", "refund"]
+    })
+}

@@ -43,7 +43,7 @@ pub struct EstimateArgs {
 }
 
 /// Load transcripts, reporting each bad file on stderr. Returns the import and whether any failed.
-fn load(paths: &[PathBuf]) -> Result<(Import, bool), CliError> {
+pub(super) fn load(paths: &[PathBuf]) -> Result<(Import, bool), CliError> {
     check_paths(paths)?;
     let import = transcript::load_paths(paths);
     for e in &import.errors {
@@ -83,12 +83,7 @@ pub async fn analyze(args: AnalyzeArgs) -> Result<Exit, CliError> {
         spec.name,
         spec.short_version()
     );
-    let request = RunRequest {
-        spec,
-        conversations: import.conversations,
-        kind: "analyze".into(),
-        concurrency: args.concurrency,
-    };
+    let request = RunRequest::new(spec, import.conversations, "analyze", args.concurrency);
     let shared = Arc::new(Mutex::new(store));
     let prices = Arc::new(PriceTable::bundled());
     let RunHandle { events: mut rx, cancel, join } = engine::spawn_run(shared, provider, prices, request);

@@ -6,6 +6,8 @@
 //! arguments or an unreadable spec or schema.
 
 mod analyze;
+mod batch;
+mod lint;
 mod output;
 mod runs;
 mod spec_args;
@@ -33,12 +35,16 @@ pub struct Cli {
 pub enum Command {
     /// Analyse transcripts and print one JSON result per conversation.
     Analyze(analyze::AnalyzeArgs),
+    /// Run a spec over a corpus with resume, repeats and a JSON summary (for CI).
+    Batch(batch::BatchArgs),
     /// Estimate tokens and cost without calling any model.
     Estimate(analyze::EstimateArgs),
     /// List runs in the history, or show one.
     Runs(runs::RunsArgs),
     /// List the bundled spec templates, or print one.
     Templates(templates::TemplatesArgs),
+    /// Check a schema against best practices and a provider's rules; exit 1 on any error.
+    Lint(lint::LintArgs),
 }
 
 /// How a command ended, mapped to the documented exit codes.
@@ -82,9 +88,11 @@ impl CliError {
 pub fn run(command: Command, runtime: &tokio::runtime::Runtime) -> Result<Exit, CliError> {
     match command {
         Command::Analyze(args) => runtime.block_on(analyze::analyze(args)),
+        Command::Batch(args) => runtime.block_on(batch::batch(args)),
         Command::Estimate(args) => analyze::estimate(args),
         Command::Runs(args) => runs::runs(args),
         Command::Templates(args) => templates::templates(args),
+        Command::Lint(args) => lint::lint(args),
     }
 }
 

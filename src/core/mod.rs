@@ -2,8 +2,12 @@
 //! values, which is why the engine, CLI and GUI all share it.
 
 pub mod cost;
+pub mod eval;
+pub mod lint;
 pub mod outcome;
+pub mod policy;
 pub mod prompt;
 pub mod schema;
 pub mod spec;
+pub mod stability;
 pub mod transcript;

@@ -98,6 +98,10 @@ pub struct AnalysisSpec {
     pub max_repairs: u32,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub agent_id: Option<String>,
+    /// Which conversations are sent (skip short ones, sample a fraction). Not part of the
+    /// version hash: it never changes an answer.
+    #[serde(default, skip_serializing_if = "crate::core::policy::Policy::is_default")]
+    pub policy: crate::core::policy::Policy,
 }
 
 /// Why a spec file could not be used.

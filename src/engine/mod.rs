@@ -7,8 +7,11 @@
 //! `Event`s over a channel and never touch the store or the network themselves.
 
 pub mod analyze;
+pub mod limit;
+mod plan;
 
 pub use analyze::{analyze_one, extract_json};
+pub use limit::{Limiter, MAX_CONCURRENCY};
 
 use crate::core::cost::PriceTable;
 use crate::core::outcome::Outcome;
@@ -18,7 +21,7 @@ use crate::core::transcript::Conversation;
 use crate::llm::Provider;
 use crate::store::{NewRun, RunId, RunState, Store, StoreError};
 use std::sync::{Arc, Mutex};
-use tokio::sync::{Semaphore, mpsc};
+use tokio::sync::mpsc;
 use tokio::task::JoinSet;
 pub use tokio_util::sync::CancellationToken;
 
@@ -65,8 +68,25 @@ pub struct RunRequest {
     pub conversations: Vec<Conversation>,
     /// "analyze" or "batch".
     pub kind: String,
-    /// Conversations in flight at once (at least 1).
+    /// Most calls in flight at once (1..=256); halved on rate limits, regrown after successes.
     pub concurrency: usize,
+    /// Analyse each conversation this many times (at least 1), for stability.
+    pub repeat: u32,
+    /// Reuse stored `ok` results of the same spec version on the same content instead of paying
+    /// again (resume); `false` is `--fresh`.
+    pub reuse: bool,
+}
+
+impl RunRequest {
+    /// A plain run: every conversation once, nothing reused.
+    pub fn new(
+        spec: AnalysisSpec,
+        conversations: Vec<Conversation>,
+        kind: &str,
+        concurrency: usize,
+    ) -> RunRequest {
+        RunRequest { spec, conversations, kind: kind.to_string(), concurrency, repeat: 1, reuse: false }
+    }
 }
 
 /// Run a spec over conversations. Returns the run id once every result is committed (or the run
@@ -96,41 +116,55 @@ pub async fn run(
         s.create_run(&new_run)
     })
     .await?;
-    let _ = events.send(Event::Started { run_id, planned: request.conversations.len() });
+    let repeat = request.repeat.max(1);
+    let planned = request.conversations.len() * repeat as usize;
+    let _ = events.send(Event::Started { run_id, planned });
+    let spec_hash = spec.version_hash();
 
-    let permits = Arc::new(Semaphore::new(request.concurrency.max(1)));
+    let limiter = Arc::new(Limiter::new(request.concurrency));
     let mut tasks = JoinSet::new();
-    for (index, conversation) in request.conversations.into_iter().enumerate() {
-        let permit = tokio::select! {
-            p = Arc::clone(&permits).acquire_owned() => p.map_err(|e| EngineError::Join(e.to_string()))?,
-            _ = cancel.cancelled() => break,
-        };
-        let (store, provider, prices, spec, compiled, events, cancel) = (
-            Arc::clone(&store),
-            Arc::clone(&provider),
-            Arc::clone(&prices),
-            Arc::clone(&spec),
-            Arc::clone(&compiled),
-            events.clone(),
-            cancel.clone(),
-        );
-        tasks.spawn(async move {
-            let _permit = permit;
-            let outcome = tokio::select! {
-                o = analyze_one(provider.as_ref(), &spec, &compiled, &conversation, &prices) => o,
-                // A cancelled call has produced nothing to keep.
-                _ = cancel.cancelled() => return Ok(()),
+    for (conversation_index, conversation) in request.conversations.into_iter().enumerate() {
+        if cancel.is_cancelled() {
+            break;
+        }
+        let conversation = Arc::new(conversation);
+        let hash = conversation.content_hash();
+        let (saved_conversation, saved_hash) = (Arc::clone(&conversation), hash.clone());
+        with_store(&store, move |s| s.save_conversation(&saved_conversation, &saved_hash)).await?;
+        let jobs = plan::plan(&store, &spec, &spec_hash, &conversation, &hash, repeat, request.reuse).await?;
+        for (r, job) in jobs.into_iter().enumerate() {
+            let index = conversation_index * repeat as usize + r;
+            let (store, events, hash) = (Arc::clone(&store), events.clone(), hash.clone());
+            let outcome = match job {
+                plan::Job::Done(outcome) => *outcome,
+                plan::Job::Call => {
+                    let permit = tokio::select! {
+                        p = limiter.acquire() => p.ok_or_else(|| EngineError::Join("concurrency limiter closed".into()))?,
+                        _ = cancel.cancelled() => break,
+                    };
+                    let (provider, prices, spec, compiled, conversation, cancel, limiter) = (
+                        Arc::clone(&provider),
+                        Arc::clone(&prices),
+                        Arc::clone(&spec),
+                        Arc::clone(&compiled),
+                        Arc::clone(&conversation),
+                        cancel.clone(),
+                        Arc::clone(&limiter),
+                    );
+                    tasks.spawn(async move {
+                        let outcome = tokio::select! {
+                            o = analyze_one(provider.as_ref(), &spec, &compiled, &conversation, &prices) => o,
+                            // A cancelled call has produced nothing to keep.
+                            _ = cancel.cancelled() => return Ok(()),
+                        };
+                        limiter.release(permit, rate_limited(&outcome));
+                        commit(&store, run_id, hash, index, outcome, &events).await
+                    });
+                    continue;
+                }
             };
-            let saved = outcome.clone();
-            with_store(&store, move |s| {
-                let hash = conversation.content_hash();
-                s.save_conversation(&conversation, &hash)?;
-                s.record_result(run_id, &hash, &saved)
-            })
-            .await?;
-            let _ = events.send(Event::Result { run_id, index, outcome: Box::new(outcome) });
-            Ok::<(), EngineError>(())
-        });
+            tasks.spawn(async move { commit(&store, run_id, hash, index, outcome, &events).await });
+        }
     }
     let mut first_error = None;
     while let Some(joined) = tasks.join_next().await {
@@ -152,6 +186,26 @@ pub async fn run(
         Some(e) => Err(e),
         None => Ok(run_id),
     }
+}
+
+/// Commit one outcome, then report it: whatever a front end has seen is already safe.
+async fn commit(
+    store: &SharedStore,
+    run_id: RunId,
+    hash: String,
+    index: usize,
+    outcome: Outcome,
+    events: &mpsc::UnboundedSender<Event>,
+) -> Result<(), EngineError> {
+    let saved = outcome.clone();
+    with_store(store, move |s| s.record_result(run_id, &hash, &saved)).await?;
+    let _ = events.send(Event::Result { run_id, index, outcome: Box::new(outcome) });
+    Ok(())
+}
+
+/// Did this outcome meet a rate limit (a retried or final HTTP 429)?
+fn rate_limited(outcome: &Outcome) -> bool {
+    outcome.attempts.iter().any(|a| a.http_status == Some(429))
 }
 
 /// A run started in the background.

@@ -104,7 +104,8 @@ fn parse_reply(reply: &http::Reply, tool_name: &str, request_body: &Value) -> Re
         None => prose.join("\n"),
     };
     let finish = match v.get("stop_reason").and_then(Value::as_str) {
-        Some("max_tokens") => Finish::Length,
+        // Both mean the answer was cut off before it was complete.
+        Some("max_tokens" | "model_context_window_exceeded") => Finish::Length,
         Some("refusal") => {
             let why = prose.join("\n");
             Finish::Refusal(if why.trim().is_empty() {

@@ -61,7 +61,7 @@ impl Http {
                 Ok((status, headers, text))
                     if retry::retryable_status(status) && tries < self.retry.max_retries =>
                 {
-                    let wait = retry::delay(&self.retry, tries, Some(&headers));
+                    let wait = retry::delay_with_body(&self.retry, tries, Some(&headers), &text);
                     retries.push(Retry {
                         http_status: Some(status),
                         reason: format!("HTTP {status}: {}", provider_message(&text)),

@@ -106,10 +106,36 @@ pub fn backoff(policy: &RetryPolicy, retry: u32) -> Duration {
 
 /// The wait before retry number `retry`: the server's wish, else backoff; never above the cap.
 pub fn delay(policy: &RetryPolicy, retry: u32, headers: Option<&HeaderMap>) -> Duration {
+    delay_with_body(policy, retry, headers, "")
+}
+
+/// [`delay`], also reading Google's wait from the error body when no header gives one:
+/// `{"error": {"details": [{"@type": "type.googleapis.com/google.rpc.RetryInfo",
+/// "retryDelay": "12s"}]}}`.
+pub fn delay_with_body(
+    policy: &RetryPolicy,
+    retry: u32,
+    headers: Option<&HeaderMap>,
+    body: &str,
+) -> Duration {
     headers
         .and_then(|h| server_delay(h, SystemTime::now()))
+        .or_else(|| body_delay(body))
         .unwrap_or_else(|| backoff(policy, retry))
         .min(policy.cap)
+}
+
+/// `retryDelay` ("12s", "0.5s") from a google.rpc.RetryInfo detail.
+fn body_delay(body: &str) -> Option<Duration> {
+    if !body.contains("retryDelay") {
+        return None;
+    }
+    let v: serde_json::Value = serde_json::from_str(body).ok()?;
+    let details = v.pointer("/error/details")?.as_array()?;
+    details.iter().find_map(|d| {
+        let secs: f64 = d.get("retryDelay")?.as_str()?.strip_suffix('s')?.parse().ok()?;
+        (secs.is_finite() && secs >= 0.0).then(|| Duration::from_secs_f64(secs))
+    })
 }
 
 #[cfg(test)]
@@ -123,6 +149,20 @@ mod tests {
             h.insert(*k, HeaderValue::from_str(v).unwrap());
         }
         h
+    }
+
+    #[test]
+    fn googles_retry_info_in_the_body_is_honoured() {
+        let policy = RetryPolicy { cap: Duration::from_secs(60), ..RetryPolicy::default() };
+        let body = r#"{"error": {"code": 429, "status": "RESOURCE_EXHAUSTED", "details": [
+            {"@type": "type.googleapis.com/google.rpc.QuotaFailure"},
+            {"@type": "type.googleapis.com/google.rpc.RetryInfo", "retryDelay": "12.5s"}]}}"#;
+        assert_eq!(delay_with_body(&policy, 0, None, body), Duration::from_millis(12_500));
+        // A header still wins, and the cap still applies.
+        let h = headers(&[("retry-after", "3")]);
+        assert_eq!(delay_with_body(&policy, 0, Some(&h), body), Duration::from_secs(3));
+        let capped = RetryPolicy { cap: Duration::from_secs(5), ..policy };
+        assert_eq!(delay_with_body(&capped, 0, None, body), Duration::from_secs(5));
     }
 
     #[test]

@@ -25,6 +25,7 @@ pub fn spec(name: &str) -> AnalysisSpec {
         max_output_tokens: Some(400),
         max_repairs: 1,
         agent_id: None,
+        policy: Default::default(),
     }
 }
 

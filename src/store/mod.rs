@@ -33,7 +33,7 @@ mod results_tests;
 mod summary_tests;
 
 pub use paths::{DATA_DIR_ENV, DB_FILE_NAME, resolve_data_dir, resolve_data_dir_from};
-pub use results::StoredResult;
+pub use results::{REUSED_PREFIX, StoredResult};
 pub use runs::{NewRun, RunId, RunState};
 pub use summary::{RunQuery, RunSummary};
 

@@ -33,6 +33,9 @@ pub struct StoredResult {
     pub outcome: Outcome,
 }
 
+/// How the note of a reused result starts; such copies are never reused again.
+pub const REUSED_PREFIX: &str = "reused ";
+
 /// The columns [`RawResult::from_row`] reads, in order.
 const COLUMNS: &str = "id, run_id, spec_hash, conversation_hash, created_at, conversation_id,
     source, provider, model, status, analysis_json, errors_json, attempts_json, input_tokens,
@@ -201,6 +204,25 @@ impl Store {
             params![spec_hash, content_hash],
         )?;
         Ok(found.pop())
+    }
+
+    /// Up to `limit` distinct `ok` results for this spec version and conversation content,
+    /// newest first, leaving out copies that were themselves reused (resume and `--repeat`).
+    pub fn ok_results(
+        &self,
+        spec_hash: &str,
+        content_hash: &str,
+        limit: usize,
+    ) -> Result<Vec<StoredResult>, StoreError> {
+        self.query_results(
+            &format!(
+                "SELECT {COLUMNS} FROM results
+                 WHERE spec_hash = ?1 AND conversation_hash = ?2 AND status = 'ok'
+                   AND (note IS NULL OR note NOT LIKE '{REUSED_PREFIX}%')
+                 ORDER BY id DESC LIMIT ?3"
+            ),
+            params![spec_hash, content_hash, i64::try_from(limit).unwrap_or(i64::MAX)],
+        )
     }
 
     /// The newest result of any status for (spec version, conversation content): what the

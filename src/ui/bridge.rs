@@ -125,7 +125,7 @@ impl Bridge {
             }
         };
         let (etx, mut erx) = tokio::sync::mpsc::unbounded_channel();
-        let request = RunRequest { spec, conversations, kind: "analyze".into(), concurrency: 4 };
+        let request = RunRequest::new(spec, conversations, "analyze", 4);
         let (store, prices, token) = (Arc::clone(&self.store), Arc::clone(&self.prices), cancel.clone());
         let (ftx, frepaint) = (tx.clone(), Arc::clone(&repaint));
         self.runtime.spawn(async move {

@@ -242,7 +242,7 @@ fn no_turns_message(map: &Map<String, Value>) -> String {
 }
 
 /// JSON type name for error messages.
-pub(crate) fn kind(value: &Value) -> &'static str {
+pub fn kind(value: &Value) -> &'static str {
     match value {
         Value::Null => "null",
         Value::Bool(_) => "boolean",

@@ -22,6 +22,7 @@ mod text;
 mod timecode;
 
 pub use detect::{parse_bytes, parse_bytes_report};
+pub use json::kind as json_kind;
 pub use jsonl::parse_jsonl_lines;
 pub use load::{Import, load_file, load_paths};
 

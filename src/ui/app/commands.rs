@@ -58,6 +58,8 @@ pub enum Command {
         save: bool,
     },
     ApplyPrices,
+    /// Apply a schema linter fix to the draft's schema text.
+    ApplyLintFix(crate::core::lint::Fix),
 }
 
 impl DebriefApp {
@@ -391,6 +393,7 @@ impl DebriefApp {
             }
             Command::DismissNotices => self.model.notices.clear(),
             Command::ApplyPrices => self.apply_price_overrides(),
+            Command::ApplyLintFix(fix) => self.apply_lint_fix(&fix),
         }
     }
 
@@ -464,5 +467,24 @@ fn describe_paths(paths: &[PathBuf]) -> String {
     match paths.len() {
         0..=2 => names.join(", "),
         n => format!("{} and {} more", names.join(", "), n - 2),
+    }
+}
+
+impl DebriefApp {
+    /// Apply a linter fix to the draft: parse the text as it is now, edit, pretty-print (key
+    /// order kept). The old text goes to `lint_undo` so the editor can make it an undo point;
+    /// the draft is then dirty like after any edit.
+    fn apply_lint_fix(&mut self, fix: &crate::core::lint::Fix) {
+        let fixed = serde_json::from_str::<serde_json::Value>(&self.state.draft.schema_text)
+            .map_err(|e| format!("the schema is not valid JSON (line {}, column {})", e.line(), e.column()))
+            .and_then(|schema| crate::core::lint::apply_fix(&schema, fix).map_err(|e| e.to_string()))
+            .and_then(|schema| serde_json::to_string_pretty(&schema).map_err(|e| e.to_string()));
+        match fixed {
+            Ok(text) => {
+                let before = std::mem::replace(&mut self.state.draft.schema_text, text);
+                self.state.lint_undo = Some(before);
+            }
+            Err(e) => self.model.notice(format!("cannot apply \"{}\": {e}", fix.label)),
+        }
     }
 }

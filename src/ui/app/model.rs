@@ -115,6 +115,8 @@ pub struct Model {
     hashed: Option<Draft>,
     /// When a large schema's text first differed from the last check (checks are debounced).
     pending_since: Option<std::time::Instant>,
+    /// Linter findings for the draft's schema and provider.
+    pub lint: LintCache,
 }
 
 /// Schemas larger than this are checked after a pause in typing, not on every keystroke.
@@ -144,6 +146,7 @@ impl Model {
             self.hashed = None;
         }
         self.refresh_hash(draft);
+        self.lint.refresh(&self.check, draft.provider);
         None
     }
 
@@ -238,6 +241,29 @@ impl Model {
         let preview = crate::llm::preview(spec.provider, &spec, &selected.conversation, base_url.as_deref());
         let text = serde_json::to_string_pretty(&preview.body).unwrap_or_default();
         self.preview = Some((key, preview, text));
+    }
+}
+
+/// The linter's findings for the checked schema, cached on (schema text, provider): linting
+/// walks the whole schema, so it runs when either changes, never every frame.
+#[derive(Debug, Default)]
+pub struct LintCache {
+    key: Option<(String, crate::core::spec::ProviderKind)>,
+    /// Sorted by pointer; empty while the text is not valid JSON.
+    pub findings: Vec<crate::core::lint::Finding>,
+}
+
+impl LintCache {
+    fn refresh(&mut self, check: &SchemaCheck, provider: crate::core::spec::ProviderKind) {
+        if self.key.as_ref().is_some_and(|(text, p)| *text == check.text && *p == provider) {
+            return;
+        }
+        self.findings = check
+            .parsed
+            .as_ref()
+            .map(|schema| crate::core::lint::lint(schema, Some(provider)))
+            .unwrap_or_default();
+        self.key = Some((check.text.clone(), provider));
     }
 }
 

@@ -24,6 +24,9 @@ pub struct Draft {
     pub max_output_tokens: Option<u32>,
     pub max_repairs: u32,
     pub agent_id: Option<String>,
+    /// The spec's cost controls, kept as loaded (edited in the spec file).
+    #[serde(default)]
+    pub policy: crate::core::policy::Policy,
     /// The file this draft was opened from or last saved to.
     pub path: Option<PathBuf>,
     /// Which template it started from, when it did.
@@ -48,6 +51,7 @@ impl Default for Draft {
                 max_output_tokens: None,
                 max_repairs: 1,
                 agent_id: None,
+                policy: Default::default(),
                 path: None,
                 template: None,
                 saved: String::new(),
@@ -69,6 +73,7 @@ impl Draft {
             max_output_tokens: spec.max_output_tokens,
             max_repairs: spec.max_repairs,
             agent_id: spec.agent_id.clone(),
+            policy: spec.policy,
             path,
             template,
             saved: String::new(),
@@ -80,7 +85,7 @@ impl Draft {
     /// A stable text form of everything that is saved, used to detect unsaved changes.
     fn fingerprint(&self) -> String {
         format!(
-            "{}\u{1}{}\u{1}{}\u{1}{}\u{1}{}\u{1}{}\u{1}{:?}\u{1}{:?}\u{1}{}\u{1}{:?}",
+            "{}\u{1}{}\u{1}{}\u{1}{}\u{1}{}\u{1}{}\u{1}{:?}\u{1}{:?}\u{1}{}\u{1}{:?}\u{1}{:?}",
             self.name,
             self.description,
             self.schema_text,
@@ -90,7 +95,8 @@ impl Draft {
             self.temperature,
             self.max_output_tokens,
             self.max_repairs,
-            self.agent_id
+            self.agent_id,
+            self.policy
         )
     }
 
@@ -115,6 +121,7 @@ impl Draft {
             max_output_tokens: self.max_output_tokens,
             max_repairs: self.max_repairs,
             agent_id: self.agent_id.clone(),
+            policy: self.policy,
         }
     }
 }
@@ -185,6 +192,10 @@ pub struct UiState {
     /// A question the window is asking (modal), if any.
     #[serde(skip)]
     pub dialog: Option<Dialog>,
+    /// The schema text before a linter fix replaced it, for the editor to record as an undo
+    /// point (Ctrl+Z in the schema editor takes the fix back).
+    #[serde(skip)]
+    pub lint_undo: Option<String>,
 }
 
 /// Modal questions.
@@ -211,6 +222,7 @@ impl Default for UiState {
             path_input: String::new(),
             scroll_to_selection: false,
             dialog: None,
+            lint_undo: None,
         }
     }
 }

@@ -2,6 +2,8 @@
 //!
 //! The schema editor highlights JSON, numbers its lines and checks as you type: syntax errors
 //! with line and column, metaschema problems with their JSON pointers, listed right under it.
+//! Below them, the schema linter's findings for the chosen provider (`lint`), each with a
+//! one-click fix where the fix is mechanical; a fix is an undoable edit (Ctrl+Z in the editor).
 //! Both editors write into the draft, which is saved with the UI state, so nothing typed is lost.
 
 use crate::ui::app::Command;
@@ -35,6 +37,12 @@ fn schema_ui(ui: &mut egui::Ui, state: &mut UiState, model: &Model, out: &mut Ve
     let problems = &model.check.problems;
     let problems_height =
         if problems.is_empty() { 24.0 } else { (problems.len().min(6) as f32) * 18.0 + 28.0 };
+    // The findings take what they need, but never more than a third of the column.
+    let lint_height = if model.check.parsed.is_some() {
+        super::lint::desired_height(&model.lint.findings).min(ui.available_height() / 3.0)
+    } else {
+        0.0
+    };
     let theme = CodeTheme::from_memory(ui.ctx(), ui.style());
     // No wrapping: a wrapped line would put the line numbers out of step.
     let mut layouter = |ui: &egui::Ui, text: &dyn egui::TextBuffer, _wrap_width: f32| {
@@ -44,7 +52,7 @@ fn schema_ui(ui: &mut egui::Ui, state: &mut UiState, model: &Model, out: &mut Ve
     };
     egui::ScrollArea::both()
         .id_salt("schema_scroll")
-        .max_height(ui.available_height() - problems_height)
+        .max_height(ui.available_height() - problems_height - lint_height)
         .auto_shrink([false, false])
         .show(ui, |ui| {
             ui.horizontal_top(|ui| {
@@ -52,16 +60,19 @@ fn schema_ui(ui: &mut egui::Ui, state: &mut UiState, model: &Model, out: &mut Ve
                     + usize::from(state.draft.schema_text.ends_with('\n'));
                 let numbers: String = (1..=lines).map(|n| format!("{n:>3}\n")).collect();
                 ui.label(egui::RichText::new(numbers.trim_end()).monospace().weak());
-                ui.add(
-                    egui::TextEdit::multiline(&mut state.draft.schema_text)
-                        .id_salt("schema_text")
-                        .code_editor()
-                        .desired_width(f32::INFINITY)
-                        .desired_rows(30)
-                        .lock_focus(true)
-                        .layouter(&mut layouter),
-                )
-                .labelled_by(header.id);
+                let output = egui::TextEdit::multiline(&mut state.draft.schema_text)
+                    .id_salt("schema_text")
+                    .code_editor()
+                    .desired_width(f32::INFINITY)
+                    .desired_rows(30)
+                    .lock_focus(true)
+                    .layouter(&mut layouter)
+                    .show(ui);
+                let id = output.response.response.id;
+                output.response.response.labelled_by(header.id);
+                if let Some(before) = state.lint_undo.take() {
+                    record_fix_for_undo(ui.ctx(), output.state, id, before, &state.draft.schema_text);
+                }
             });
         });
     ui.separator();
@@ -74,6 +85,27 @@ fn schema_ui(ui: &mut egui::Ui, state: &mut UiState, model: &Model, out: &mut Ve
             }
         });
     }
+    if model.check.parsed.is_some() {
+        ui.separator();
+        super::lint::lint_ui(ui, state.draft.provider, &model.lint.findings, lint_height, out);
+    }
+}
+
+/// Make a linter fix one step of the editor's own undo history: the text before the fix, then
+/// the text after, so Ctrl+Z in the editor takes the fix back like any typed edit.
+fn record_fix_for_undo(
+    ctx: &egui::Context,
+    mut edit: egui::text_edit::TextEditState,
+    id: egui::Id,
+    before: String,
+    after: &str,
+) {
+    let cursor = edit.cursor.char_range().unwrap_or_default();
+    let mut undoer = edit.undoer();
+    undoer.add_undo(&(cursor, before));
+    undoer.add_undo(&(cursor, after.to_string()));
+    edit.set_undoer(undoer);
+    edit.store(ctx, id);
 }
 
 fn prompt_ui(ui: &mut egui::Ui, state: &mut UiState) {

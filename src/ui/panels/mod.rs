@@ -9,6 +9,7 @@ mod conversations;
 mod dialog;
 mod editor;
 mod history;
+mod lint;
 mod results;
 mod settings;
 mod top_bar;

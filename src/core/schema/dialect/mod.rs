@@ -63,6 +63,11 @@ pub struct Dialect {
     pub anchor_patterns: bool,
     /// Largest `minItems` the provider accepts; larger values move into the description.
     pub max_min_items: Option<u64>,
+    /// `format` values the provider accepts (`None`: any); others move into the description.
+    pub formats: Option<&'static [&'static str]>,
+    /// `definitions` is sent as `$defs` (and `$ref`s to it rewritten): the provider only
+    /// resolves `$defs`.
+    pub defs_only: bool,
     /// Recursive `$ref`s are cut (replaced by an unconstrained schema whose description names
     /// the definition); the result is still checked against the full recursive schema.
     pub no_recursion: bool,
@@ -96,12 +101,14 @@ pub const OPENAI_STRICT: Dialect = Dialect {
     const_as_enum: false,
     anchor_patterns: false,
     max_min_items: None,
+    formats: None,
+    defs_only: false,
     no_recursion: false,
 };
 
 /// Anthropic Messages API, structured output by a forced tool's `input_schema`: objects closed,
 /// optional properties allowed; no numeric bounds, string lengths, `maxItems` or recursion;
-/// `minItems` only 0 or 1.
+/// `minItems` only 0 or 1; a fixed list of string formats; no `prefixItems`.
 pub const ANTHROPIC_TOOL: Dialect = Dialect {
     name: "anthropic-tool",
     passthrough: false,
@@ -113,6 +120,19 @@ pub const ANTHROPIC_TOOL: Dialect = Dialect {
     const_as_enum: false,
     anchor_patterns: false,
     max_min_items: Some(1),
+    formats: Some(&[
+        "date-time",
+        "time",
+        "date",
+        "duration",
+        "email",
+        "hostname",
+        "uri",
+        "ipv4",
+        "ipv6",
+        "uuid",
+    ]),
+    defs_only: false,
     no_recursion: true,
 };
 
@@ -123,7 +143,7 @@ pub const ANTHROPIC_TOOL: Dialect = Dialect {
 pub const GEMINI_JSON_SCHEMA: Dialect = Dialect {
     name: "gemini-json-schema",
     passthrough: false,
-    supported: &["title", "format", "minItems", "maxItems", "minimum", "maximum"],
+    supported: &["title", "format", "minItems", "maxItems", "minimum", "maximum", "prefixItems"],
     keep_unknown: false,
     closed_objects: false,
     all_required: false,
@@ -131,6 +151,8 @@ pub const GEMINI_JSON_SCHEMA: Dialect = Dialect {
     const_as_enum: true,
     anchor_patterns: false,
     max_min_items: None,
+    formats: None,
+    defs_only: true,
     no_recursion: false,
 };
 
@@ -147,6 +169,8 @@ pub const LOCAL_SERVER: Dialect = Dialect {
     const_as_enum: false,
     anchor_patterns: true,
     max_min_items: None,
+    formats: None,
+    defs_only: false,
     no_recursion: false,
 };
 
@@ -162,6 +186,8 @@ pub const PASSTHROUGH: Dialect = Dialect {
     const_as_enum: false,
     anchor_patterns: false,
     max_min_items: None,
+    formats: None,
+    defs_only: false,
     no_recursion: false,
 };
 

@@ -130,3 +130,34 @@ fn every_templates_sent_copy_still_compiles_for_every_provider() {
         }
     }
 }
+
+#[test]
+fn anthropic_keeps_only_its_formats_and_no_prefix_items() {
+    let schema = json!({"type": "object", "properties": {
+        "at": {"type": "string", "format": "date-time"},
+        "phone": {"type": "string", "format": "phone"},
+        "pair": {"type": "array", "prefixItems": [{"type": "string"}, {"type": "integer"}]}
+    }});
+    let t = transform(for_provider(ProviderKind::Anthropic), &schema);
+    let p = &t.schema["properties"];
+    assert_eq!(p["at"]["format"], json!("date-time"));
+    assert!(p["phone"].get("format").is_none());
+    assert!(p["phone"]["description"].as_str().unwrap().contains("format: \"phone\""));
+    assert!(p["pair"].get("prefixItems").is_none());
+    let g = transform(for_provider(ProviderKind::Gemini), &schema);
+    assert_eq!(g.schema["properties"]["pair"]["prefixItems"][1], json!({"type": "integer"}));
+    assert_eq!(g.schema["properties"]["phone"]["format"], json!("phone"));
+}
+
+#[test]
+fn gemini_gets_definitions_as_defs() {
+    let schema = json!({"type": "object", "properties": {"who": {"$ref": "#/definitions/person"}},
+                        "definitions": {"person": {"type": "object", "properties": {"name": {"type": "string"}}}}});
+    let t = transform(for_provider(ProviderKind::Gemini), &schema);
+    assert!(t.schema.get("definitions").is_none());
+    assert_eq!(t.schema["$defs"]["person"]["properties"]["name"]["type"], json!("string"));
+    assert_eq!(t.schema["properties"]["who"]["$ref"], json!("#/$defs/person"));
+    crate::core::schema::compile(&t.schema, "t").unwrap();
+    let rewritten = keywords(&t.notes, NoteAction::Rewritten);
+    assert!(rewritten.contains(&"/definitions definitions".to_string()), "{rewritten:?}");
+}

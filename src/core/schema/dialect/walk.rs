@@ -10,6 +10,7 @@ use std::collections::BTreeSet;
 /// State of one transform: the dialect, the recursive definitions to cut, the notes so far.
 pub(super) struct Walker<'d> {
     d: &'d Dialect,
+    depth: usize,
     recursive: BTreeSet<String>,
     pub(super) notes: Vec<DialectNote>,
 }
@@ -17,7 +18,7 @@ pub(super) struct Walker<'d> {
 impl<'d> Walker<'d> {
     pub(super) fn new(d: &'d Dialect, schema: &Value) -> Walker<'d> {
         let recursive = if d.no_recursion { recursive_defs(schema) } else { BTreeSet::new() };
-        Walker { d, recursive, notes: Vec::new() }
+        Walker { d, depth: 0, recursive, notes: Vec::new() }
     }
 
     fn note(&mut self, pointer: &str, keyword: &str, action: NoteAction, detail: &str) {
@@ -30,6 +31,23 @@ impl<'d> Walker<'d> {
     }
 
     pub(super) fn walk(&mut self, node: &Value, ptr: &str) -> Value {
+        if self.depth >= MAX_DEPTH {
+            // A schema nested this deep is surely a mistake; stop before the stack does.
+            self.note(
+                ptr,
+                "",
+                NoteAction::Dropped,
+                "nested too deep to rewrite; this part is sent as written",
+            );
+            return node.clone();
+        }
+        self.depth += 1;
+        let walked = self.walk_node(node, ptr);
+        self.depth -= 1;
+        walked
+    }
+
+    fn walk_node(&mut self, node: &Value, ptr: &str) -> Value {
         let Some(obj) = node.as_object() else {
             return node.clone();
         };
@@ -42,21 +60,57 @@ impl<'d> Walker<'d> {
         for (key, value) in obj {
             let here = format!("{ptr}/{}", escape(key));
             match key.as_str() {
+                "$ref" if d.defs_only && value.as_str().is_some_and(|r| r.starts_with("#/definitions/")) => {
+                    let target = value.as_str().unwrap_or_default().replacen("#/definitions/", "#/$defs/", 1);
+                    self.note(
+                        &here,
+                        key,
+                        NoteAction::Rewritten,
+                        &format!("sent as {target} (definitions are sent as $defs)"),
+                    );
+                    out.insert(key.clone(), Value::String(target));
+                }
                 "type" | "enum" | "description" | "$ref" => {
                     out.insert(key.clone(), value.clone());
                 }
-                "properties" | "$defs" | "definitions" => {
-                    let mut map = Map::new();
-                    if let Some(props) = value.as_object() {
-                        for (name, sub) in props {
-                            let sub_ptr = format!("{here}/{}", escape(name));
-                            map.insert(name.clone(), self.walk(sub, &sub_ptr));
+                "definitions" if d.defs_only => {
+                    self.note(
+                        &here,
+                        key,
+                        NoteAction::Rewritten,
+                        "sent as $defs (the provider resolves only $defs)",
+                    );
+                    let walked = self.walk_map(value, &here);
+                    match out.get_mut("$defs") {
+                        Some(Value::Object(existing)) => {
+                            if let Value::Object(more) = walked {
+                                existing.extend(more);
+                            }
+                        }
+                        _ => {
+                            out.insert("$defs".into(), walked);
                         }
                     }
-                    out.insert(key.clone(), Value::Object(map));
+                }
+                "format" if d.formats.is_some_and(|ok| !value.as_str().is_some_and(|f| ok.contains(&f))) => {
+                    moved.push(format!("{key}: {value}"));
+                    self.note(&here, key, NoteAction::MovedToDescription, "this format is not one the provider accepts; written into the description and checked locally");
+                }
+                "properties" | "$defs" | "definitions" => {
+                    let walked = self.walk_map(value, &here);
+                    out.insert(key.clone(), walked);
                 }
                 "items" => {
                     out.insert(key.clone(), self.walk(value, &here));
+                }
+                "prefixItems" if !(d.keep_unknown || d.supported.contains(&"prefixItems")) => {
+                    moved.push(format!("{key}: {value}"));
+                    self.note(
+                        &here,
+                        key,
+                        NoteAction::MovedToDescription,
+                        "not accepted by this provider; written into the description and checked locally",
+                    );
                 }
                 "anyOf" | "oneOf" | "prefixItems" => {
                     let subs: Vec<Value> = value
@@ -147,6 +201,18 @@ impl<'d> Walker<'d> {
         Value::Object(out)
     }
 
+    /// Walk every subschema of a name → schema map (`properties`, `$defs`).
+    fn walk_map(&mut self, value: &Value, here: &str) -> Value {
+        let mut map = Map::new();
+        if let Some(props) = value.as_object() {
+            for (name, sub) in props {
+                let sub_ptr = format!("{here}/{}", escape(name));
+                map.insert(name.clone(), self.walk(sub, &sub_ptr));
+            }
+        }
+        Value::Object(map)
+    }
+
     /// A `$ref` inside a definition that leads back into a cycle is replaced by an unconstrained
     /// schema: the provider gets one level of the shape, local validation checks all of it.
     fn cut_recursion(&mut self, obj: &Map<String, Value>, ptr: &str) -> Option<Value> {
@@ -209,6 +275,9 @@ impl<'d> Walker<'d> {
         out.insert("required".into(), Value::Array(all));
     }
 }
+
+/// Deepest subschema the walk rewrites (providers allow 5 to 10 levels; 64 leaves room).
+const MAX_DEPTH: usize = 64;
 
 /// JSON pointer escaping of one key.
 pub(super) fn escape(key: &str) -> String {

@@ -1,0 +1,217 @@
+//! `debrief batch`: run a spec over a corpus, resume what was done, and summarise.
+//!
+//! The summary on stdout is one JSON object (run id, counts per status, tokens, cost, stability
+//! over repeats, and the evaluation against expected labels when given) so CI can read it;
+//! `--out` writes the per-result lines in the `analyze` format; progress goes to stderr as a
+//! bar. Stored `ok` results of the same spec version on the same content are reused unless
+//! `--fresh`, so a rerun after a crash or Ctrl-C pays only for what was not done.
+
+use super::analyze::load;
+use super::output::result_line;
+use super::spec_args::SpecArgs;
+use super::{CliError, DataDirArg, Exit};
+use crate::core::cost::format_usd;
+use crate::core::outcome::{Outcome, Status, Usage};
+use crate::core::stability;
+use crate::engine::{self, Event, MAX_CONCURRENCY, RunHandle, RunRequest};
+use crate::llm;
+use crate::store::REUSED_PREFIX;
+use anyhow::{Context, anyhow};
+use serde_json::{Value, json};
+use std::collections::BTreeMap;
+use std::io::Write;
+use std::path::PathBuf;
+use std::sync::{Arc, Mutex};
+use std::time::Instant;
+
+#[derive(Debug, clap::Args)]
+pub struct BatchArgs {
+    #[command(flatten)]
+    pub spec: SpecArgs,
+    #[command(flatten)]
+    pub data: DataDirArg,
+    /// Most calls in flight (1-256); halved on rate limits, regrown after successes.
+    #[arg(long, default_value_t = 8, value_name = "N", value_parser = clap::value_parser!(u16).range(1..=MAX_CONCURRENCY as i64))]
+    pub concurrency: u16,
+    /// Analyse each conversation N times and report per-field stability.
+    #[arg(long, default_value_t = 1, value_name = "N", value_parser = clap::value_parser!(u32).range(1..=100))]
+    pub repeat: u32,
+    /// Call the model even where a stored ok result of this spec version exists.
+    #[arg(long)]
+    pub fresh: bool,
+    /// Write every result line (the `analyze` format) to this file.
+    #[arg(long, value_name = "FILE")]
+    pub out: Option<PathBuf>,
+    /// Transcript files or folders.
+    #[arg(required = true, value_name = "PATH")]
+    pub paths: Vec<PathBuf>,
+}
+
+pub async fn batch(args: BatchArgs) -> Result<Exit, CliError> {
+    let spec = args.spec.resolve()?;
+    let config = args.spec.provider_config(&spec);
+    let provider: Arc<dyn llm::Provider> = Arc::from(llm::build(&config).map_err(CliError::usage)?);
+    let store = args.data.open()?;
+    let mut out = match &args.out {
+        Some(path) => Some(std::io::BufWriter::new(
+            std::fs::File::create(path)
+                .with_context(|| {
+                    format!("cannot create {}; check the folder exists and is writable", path.display())
+                })
+                .map_err(CliError::usage)?,
+        )),
+        None => None,
+    };
+    let (import, import_failed) = load(&args.paths)?;
+    if import.conversations.is_empty() {
+        eprintln!("nothing to analyse: no input file could be read");
+        return Ok(Exit::NotAllOk);
+    }
+    let fields: Vec<String> = spec
+        .schema
+        .get("properties")
+        .and_then(Value::as_object)
+        .map(|p| p.keys().cloned().collect())
+        .unwrap_or_default();
+    let n_conversations = import.conversations.len();
+    let request = RunRequest {
+        spec,
+        conversations: import.conversations,
+        kind: "batch".into(),
+        concurrency: usize::from(args.concurrency),
+        repeat: args.repeat,
+        reuse: !args.fresh,
+    };
+    let shared = Arc::new(Mutex::new(store));
+    let prices = Arc::new(crate::core::cost::PriceTable::bundled());
+    let started = Instant::now();
+    let RunHandle { events: mut rx, cancel, join } = engine::spawn_run(shared, provider, prices, request);
+    engine::cancel_on_ctrl_c(cancel, || eprintln!("cancelling: results already received are saved"));
+
+    let bar = progress_bar(n_conversations * args.repeat as usize);
+    let mut outcomes: BTreeMap<usize, Outcome> = BTreeMap::new();
+    let mut tally = Tally::default();
+    let mut run_id = None;
+    while let Some(event) = rx.recv().await {
+        let Event::Result { run_id: id, index, outcome } = event else { continue };
+        run_id = Some(id);
+        tally.add(&outcome);
+        bar.inc(1);
+        bar.set_message(tally.message());
+        if let Some(w) = out.as_mut() {
+            writeln!(w, "{}", result_line(&outcome, Some(id)))
+                .context("cannot write the --out file")
+                .map_err(CliError::failed)?;
+        }
+        outcomes.insert(index, *outcome);
+    }
+    bar.finish_and_clear();
+    if let Some(mut w) = out {
+        w.flush().context("cannot write the --out file").map_err(CliError::failed)?;
+    }
+    let run_id = join
+        .await
+        .map_err(|e| CliError::failed(anyhow!("run task failed: {e}")))?
+        .map_err(CliError::failed)
+        .map(Some)?
+        .or(run_id);
+
+    let repeats: Vec<Vec<&Value>> = (0..n_conversations)
+        .map(|c| {
+            (0..args.repeat as usize)
+                .filter_map(|r| outcomes.get(&(c * args.repeat as usize + r)))
+                .filter(|o| o.status == Status::Ok)
+                .filter_map(|o| o.analysis.as_ref())
+                .collect()
+        })
+        .collect();
+    let mut summary = tally.summary(run_id, started.elapsed().as_millis() as u64);
+    if args.repeat > 1 {
+        summary["stability"] = json!(stability::stability(&fields, &repeats));
+    }
+    println!("{}", serde_json::to_string_pretty(&summary).unwrap_or_default());
+    eprintln!(
+        "run {} · {} · {} new call(s), {} reused · {}",
+        run_id.map(|r| r.to_string()).unwrap_or_default(),
+        tally.message(),
+        tally.called,
+        tally.reused,
+        format_usd(tally.cost)
+    );
+    let all_done = tally.done == n_conversations * args.repeat as usize;
+    let all_fine = tally.counts.keys().all(|s| *s == Status::Ok || *s == Status::Skipped);
+    Ok(if all_done && all_fine && !import_failed { Exit::Ok } else { Exit::NotAllOk })
+}
+
+/// Running totals for the progress bar and the summary.
+#[derive(Default)]
+struct Tally {
+    done: usize,
+    counts: BTreeMap<Status, usize>,
+    reused: usize,
+    called: usize,
+    usage: Usage,
+    /// `None` once any result's cost is unknown (unpriced model).
+    cost: Option<f64>,
+    cost_unknown: bool,
+}
+
+impl Tally {
+    fn add(&mut self, o: &Outcome) {
+        self.done += 1;
+        *self.counts.entry(o.status).or_default() += 1;
+        let reused = o.note.as_deref().is_some_and(|n| n.starts_with(REUSED_PREFIX));
+        if reused {
+            self.reused += 1;
+        } else if o.status != Status::Skipped {
+            self.called += 1;
+        }
+        self.usage.add(&o.usage);
+        match o.cost_usd {
+            Some(c) if !self.cost_unknown => self.cost = Some(self.cost.unwrap_or(0.0) + c),
+            _ => {
+                self.cost_unknown = true;
+                self.cost = None;
+            }
+        }
+    }
+
+    fn failed(&self) -> usize {
+        self.counts.iter().filter(|(s, _)| !matches!(s, Status::Ok | Status::Skipped)).map(|(_, n)| n).sum()
+    }
+
+    fn message(&self) -> String {
+        let skipped = self.counts.get(&Status::Skipped).copied().unwrap_or(0);
+        format!(
+            "{} ok · {} failed · {} skipped · {}",
+            self.counts.get(&Status::Ok).copied().unwrap_or(0),
+            self.failed(),
+            skipped,
+            format_usd(if self.cost_unknown { None } else { Some(self.cost.unwrap_or(0.0)) })
+        )
+    }
+
+    fn summary(&self, run_id: Option<i64>, wall_ms: u64) -> Value {
+        let counts: BTreeMap<&str, usize> = self.counts.iter().map(|(s, n)| (s.as_str(), *n)).collect();
+        json!({
+            "run_id": run_id,
+            "results": self.done,
+            "counts": counts,
+            "called": self.called,
+            "reused": self.reused,
+            "usage": self.usage,
+            "cost_usd": if self.cost_unknown { None } else { Some(self.cost.unwrap_or(0.0)) },
+            "wall_ms": wall_ms,
+        })
+    }
+}
+
+/// A stderr progress bar: done / total, ETA, and the running tally. Hidden when stderr is not a
+/// terminal (indicatif's default), so logs stay clean in CI.
+fn progress_bar(total: usize) -> indicatif::ProgressBar {
+    let bar = indicatif::ProgressBar::new(total as u64);
+    if let Ok(style) = indicatif::ProgressStyle::with_template("{bar:30} {pos}/{len} · ETA {eta} · {msg}") {
+        bar.set_style(style);
+    }
+    bar
+}

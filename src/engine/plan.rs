@@ -1,0 +1,73 @@
+//! What each conversation of a run needs: a call, or an outcome already known without one.
+//!
+//! Two things avoid paying: the spec's policy (too short, not sampled → `skipped`), and resume
+//! (a stored `ok` result of the same spec version on the same content is reused). Both are
+//! decided here, before any slot is taken, so skipped and reused work never waits behind calls.
+
+use super::{EngineError, SharedStore, with_store};
+use crate::core::outcome::{Estimate, Outcome, Status, Usage};
+use crate::core::spec::AnalysisSpec;
+use crate::core::transcript::Conversation;
+use crate::store::REUSED_PREFIX;
+
+/// One unit of work.
+pub(super) enum Job {
+    /// Call the provider.
+    Call,
+    /// Already decided: record this outcome.
+    Done(Box<Outcome>),
+}
+
+/// The `repeat` jobs for one conversation.
+pub(super) async fn plan(
+    store: &SharedStore,
+    spec: &AnalysisSpec,
+    spec_hash: &str,
+    conversation: &Conversation,
+    content_hash: &str,
+    repeat: u32,
+    reuse: bool,
+) -> Result<Vec<Job>, EngineError> {
+    if let Some(reason) = spec.policy.skip_reason(conversation, content_hash) {
+        return Ok((0..repeat).map(|_| Job::Done(Box::new(skipped(spec, conversation, &reason)))).collect());
+    }
+    let mut jobs = Vec::with_capacity(repeat as usize);
+    if reuse {
+        let (spec_hash, hash) = (spec_hash.to_string(), content_hash.to_string());
+        let stored = with_store(store, move |s| s.ok_results(&spec_hash, &hash, repeat as usize)).await?;
+        for earlier in stored {
+            let mut outcome = earlier.outcome;
+            outcome.note = Some(format!(
+                "{REUSED_PREFIX}result {} of run {} (same spec version and content; not paid again)",
+                earlier.id, earlier.run_id
+            ));
+            outcome.usage = Usage::default();
+            outcome.cost_usd = Some(0.0);
+            outcome.latency_ms = 0;
+            jobs.push(Job::Done(Box::new(outcome)));
+        }
+    }
+    while jobs.len() < repeat as usize {
+        jobs.push(Job::Call);
+    }
+    Ok(jobs)
+}
+
+/// The outcome of a conversation the policy leaves out: no call, no cost.
+fn skipped(spec: &AnalysisSpec, conversation: &Conversation, reason: &str) -> Outcome {
+    Outcome {
+        conversation_id: conversation.id.clone(),
+        source: conversation.source.clone(),
+        provider: spec.provider.as_str().to_string(),
+        model: spec.model.clone(),
+        status: Status::Skipped,
+        analysis: None,
+        errors: Vec::new(),
+        attempts: Vec::new(),
+        usage: Usage::default(),
+        estimate: Estimate { cost_usd: Some(0.0), ..Estimate::default() },
+        cost_usd: Some(0.0),
+        latency_ms: 0,
+        note: Some(reason.to_string()),
+    }
+}

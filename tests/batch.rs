@@ -1,0 +1,191 @@
+//! `debrief batch` end to end: resume after `kill -9`, policy skips, repeats, adaptive
+//! concurrency under rate limits.
+
+use crate::util::{chat_reply, root};
+use debrief::store::Store;
+use serde_json::{Value, json};
+use std::path::Path;
+use std::process::{Command, Stdio};
+use std::time::{Duration, Instant};
+use tempfile::TempDir;
+use wiremock::matchers::method;
+use wiremock::{Mock, MockServer, ResponseTemplate};
+
+fn batch_cmd(data: &Path, args: &[&str]) -> Command {
+    let mut cmd = Command::new(env!("CARGO_BIN_EXE_debrief"));
+    cmd.arg("batch").arg("--data-dir").arg(data).args(args);
+    cmd.current_dir(root()).env_remove("OPENAI_BASE_URL").env_remove("DEBRIEF_DATA_DIR");
+    cmd
+}
+
+fn summary(out: &std::process::Output) -> Value {
+    serde_json::from_slice(&out.stdout)
+        .unwrap_or_else(|e| panic!("summary is not JSON ({e}): {}", String::from_utf8_lossy(&out.stdout)))
+}
+
+/// Results committed so far, read the way another process would.
+fn committed(data: &Path) -> usize {
+    let Ok(store) = Store::open_in(data) else { return 0 };
+    store.runs(&Default::default()).map(|runs| runs.iter().map(|r| r.n_results).sum()).unwrap_or(0)
+}
+
+fn answer() -> Value {
+    let good = json!({"summary": "Refund issued.", "topic": "billing", "resolved": true, "sentiment": "positive",
+                      "follow_up_needed": false, "follow_up_notes": null});
+    chat_reply(&good.to_string(), "stop", 1000, 0, 50)
+}
+
+#[test]
+fn a_killed_batch_loses_no_result_and_the_rerun_pays_only_for_the_rest() {
+    let runtime = tokio::runtime::Runtime::new().unwrap();
+    let server = runtime.block_on(async {
+        let server = MockServer::start().await;
+        Mock::given(method("POST"))
+            .respond_with(
+                ResponseTemplate::new(200).set_body_json(answer()).set_delay(Duration::from_millis(150)),
+            )
+            .mount(&server)
+            .await;
+        server
+    });
+    let data = TempDir::new().unwrap();
+    let url = format!("{}/v1", server.uri());
+    let args = [
+        "--template",
+        "post_analysis",
+        "--provider",
+        "openai",
+        "--model",
+        "gpt-4o-mini",
+        "--base-url",
+        &url,
+        "--concurrency",
+        "2",
+        "sample_conversations/",
+    ];
+    let mut child = batch_cmd(data.path(), &args)
+        .env("OPENAI_API_KEY", "sk-test-kill")
+        .stdout(Stdio::null())
+        .stderr(Stdio::null())
+        .spawn()
+        .unwrap();
+    let start = Instant::now();
+    while committed(data.path()) < 8 {
+        assert!(start.elapsed() < Duration::from_secs(60), "the batch never committed 8 results");
+        std::thread::sleep(Duration::from_millis(20));
+    }
+    child.kill().unwrap(); // SIGKILL: no chance to clean up.
+    child.wait().unwrap();
+    let done_before = committed(data.path());
+    let paid_before = runtime.block_on(server.received_requests()).unwrap().len();
+    assert!((8..29).contains(&done_before), "{done_before} committed before the kill");
+
+    let out = batch_cmd(data.path(), &args).env("OPENAI_API_KEY", "sk-test-kill").output().unwrap();
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    let s = summary(&out);
+    let paid_after = runtime.block_on(server.received_requests()).unwrap().len() - paid_before;
+    assert_eq!(s["reused"], json!(done_before), "every committed result is reused");
+    assert_eq!(paid_after, 29 - done_before, "the rerun calls only for what was not committed");
+    assert_eq!(s["counts"]["ok"], json!(29));
+    assert_eq!(s["called"], json!(29 - done_before));
+
+    // --fresh pays for everything again.
+    let mut fresh = args.to_vec();
+    fresh.push("--fresh");
+    let out = batch_cmd(data.path(), &fresh).env("OPENAI_API_KEY", "sk-test-kill").output().unwrap();
+    assert_eq!(summary(&out)["called"], json!(29));
+}
+
+#[test]
+fn policy_skips_short_conversations_and_samples_by_content() {
+    let data = TempDir::new().unwrap();
+    let mut spec = debrief::core::spec::AnalysisSpec::template("post_analysis").unwrap();
+    spec.policy.min_turns = Some(10);
+    let path = data.path().join("spec.json");
+    std::fs::write(&path, serde_json::to_string(&spec).unwrap()).unwrap();
+    let spec_arg = path.to_string_lossy().into_owned();
+    let out = batch_cmd(data.path(), &["--spec", &spec_arg, "--out", "/dev/stdout", "sample_conversations/"])
+        .output()
+        .unwrap();
+    // Result lines then the summary; the summary is the pretty JSON after the last result line.
+    let text = String::from_utf8_lossy(&out.stdout);
+    let lines: Vec<Value> = text.lines().filter_map(|l| serde_json::from_str::<Value>(l).ok()).collect();
+    let skipped: Vec<&Value> = lines.iter().filter(|l| l["status"] == "skipped").collect();
+    assert!(!skipped.is_empty(), "some sample has fewer than 10 turns");
+    for l in &skipped {
+        assert!(l["note"].as_str().unwrap().contains("fewer than min_turns 10"), "{l}");
+        assert_eq!(l["attempts"], json!(0), "no call for a skipped conversation");
+    }
+    assert!(out.status.success(), "skipped is not a failure");
+
+    spec.policy = debrief::core::policy::Policy { sample_rate: Some(0.5), ..Default::default() };
+    std::fs::write(&path, serde_json::to_string(&spec).unwrap()).unwrap();
+    let run = |data: &Path| {
+        let out =
+            batch_cmd(data, &["--spec", &spec_arg, "--fresh", "sample_conversations/"]).output().unwrap();
+        summary(&out)["counts"]["skipped"].as_u64().unwrap_or(0)
+    };
+    let first = run(data.path());
+    assert!((5..=24).contains(&first), "about half of 29 not sampled: {first}");
+    assert_eq!(run(data.path()), first, "the same conversations are sampled every time");
+}
+
+#[test]
+fn repeats_report_stability_per_field() {
+    let data = TempDir::new().unwrap();
+    let out =
+        batch_cmd(data.path(), &["--template", "post_analysis", "--repeat", "3", "sample_conversations/"])
+            .output()
+            .unwrap();
+    let s = summary(&out);
+    assert_eq!(s["results"], json!(87));
+    let stability = s["stability"].as_array().unwrap();
+    let topic = stability.iter().find(|f| f["field"] == "topic").unwrap();
+    // The offline baseline is deterministic: every repeat agrees.
+    assert_eq!((topic["stability"].as_f64(), topic["n"].as_u64()), (Some(1.0), Some(29)));
+    assert_eq!(topic["unstable"], json!(false));
+}
+
+#[test]
+fn under_rate_limits_at_concurrency_16_every_result_still_arrives() {
+    let runtime = tokio::runtime::Runtime::new().unwrap();
+    let server = runtime.block_on(async {
+        let server = MockServer::start().await;
+        Mock::given(method("POST"))
+            .respond_with(
+                ResponseTemplate::new(429)
+                    .insert_header("retry-after-ms", "20")
+                    .set_body_json(json!({"error": {"message": "Rate limit reached", "type": "requests"}})),
+            )
+            .up_to_n_times(6)
+            .with_priority(1)
+            .mount(&server)
+            .await;
+        Mock::given(method("POST"))
+            .respond_with(ResponseTemplate::new(200).set_body_json(answer()))
+            .mount(&server)
+            .await;
+        server
+    });
+    let data = TempDir::new().unwrap();
+    let url = format!("{}/v1", server.uri());
+    let out = batch_cmd(
+        data.path(),
+        &[
+            "--template",
+            "post_analysis",
+            "--provider",
+            "openai",
+            "--base-url",
+            &url,
+            "--concurrency",
+            "16",
+            "sample_conversations/",
+        ],
+    )
+    .env("OPENAI_API_KEY", "sk-test-429")
+    .output()
+    .unwrap();
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    assert_eq!(summary(&out)["counts"]["ok"], json!(29));
+}
