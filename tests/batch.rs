@@ -189,3 +189,49 @@ fn under_rate_limits_at_concurrency_16_every_result_still_arrives() {
     assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
     assert_eq!(summary(&out)["counts"]["ok"], json!(29));
 }
+
+#[test]
+fn labels_score_the_batch_and_gates_decide_the_exit_code() {
+    let data = TempDir::new().unwrap();
+    let base = ["--template", "post_analysis", "--expected", "sample_conversations/expected.jsonl"];
+    let mut passing = base.to_vec();
+    passing.extend(["--min-accuracy", "topic=0.8", "sample_conversations/"]);
+    let out = batch_cmd(data.path(), &passing).output().unwrap();
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    let s = summary(&out);
+    // The offline baseline gets 24 of the 29 labelled topics right (see tests/pipeline.rs).
+    let topic =
+        s["evaluation"]["fields"].as_array().unwrap().iter().find(|f| f["field"] == "topic").unwrap().clone();
+    let accuracy = &topic["metrics"]["accuracy"];
+    assert_eq!((accuracy["hits"].as_u64(), accuracy["n"].as_u64()), (Some(24), Some(29)));
+    assert_eq!(s["gates"][0]["passed"], json!(true));
+
+    let mut failing = base.to_vec();
+    failing.extend(["--min-accuracy", "sentiment=0.95", "sample_conversations/"]);
+    let out = batch_cmd(data.path(), &failing).output().unwrap();
+    assert_eq!(out.status.code(), Some(1), "a failed gate fails the command");
+    assert!(String::from_utf8_lossy(&out.stderr).contains("gate failed: sentiment scored 0.690"));
+
+    let mut typo = base.to_vec();
+    typo.extend(["--min-accuracy", "topik=0.5", "sample_conversations/"]);
+    assert_eq!(
+        batch_cmd(data.path(), &typo).output().unwrap().status.code(),
+        Some(1),
+        "an unknown field never passes"
+    );
+    let out =
+        batch_cmd(data.path(), &["--min-accuracy", "topic=90", "sample_conversations/"]).output().unwrap();
+    assert_eq!(out.status.code(), Some(2));
+
+    // `debrief eval` scores a stored run the same way.
+    let run_id = s["run_id"].to_string();
+    let out = Command::new(env!("CARGO_BIN_EXE_debrief"))
+        .args(["eval", &run_id, "--json", "--expected", "sample_conversations/expected.jsonl", "--data-dir"])
+        .arg(data.path())
+        .current_dir(root())
+        .output()
+        .unwrap();
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    let e: Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(e["evaluation"]["overall"], s["evaluation"]["overall"]);
+}

@@ -39,6 +39,13 @@ pub struct BatchArgs {
     /// Call the model even where a stored ok result of this spec version exists.
     #[arg(long)]
     pub fresh: bool,
+    /// Labels to score the run against (JSON lines {"conversation_id", "expected": {…}}); labels
+    /// embedded in JSON transcripts are used too.
+    #[arg(long, value_name = "FILE")]
+    pub expected: Option<PathBuf>,
+    /// Exit 1 when a field's score is below the minimum, e.g. --min-accuracy topic=0.9 (repeatable).
+    #[arg(long = "min-accuracy", value_name = "FIELD=MIN", value_parser = super::eval::parse_gate)]
+    pub gates: Vec<(String, f64)>,
     /// Write every result line (the `analyze` format) to this file.
     #[arg(long, value_name = "FILE")]
     pub out: Option<PathBuf>,
@@ -67,6 +74,11 @@ pub async fn batch(args: BatchArgs) -> Result<Exit, CliError> {
         eprintln!("nothing to analyse: no input file could be read");
         return Ok(Exit::NotAllOk);
     }
+    let labels = super::eval::labels(args.expected.as_deref(), &import.conversations)?;
+    if !args.gates.is_empty() && labels.is_empty() {
+        return Err(CliError::usage(anyhow!("--min-accuracy needs labels: pass --expected FILE")));
+    }
+    let schema = spec.schema.clone();
     let fields: Vec<String> = spec
         .schema
         .get("properties")
@@ -129,6 +141,17 @@ pub async fn batch(args: BatchArgs) -> Result<Exit, CliError> {
     if args.repeat > 1 {
         summary["stability"] = json!(stability::stability(&fields, &repeats));
     }
+    let mut gates_passed = true;
+    if !labels.is_empty() {
+        let outcomes: Vec<Outcome> = outcomes.into_values().collect();
+        let (evaluation, gates) = super::eval::evaluate(&schema, &outcomes, &labels, &args.gates);
+        eprint!("{}", crate::core::eval::render_table(&evaluation));
+        summary["evaluation"] = json!(evaluation);
+        if !gates.is_empty() {
+            summary["gates"] = json!(gates);
+        }
+        gates_passed = super::eval::report_gates(&gates);
+    }
     println!("{}", serde_json::to_string_pretty(&summary).unwrap_or_default());
     eprintln!(
         "run {} · {} · {} new call(s), {} reused · {}",
@@ -140,7 +163,7 @@ pub async fn batch(args: BatchArgs) -> Result<Exit, CliError> {
     );
     let all_done = tally.done == n_conversations * args.repeat as usize;
     let all_fine = tally.counts.keys().all(|s| *s == Status::Ok || *s == Status::Skipped);
-    Ok(if all_done && all_fine && !import_failed { Exit::Ok } else { Exit::NotAllOk })
+    Ok(if all_done && all_fine && gates_passed && !import_failed { Exit::Ok } else { Exit::NotAllOk })
 }
 
 /// Running totals for the progress bar and the summary.

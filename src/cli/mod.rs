@@ -7,6 +7,7 @@
 
 mod analyze;
 mod batch;
+mod eval;
 mod lint;
 mod output;
 mod runs;
@@ -37,6 +38,8 @@ pub enum Command {
     Analyze(analyze::AnalyzeArgs),
     /// Run a spec over a corpus with resume, repeats and a JSON summary (for CI).
     Batch(batch::BatchArgs),
+    /// Score a run against expected labels (per-field accuracy, F1, confusion matrices).
+    Eval(eval::EvalArgs),
     /// Estimate tokens and cost without calling any model.
     Estimate(analyze::EstimateArgs),
     /// List runs in the history, or show one.
@@ -89,6 +92,7 @@ pub fn run(command: Command, runtime: &tokio::runtime::Runtime) -> Result<Exit, 
     match command {
         Command::Analyze(args) => runtime.block_on(analyze::analyze(args)),
         Command::Batch(args) => runtime.block_on(batch::batch(args)),
+        Command::Eval(args) => eval::eval(args),
         Command::Estimate(args) => analyze::estimate(args),
         Command::Runs(args) => runs::runs(args),
         Command::Templates(args) => templates::templates(args),

@@ -1,0 +1,149 @@
+//! `debrief eval RUN_ID`, and the evaluation and accuracy gates `debrief batch` shares.
+//!
+//! Labels come from an `expected.jsonl` file, from `expected` objects inside JSON transcripts,
+//! or both (a conversation labelled twice is an error, not a silent choice). The JSON report is
+//! `core::eval::Evaluation` as is; the text report is its table. Gates (`--min-accuracy
+//! FIELD=0.9`) compare each field's headline number and fail the command when one is short, so
+//! CI can refuse a prompt change that made a field worse.
+
+use super::{CliError, DataDirArg, Exit};
+use crate::core::eval::{self, Evaluation, LabelSet};
+use crate::core::outcome::Outcome;
+use crate::core::transcript::Conversation;
+use anyhow::anyhow;
+use serde_json::{Value, json};
+use std::path::{Path, PathBuf};
+
+#[derive(Debug, clap::Args)]
+pub struct EvalArgs {
+    #[command(flatten)]
+    pub data: DataDirArg,
+    /// The run to score (see `debrief runs`).
+    #[arg(value_name = "RUN_ID")]
+    pub run_id: i64,
+    /// Labels as JSON lines: {"conversation_id": "…", "expected": {"field": value}}. Labels
+    /// embedded in the run's JSON transcripts are used too.
+    #[arg(long, value_name = "FILE")]
+    pub expected: Option<PathBuf>,
+    /// Fail (exit 1) when a field's headline score is below the minimum, e.g. topic=0.9.
+    #[arg(long = "min-accuracy", value_name = "FIELD=MIN", value_parser = parse_gate)]
+    pub gates: Vec<(String, f64)>,
+    /// Print the evaluation as JSON instead of tables.
+    #[arg(long)]
+    pub json: bool,
+}
+
+/// `topic=0.9` → ("topic", 0.9).
+pub fn parse_gate(s: &str) -> Result<(String, f64), String> {
+    let (field, min) = s.split_once('=').ok_or_else(|| format!("{s:?}: write FIELD=MIN, e.g. topic=0.9"))?;
+    let min: f64 =
+        min.trim().parse().map_err(|_| format!("{s:?}: {min:?} is not a number; e.g. topic=0.9"))?;
+    if !(0.0..=1.0).contains(&min) || field.trim().is_empty() {
+        return Err(format!("{s:?}: the minimum is a share between 0 and 1, e.g. topic=0.9"));
+    }
+    Ok((field.trim().to_string(), min))
+}
+
+/// Labels from `file` (if any) merged with those embedded in `conversations`.
+pub fn labels(file: Option<&Path>, conversations: &[Conversation]) -> Result<LabelSet, CliError> {
+    let mut labels = match file {
+        Some(path) => eval::load_expected(path).map_err(CliError::usage)?,
+        None => LabelSet::default(),
+    };
+    let embedded = LabelSet::from_conversations(conversations).map_err(CliError::usage)?;
+    labels.merge(embedded).map_err(CliError::usage)?;
+    Ok(labels)
+}
+
+/// One gate's verdict.
+#[derive(Debug, Clone, serde::Serialize)]
+pub struct GateResult {
+    pub field: String,
+    pub min: f64,
+    pub actual: Option<f64>,
+    pub passed: bool,
+}
+
+/// Score `outcomes` and check `gates`. A gate on a field with no score fails (a typo in a field
+/// name must not pass CI silently).
+pub fn evaluate(
+    schema: &Value,
+    outcomes: &[Outcome],
+    labels: &LabelSet,
+    gates: &[(String, f64)],
+) -> (Evaluation, Vec<GateResult>) {
+    let pairing = eval::pair_outcomes(outcomes, labels);
+    let evaluation = eval::evaluate(schema, &pairing.items);
+    let results = gates
+        .iter()
+        .map(|(field, min)| {
+            let actual = evaluation.field(field).and_then(|f| f.headline());
+            GateResult { field: field.clone(), min: *min, actual, passed: actual.is_some_and(|a| a >= *min) }
+        })
+        .collect();
+    (evaluation, results)
+}
+
+/// Print failed gates on stderr; true when all passed.
+pub fn report_gates(gates: &[GateResult]) -> bool {
+    for g in gates.iter().filter(|g| !g.passed) {
+        match g.actual {
+            Some(a) => eprintln!("gate failed: {} scored {a:.3}, below the minimum {}", g.field, g.min),
+            None => eprintln!(
+                "gate failed: {} has no score (no labels for it, or not a field of the schema)",
+                g.field
+            ),
+        }
+    }
+    gates.iter().all(|g| g.passed)
+}
+
+pub fn eval(args: EvalArgs) -> Result<Exit, CliError> {
+    let store = args.data.open()?;
+    let results = store.results(args.run_id).map_err(CliError::usage)?;
+    let Some(first) = results.first() else {
+        return Err(CliError::usage(anyhow!(
+            "run {} has no results (or does not exist); see `debrief runs`",
+            args.run_id
+        )));
+    };
+    let spec = store.spec(&first.spec_hash).map_err(CliError::usage)?.ok_or_else(|| {
+        CliError::usage(anyhow!("the spec of run {} is missing from the history", args.run_id))
+    })?;
+    let mut conversations = Vec::new();
+    for r in &results {
+        if !conversations.iter().any(|(h, _): &(String, Conversation)| *h == r.conversation_hash)
+            && let Some(c) = store.conversation(&r.conversation_hash).map_err(CliError::usage)?
+        {
+            conversations.push((r.conversation_hash.clone(), c));
+        }
+    }
+    let conversations: Vec<Conversation> = conversations.into_iter().map(|(_, c)| c).collect();
+    let labels = labels(args.expected.as_deref(), &conversations)?;
+    if labels.is_empty() {
+        return Err(CliError::usage(anyhow!(
+            "no labels: pass --expected FILE, or analyse JSON transcripts that carry an \"expected\" object"
+        )));
+    }
+    let outcomes: Vec<Outcome> = results.into_iter().map(|r| r.outcome).collect();
+    let (evaluation, gates) = evaluate(&spec.schema, &outcomes, &labels, &args.gates);
+    if args.json {
+        println!("{}", json!({"run_id": args.run_id, "evaluation": evaluation, "gates": gates}));
+    } else {
+        print!("{}", eval::render_details(&evaluation));
+    }
+    Ok(if report_gates(&gates) { Exit::Ok } else { Exit::NotAllOk })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn gates_parse_or_say_how() {
+        assert_eq!(parse_gate("topic=0.9"), Ok(("topic".into(), 0.9)));
+        assert!(parse_gate("topic").unwrap_err().contains("FIELD=MIN"));
+        assert!(parse_gate("topic=ninety").unwrap_err().contains("not a number"));
+        assert!(parse_gate("topic=90").unwrap_err().contains("between 0 and 1"));
+    }
+}
