@@ -235,3 +235,36 @@ fn labels_score_the_batch_and_gates_decide_the_exit_code() {
     let e: Value = serde_json::from_slice(&out.stdout).unwrap();
     assert_eq!(e["evaluation"]["overall"], s["evaluation"]["overall"]);
 }
+
+#[test]
+fn project_prices_a_month_for_every_model_with_the_batch_discount() {
+    let out = Command::new(env!("CARGO_BIN_EXE_debrief"))
+        .args(["project", "--template", "post_analysis", "--provider", "openai", "--model", "gpt-4o-mini"])
+        .args(["--per-month", "100000", "--sample-rate", "0.2", "--json", "sample_conversations/"])
+        .current_dir(root())
+        .output()
+        .unwrap();
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    let p: Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(p["analysed_per_month"], json!(20000.0));
+    let models = p["models"].as_array().unwrap();
+    let mini = models.iter().find(|m| m["model"] == "gpt-4o-mini").unwrap();
+    let (input, output) = (
+        p["input"]["mean_input_tokens"].as_f64().unwrap(),
+        p["input"]["mean_output_tokens"].as_f64().unwrap(),
+    );
+    let one = (input.round() * 0.15 + output.round() * 0.60) / 1e6;
+    assert!((mini["monthly_cost_usd"].as_f64().unwrap() - one * 20000.0).abs() < 1e-9);
+    assert!(
+        (mini["monthly_batch_cost_usd"].as_f64().unwrap() * 2.0 - mini["monthly_cost_usd"].as_f64().unwrap())
+            .abs()
+            < 1e-12
+    );
+    assert!(models.len() >= 28, "every priced model side by side");
+    let bad = Command::new(env!("CARGO_BIN_EXE_debrief"))
+        .args(["project", "--per-month", "10", "--sample-rate", "2", "sample_conversations/"])
+        .current_dir(root())
+        .output()
+        .unwrap();
+    assert_eq!(bad.status.code(), Some(2));
+}

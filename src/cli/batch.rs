@@ -152,7 +152,8 @@ pub async fn batch(args: BatchArgs) -> Result<Exit, CliError> {
         }
         gates_passed = super::eval::report_gates(&gates);
     }
-    println!("{}", serde_json::to_string_pretty(&summary).unwrap_or_default());
+    let _ =
+        writeln!(std::io::stdout().lock(), "{}", serde_json::to_string_pretty(&summary).unwrap_or_default());
     eprintln!(
         "run {} · {} · {} new call(s), {} reused · {}",
         run_id.map(|r| r.to_string()).unwrap_or_default(),

@@ -12,6 +12,7 @@ use crate::core::outcome::Outcome;
 use crate::core::transcript::Conversation;
 use anyhow::anyhow;
 use serde_json::{Value, json};
+use std::io::Write;
 use std::path::{Path, PathBuf};
 
 #[derive(Debug, clap::Args)]
@@ -128,9 +129,13 @@ pub fn eval(args: EvalArgs) -> Result<Exit, CliError> {
     let outcomes: Vec<Outcome> = results.into_iter().map(|r| r.outcome).collect();
     let (evaluation, gates) = evaluate(&spec.schema, &outcomes, &labels, &args.gates);
     if args.json {
-        println!("{}", json!({"run_id": args.run_id, "evaluation": evaluation, "gates": gates}));
+        let _ = writeln!(
+            std::io::stdout().lock(),
+            "{}",
+            json!({"run_id": args.run_id, "evaluation": evaluation, "gates": gates})
+        );
     } else {
-        print!("{}", eval::render_details(&evaluation));
+        let _ = write!(std::io::stdout().lock(), "{}", eval::render_details(&evaluation));
     }
     Ok(if report_gates(&gates) { Exit::Ok } else { Exit::NotAllOk })
 }

@@ -10,6 +10,7 @@ mod batch;
 mod eval;
 mod lint;
 mod output;
+mod project;
 mod runs;
 mod spec_args;
 mod templates;
@@ -42,6 +43,8 @@ pub enum Command {
     Eval(eval::EvalArgs),
     /// Estimate tokens and cost without calling any model.
     Estimate(analyze::EstimateArgs),
+    /// Project the monthly cost of running a spec in production, for every priced model.
+    Project(project::ProjectArgs),
     /// List runs in the history, or show one.
     Runs(runs::RunsArgs),
     /// List the bundled spec templates, or print one.
@@ -94,6 +97,7 @@ pub fn run(command: Command, runtime: &tokio::runtime::Runtime) -> Result<Exit, 
         Command::Batch(args) => runtime.block_on(batch::batch(args)),
         Command::Eval(args) => eval::eval(args),
         Command::Estimate(args) => analyze::estimate(args),
+        Command::Project(args) => project::project(args),
         Command::Runs(args) => runs::runs(args),
         Command::Templates(args) => templates::templates(args),
         Command::Lint(args) => lint::lint(args),

@@ -14,6 +14,7 @@ mod hints;
 mod names;
 mod output;
 mod pricing;
+pub mod projection;
 mod tokens;
 
 pub use output::estimate_output_tokens;

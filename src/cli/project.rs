@@ -1,0 +1,135 @@
+//! `debrief project`: what running a spec in production would cost per month.
+//!
+//! The means come from representative transcripts (default: the bundled samples folder when
+//! run from the repository); the spec's policy decides the share skipped and its
+//! `sample_rate` (or `--sample-rate`) the share sampled. Every priced model is listed, cheapest
+//! first, with the chosen one marked and the batch-API price beside it.
+
+use super::analyze::load;
+use super::spec_args::SpecArgs;
+use super::{CliError, Exit};
+use crate::core::cost::projection::{self, ProjectionInput};
+use crate::core::cost::{self, PriceTable, format_usd};
+use crate::core::prompt;
+use crate::core::schema::dialect;
+use anyhow::anyhow;
+use std::io::Write;
+use std::path::PathBuf;
+
+#[derive(Debug, clap::Args)]
+pub struct ProjectArgs {
+    #[command(flatten)]
+    pub spec: SpecArgs,
+    /// Conversations per month in production.
+    #[arg(long, value_name = "N")]
+    pub per_month: u64,
+    /// Fraction analysed (default: the spec's policy sample_rate, else 1).
+    #[arg(long, value_name = "R")]
+    pub sample_rate: Option<f64>,
+    /// Print JSON instead of a table.
+    #[arg(long)]
+    pub json: bool,
+    /// Representative transcripts the means are taken from.
+    #[arg(required = true, value_name = "PATH")]
+    pub paths: Vec<PathBuf>,
+}
+
+pub fn project(args: ProjectArgs) -> Result<Exit, CliError> {
+    let spec = args.spec.resolve()?;
+    let sample_rate = args.sample_rate.or(spec.policy.sample_rate).unwrap_or(1.0);
+    if !(sample_rate > 0.0 && sample_rate <= 1.0) {
+        return Err(CliError::usage(anyhow!("--sample-rate must be above 0 and at most 1, e.g. 0.2")));
+    }
+    let (import, _) = load(&args.paths)?;
+    let prices = PriceTable::bundled();
+    let sent = dialect::transform(dialect::for_provider(spec.provider), &spec.schema);
+    let options = prompt::PromptOptions::for_provider(spec.provider);
+    let (mut kept, mut tin, mut tout) = (0usize, 0u64, 0u64);
+    for conv in &import.conversations {
+        // Only the length policy counts here; sampling is applied as a rate below.
+        let mut length_policy = spec.policy;
+        length_policy.sample_rate = None;
+        if length_policy.skip_reason(conv, &conv.content_hash()).is_some() {
+            continue;
+        }
+        kept += 1;
+        let e = cost::estimate(
+            spec.provider,
+            &spec.model,
+            &prompt::build(&spec, conv, options),
+            Some(&sent.schema),
+            &prices,
+        );
+        tin += e.input_tokens;
+        tout += e.output_tokens;
+    }
+    let n = import.conversations.len();
+    if kept == 0 {
+        return Err(CliError::usage(anyhow!(
+            "every given conversation is skipped by the spec's policy; nothing to project"
+        )));
+    }
+    let input = ProjectionInput {
+        per_month: args.per_month,
+        sample_rate,
+        share_not_skipped: kept as f64 / n as f64,
+        mean_input_tokens: tin as f64 / kept as f64,
+        mean_output_tokens: tout as f64 / kept as f64,
+        sample_size: n,
+    };
+    let rows = projection::project(&input, &prices);
+    let analysed = projection::analysed_per_month(&input);
+    // A closed pipe (`| head`) ends the output quietly instead of panicking.
+    let mut out = std::io::stdout().lock();
+    if args.json {
+        let _ = writeln!(
+            out,
+            "{}",
+            serde_json::json!({"input": input, "analysed_per_month": analysed, "chosen_model": spec.model,
+                               "batch_discount": projection::BATCH_DISCOUNT, "prices_as_of": prices.as_of, "models": rows})
+        );
+        return Ok(Exit::Ok);
+    }
+    let _ = writeln!(
+        out,
+        "{} conversations/month × sample {:.0}% × not skipped {:.0}% = {:.0} analysed/month",
+        args.per_month,
+        sample_rate * 100.0,
+        input.share_not_skipped * 100.0,
+        analysed
+    );
+    let _ = writeln!(
+        out,
+        "per analysis: {:.0} input + {:.0} output tokens (means over {n} given conversation(s); output estimated from the schema)\n",
+        input.mean_input_tokens, input.mean_output_tokens
+    );
+    let _ = writeln!(
+        out,
+        "{:<2}{:<32} {:>10} {:>14} {:>16}",
+        "", "model", "provider", "per month", "batch API (-50%)"
+    );
+    for r in &rows {
+        let mark = if r.model == spec.model { "> " } else { "" };
+        let _ = writeln!(
+            out,
+            "{mark:<2}{:<32} {:>10} {:>14} {:>16}",
+            r.model,
+            r.provider,
+            format_usd(Some(r.monthly_cost_usd)),
+            format_usd(Some(r.monthly_batch_cost_usd))
+        );
+    }
+    if !rows.iter().any(|r| r.model == spec.model) {
+        let _ = writeln!(
+            out,
+            "\n{} has no price in the table (prices as of {}); set one in Settings",
+            spec.model, prices.as_of
+        );
+    }
+    let _ = writeln!(
+        out,
+        "\nprices as of {}; token counts for other models use the chosen model's tokenizer",
+        prices.as_of
+    );
+    Ok(Exit::Ok)
+}

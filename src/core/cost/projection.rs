@@ -1,0 +1,99 @@
+//! Cost projection for production: what analysing every month's conversations would cost.
+//!
+//! conversations per month × sampling rate × share not skipped × (mean tokens × price), for the
+//! chosen model and, side by side, every other priced model, with the providers' batch APIs
+//! (half price at OpenAI, Anthropic and Google) next to it. Means come from a representative
+//! sample the user points at, so the projection is only as good as that sample — the output
+//! says how many conversations it is based on.
+
+use super::{PriceTable, cost_usd};
+use crate::core::outcome::Usage;
+use serde::Serialize;
+
+/// Batch APIs bill half the list price.
+pub const BATCH_DISCOUNT: f64 = 0.5;
+
+/// What the projection starts from.
+#[derive(Debug, Clone, Copy, PartialEq, Serialize)]
+pub struct ProjectionInput {
+    pub per_month: u64,
+    /// Fraction analysed (the spec's `sample_rate`, or 1).
+    pub sample_rate: f64,
+    /// Fraction of the sample the policy does not skip (too short).
+    pub share_not_skipped: f64,
+    /// Mean input tokens per analysed conversation (prompt + transcript + schema).
+    pub mean_input_tokens: f64,
+    /// Mean output tokens per analysis (estimated from the schema).
+    pub mean_output_tokens: f64,
+    /// Conversations the means come from.
+    pub sample_size: usize,
+}
+
+/// One model's monthly cost.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct ProjectionRow {
+    pub model: String,
+    pub provider: String,
+    pub monthly_cost_usd: f64,
+    pub monthly_batch_cost_usd: f64,
+    pub per_conversation_usd: f64,
+}
+
+/// Conversations analysed per month.
+pub fn analysed_per_month(input: &ProjectionInput) -> f64 {
+    input.per_month as f64 * input.sample_rate.clamp(0.0, 1.0) * input.share_not_skipped.clamp(0.0, 1.0)
+}
+
+/// One row per priced model, cheapest first.
+pub fn project(input: &ProjectionInput, prices: &PriceTable) -> Vec<ProjectionRow> {
+    let n = analysed_per_month(input);
+    let usage = Usage {
+        input_tokens: input.mean_input_tokens.round() as u64,
+        output_tokens: input.mean_output_tokens.round() as u64,
+        ..Usage::default()
+    };
+    let mut rows: Vec<ProjectionRow> = prices
+        .models
+        .iter()
+        .filter_map(|p| {
+            let one = cost_usd(&usage, Some(p))?;
+            Some(ProjectionRow {
+                model: p.model.clone(),
+                provider: p.provider.clone(),
+                monthly_cost_usd: one * n,
+                monthly_batch_cost_usd: one * n * BATCH_DISCOUNT,
+                per_conversation_usd: one,
+            })
+        })
+        .collect();
+    rows.sort_by(|a, b| a.monthly_cost_usd.total_cmp(&b.monthly_cost_usd));
+    rows
+}
+
+#[cfg(test)]
+#[allow(clippy::unwrap_used)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn hand_worked_gpt_4o_mini_month() {
+        let input = ProjectionInput {
+            per_month: 100_000,
+            sample_rate: 0.2,
+            share_not_skipped: 0.9,
+            mean_input_tokens: 1_000.0,
+            mean_output_tokens: 120.0,
+            sample_size: 29,
+        };
+        // 100,000 × 0.2 × 0.9 = 18,000 analysed.
+        assert!((analysed_per_month(&input) - 18_000.0).abs() < 1e-9);
+        let rows = project(&input, &PriceTable::bundled());
+        let mini = rows.iter().find(|r| r.model == "gpt-4o-mini").unwrap();
+        // One: 1,000 × 0.15 + 120 × 0.60 = 222 per M = $0.000222; × 18,000 = $3.996.
+        assert!((mini.per_conversation_usd - 0.000_222).abs() < 1e-12);
+        assert!((mini.monthly_cost_usd - 3.996).abs() < 1e-9);
+        assert!((mini.monthly_batch_cost_usd - 1.998).abs() < 1e-9);
+        assert!(rows.windows(2).all(|w| w[0].monthly_cost_usd <= w[1].monthly_cost_usd), "cheapest first");
+        assert_eq!(rows.len(), PriceTable::bundled().models.len());
+    }
+}
