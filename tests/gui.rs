@@ -437,3 +437,19 @@ fn a_lint_finding_is_fixed_with_one_click_and_undone_in_the_editor() {
     assert!(g.app().model.lint.findings.iter().any(|f| f.code == "provider-added"));
     assert!(g.has_label("for openai"));
 }
+
+#[test]
+fn run_all_again_reuses_what_is_stored_and_reports_it() {
+    let mut g = gui();
+    g.harness.get_by_role_and_label(Role::Button, "Run all (29)").click();
+    g.wait("the first batch finishes", |app| app.model.run.is_none() && app.model.outcomes.len() == 29);
+    assert!(
+        g.app().model.notices.iter().any(|n| n.contains("29 ok (0 reused)")),
+        "{:?}",
+        g.app().model.notices
+    );
+    g.harness.get_by_role_and_label(Role::Button, "Run all (29)").click();
+    g.wait("the second batch finishes", |app| {
+        app.model.run.is_none() && app.model.notices.iter().any(|n| n.contains("(29 reused)"))
+    });
+}

@@ -113,6 +113,7 @@ impl Bridge {
         spec: AnalysisSpec,
         config: ProviderConfig,
         conversations: Vec<Conversation>,
+        reuse: bool,
     ) -> CancellationToken {
         let cancel = CancellationToken::new();
         let (tx, repaint) = self.sender();
@@ -125,7 +126,8 @@ impl Bridge {
             }
         };
         let (etx, mut erx) = tokio::sync::mpsc::unbounded_channel();
-        let request = RunRequest::new(spec, conversations, "analyze", 4);
+        let mut request = RunRequest::new(spec, conversations, if reuse { "batch" } else { "analyze" }, 8);
+        request.reuse = reuse;
         let (store, prices, token) = (Arc::clone(&self.store), Arc::clone(&self.prices), cancel.clone());
         let (ftx, frepaint) = (tx.clone(), Arc::clone(&repaint));
         self.runtime.spawn(async move {

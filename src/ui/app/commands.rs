@@ -121,8 +121,13 @@ impl DebriefApp {
                 let hash = self.model.conversations.iter().find(|c| c.conversation.source == outcome.source && c.conversation.id == outcome.conversation_id).map(|c| c.hash.clone());
                 if let (Some(run), Some(hash)) = (&mut self.model.run, hash) {
                     run.done += 1;
-                    if outcome.status != Status::Ok {
-                        run.failed += 1;
+                    match outcome.status {
+                        Status::Ok => {}
+                        Status::Skipped => run.skipped += 1,
+                        _ => run.failed += 1,
+                    }
+                    if outcome.note.as_deref().is_some_and(|n| n.starts_with(crate::store::REUSED_PREFIX)) {
+                        run.reused += 1;
                     }
                     run.cost_usd += outcome.cost_usd.unwrap_or(0.0);
                     self.model.pinned = None;
@@ -135,10 +140,12 @@ impl DebriefApp {
                 {
                     let id = run.run_id.map(|i| format!("Run {i}")).unwrap_or_else(|| "Run".into());
                     self.model.notice(format!(
-                        "{id} {}: {} ok · {} not ok · {} not done · {} — open History to review it",
+                        "{id} {}: {} ok ({} reused) · {} not ok · {} skipped · {} not done · {} — open History to review it",
                         state.as_str(),
-                        run.done - run.failed,
+                        run.done - run.failed - run.skipped,
+                        run.reused,
                         run.failed,
+                        run.skipped,
                         run.planned - run.done,
                         crate::core::cost::format_usd(Some(run.cost_usd))
                     ));
@@ -431,10 +438,11 @@ impl DebriefApp {
         let spec = self.state.draft.to_spec(schema);
         let spec_hash = spec.version_hash();
         let planned = conversations.len();
-        let cancel = self.bridge.start_run(spec, self.provider_config(), conversations);
+        // Run all resumes: stored ok results of this spec version are reused, not paid again.
+        // Run on one conversation always asks the model afresh.
+        let cancel = self.bridge.start_run(spec, self.provider_config(), conversations, all);
         self.model.pinned = None;
-        self.model.run =
-            Some(RunProgress { run_id: None, spec_hash, planned, done: 0, failed: 0, cost_usd: 0.0, cancel });
+        self.model.run = Some(RunProgress::new(spec_hash, planned, cancel));
     }
 
     fn save_to(&mut self, path: PathBuf) {

@@ -63,9 +63,43 @@ pub struct RunProgress {
     pub spec_hash: String,
     pub planned: usize,
     pub done: usize,
+    /// Not ok and not skipped.
     pub failed: usize,
+    /// Left out by the spec's policy.
+    pub skipped: usize,
+    /// Stored results reused instead of called again.
+    pub reused: usize,
     pub cost_usd: f64,
+    pub started: std::time::Instant,
     pub cancel: CancellationToken,
+}
+
+impl RunProgress {
+    pub fn new(spec_hash: String, planned: usize, cancel: CancellationToken) -> RunProgress {
+        RunProgress {
+            run_id: None,
+            spec_hash,
+            planned,
+            done: 0,
+            failed: 0,
+            skipped: 0,
+            reused: 0,
+            cost_usd: 0.0,
+            started: std::time::Instant::now(),
+            cancel,
+        }
+    }
+
+    /// Time left, from the pace of the calls so far (reused and skipped results are instant,
+    /// so they are left out of the pace). `None` until one call has finished.
+    pub fn eta(&self) -> Option<std::time::Duration> {
+        let called = self.done.saturating_sub(self.reused + self.skipped);
+        if called == 0 || self.done >= self.planned {
+            return None;
+        }
+        let per_call = self.started.elapsed().as_secs_f64() / called as f64;
+        Some(std::time::Duration::from_secs_f64(per_call * (self.planned - self.done) as f64))
+    }
 }
 
 /// The History view's data.

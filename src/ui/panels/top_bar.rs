@@ -96,6 +96,12 @@ pub fn top_bar_ui(ui: &mut egui::Ui, state: &mut UiState, cx: &PanelCtx<'_>, out
     ui.add_space(2.0);
 }
 
+/// `75 s` → `1m 15s`.
+fn short_duration(d: std::time::Duration) -> String {
+    let s = d.as_secs();
+    if s >= 60 { format!("{}m {:02}s", s / 60, s % 60) } else { format!("{s}s") }
+}
+
 fn provider_text(p: ProviderKind) -> &'static str {
     match p {
         ProviderKind::Offline => offline::LABEL,
@@ -169,9 +175,20 @@ fn run_controls_ui(ui: &mut egui::Ui, state: &UiState, cx: &PanelCtx<'_>, out: &
                 .text(format!("{}/{}", run.done, run.planned)),
         );
         if run.failed > 0 {
-            ui.colored_label(ui.visuals().warn_fg_color, format!("{} not ok", run.failed));
+            ui.colored_label(ui.visuals().warn_fg_color, format!("{} failed", run.failed));
         }
-        ui.weak(format_usd(Some(run.cost_usd)));
+        let mut parts = vec![format!("{} left", run.planned - run.done)];
+        if run.skipped > 0 {
+            parts.push(format!("{} skipped", run.skipped));
+        }
+        if run.reused > 0 {
+            parts.push(format!("{} reused", run.reused));
+        }
+        if let Some(eta) = run.eta() {
+            parts.push(format!("ETA {}", short_duration(eta)));
+        }
+        parts.push(format_usd(Some(run.cost_usd)));
+        ui.weak(parts.join(" · "));
     } else if let Some((_, e, exact)) = &model.estimate {
         let approx = if *exact { "" } else { "≈ " };
         let cost = match e.cost_usd {
