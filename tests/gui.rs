@@ -453,3 +453,30 @@ fn run_all_again_reuses_what_is_stored_and_reports_it() {
         app.model.run.is_none() && app.model.notices.iter().any(|n| n.contains("(29 reused)"))
     });
 }
+
+#[test]
+fn a_runs_dashboard_charts_every_field_from_the_schema() {
+    let mut g = gui();
+    g.harness.get_by_role_and_label(Role::Button, "Run all (29)").click();
+    g.wait("the batch finishes", |app| app.model.run.is_none() && app.model.outcomes.len() >= 29);
+    g.harness.key_press_modifiers(egui::Modifiers::COMMAND | egui::Modifiers::SHIFT, egui::Key::Num2);
+    g.wait("runs are listed", |app| app.state.view == View::History && !app.model.history.runs.is_empty());
+    let run_id = g.app().model.history.runs[0].id;
+    g.harness.get_by_label(&run_id.to_string()).click();
+    g.wait("the dashboard is built", |app| app.model.history.dashboard.is_some());
+    g.harness.get_by_role_and_label(Role::Button, "Dashboard").click();
+    g.harness.run_steps(3);
+    let d = g.app().model.history.dashboard.clone().unwrap();
+    assert_eq!(d.n, 29);
+    let Some(debrief::core::dashboard::Chart::Counts { counts, .. }) = d.chart("topic") else {
+        panic!("topic chart")
+    };
+    let billing = counts.iter().find(|(k, _)| k == "billing").unwrap().1;
+    assert!(g.has_label(&format!("billing: {billing}")), "counts are shown beside the chart");
+    assert!(g.has_label("resolution rate"));
+    assert!(g.has_label("sentiment"));
+    if !d.follow_up_queue.is_empty() {
+        assert!(g.has_label("Follow-up queue"));
+        assert!(g.has_label(&d.follow_up_queue[0].conversation_id));
+    }
+}

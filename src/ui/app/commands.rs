@@ -58,6 +58,8 @@ pub enum Command {
         save: bool,
     },
     ApplyPrices,
+    /// Switch the History run browser between its results and its dashboard.
+    RunTab(super::model::RunTab),
     /// Apply a schema linter fix to the draft's schema text.
     ApplyLintFix(crate::core::lint::Fix),
 }
@@ -218,11 +220,13 @@ impl DebriefApp {
                     }
                     self.model.history.results = results;
                     self.model.history.selected = 0;
+                    self.model.history.rebuild_dashboard();
                 }
             }
             UiEvent::Spec { hash, spec } => {
                 if let Some(spec) = spec {
                     self.model.history.spec = Some((hash, spec.schema));
+                    self.model.history.rebuild_dashboard();
                 }
             }
             UiEvent::ConversationHistory { content_hash, results } => {
@@ -400,6 +404,7 @@ impl DebriefApp {
             }
             Command::DismissNotices => self.model.notices.clear(),
             Command::ApplyPrices => self.apply_price_overrides(),
+            Command::RunTab(tab) => self.model.history.tab = tab,
             Command::ApplyLintFix(fix) => self.apply_lint_fix(&fix),
         }
     }

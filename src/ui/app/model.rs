@@ -113,6 +113,36 @@ pub struct HistoryModel {
     pub selected: usize,
     /// The open run's spec version and schema, for drawing its results field by field.
     pub spec: Option<(String, Value)>,
+    /// Results list or dashboard for the open run.
+    pub tab: RunTab,
+    /// Built once the run's results and schema are both here (not every frame).
+    pub dashboard: Option<crate::core::dashboard::Dashboard>,
+}
+
+/// What the History run browser shows.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub enum RunTab {
+    #[default]
+    Results,
+    Dashboard,
+}
+
+impl HistoryModel {
+    /// Rebuild the dashboard when the open run's results and its schema are both loaded.
+    pub fn rebuild_dashboard(&mut self) {
+        self.dashboard = None;
+        let Some((hash, schema)) = &self.spec else { return };
+        if self.results.first().is_none_or(|r| r.spec_hash != *hash) {
+            return;
+        }
+        let items: Vec<(&str, &Value)> = self
+            .results
+            .iter()
+            .filter(|r| r.outcome.status == crate::core::outcome::Status::Ok)
+            .filter_map(|r| Some((r.outcome.conversation_id.as_str(), r.outcome.analysis.as_ref()?)))
+            .collect();
+        self.dashboard = Some(crate::core::dashboard::build(schema, &items));
+    }
 }
 
 /// Everything live.

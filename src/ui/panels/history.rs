@@ -10,7 +10,7 @@ use crate::core::outcome::Status;
 use crate::llm::offline;
 use crate::store::RunSummary;
 use crate::ui::app::Command;
-use crate::ui::app::model::Model;
+use crate::ui::app::model::{Model, RunTab};
 use crate::ui::app::state::UiState;
 use egui_extras::{Column, TableBuilder};
 
@@ -175,8 +175,18 @@ fn run_browser_ui(
     let h = &model.history;
     ui.horizontal(|ui| {
         ui.strong(format!("Run {run_id}"));
+        let mut tab = h.tab;
+        ui.selectable_value(&mut tab, RunTab::Results, "Results");
+        ui.selectable_value(&mut tab, RunTab::Dashboard, "Dashboard");
+        if tab != h.tab {
+            out.push(Command::RunTab(tab));
+        }
         ui.weak(format!("{} result(s) · Up/Down or J/K to move", h.results.len()));
     });
+    if h.tab == RunTab::Dashboard {
+        super::dashboard::dashboard_ui(ui, h.dashboard.as_ref());
+        return;
+    }
     egui::Panel::left("run_results").resizable(true).default_size(300.0).show(ui, |ui| {
         egui::ScrollArea::vertical().id_salt("run_results_list").auto_shrink([false, false]).show_rows(
             ui,

@@ -6,6 +6,7 @@
 
 mod analysis;
 mod conversations;
+mod dashboard;
 mod dialog;
 mod editor;
 mod history;

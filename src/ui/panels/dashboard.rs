@@ -1,0 +1,110 @@
+//! A run's dashboard: the charts `core::dashboard` builds from the schema, drawn with egui_plot,
+//! with the numbers beside each chart as text (readable, copyable, and findable by tests).
+
+use crate::core::dashboard::{Chart, Dashboard};
+use crate::core::eval::Rate;
+use egui_plot::{Bar, BarChart, Plot};
+
+pub fn dashboard_ui(ui: &mut egui::Ui, dashboard: Option<&Dashboard>) {
+    let Some(d) = dashboard else {
+        ui.weak("Loading…");
+        return;
+    };
+    egui::ScrollArea::vertical().id_salt("dashboard").auto_shrink([false, false]).show(ui, |ui| {
+        ui.horizontal_wrapped(|ui| {
+            ui.strong(format!("{} ok analyses", d.n));
+            if let Some(r) = &d.resolution_rate {
+                ui.separator();
+                ui.label(format!("resolution rate {}", rate_text(r)));
+            }
+            if !d.follow_up_queue.is_empty() {
+                ui.separator();
+                ui.label(format!("{} waiting for follow-up", d.follow_up_queue.len()));
+            }
+        });
+        ui.separator();
+        for chart in &d.charts {
+            chart_ui(ui, chart);
+            ui.add_space(8.0);
+        }
+        if !d.follow_up_queue.is_empty() {
+            ui.heading("Follow-up queue");
+            egui::Grid::new("follow_up_queue").striped(true).show(ui, |ui| {
+                for f in &d.follow_up_queue {
+                    ui.monospace(&f.conversation_id);
+                    ui.label(f.notes.as_deref().unwrap_or("(no notes)"));
+                    ui.end_row();
+                }
+            });
+        }
+    });
+}
+
+/// `72.4% (21/29), 95% CI 54–86%`, marked when based on fewer than 10.
+fn rate_text(r: &Rate) -> String {
+    let Some(v) = r.value else {
+        return "n/a (0 answers)".into();
+    };
+    let ci =
+        r.ci95.map(|c| format!(", 95% CI {:.0}–{:.0}%", c.low * 100.0, c.high * 100.0)).unwrap_or_default();
+    let low = if r.low_confidence { " (few items: low confidence)" } else { "" };
+    format!("{:.1}% ({}/{}){ci}{low}", v * 100.0, r.hits, r.n)
+}
+
+fn chart_ui(ui: &mut egui::Ui, chart: &Chart) {
+    ui.strong(chart.field());
+    match chart {
+        Chart::Counts { field, counts, n } | Chart::TopValues { field, values: counts, n } => {
+            ui.horizontal(|ui| {
+                let bars = counts
+                    .iter()
+                    .enumerate()
+                    .map(|(i, (k, c))| Bar::new(i as f64, *c as f64).name(k))
+                    .collect();
+                plot(ui, field, BarChart::new(field.clone(), bars));
+                ui.vertical(|ui| {
+                    ui.weak(format!("n = {n}"));
+                    for (k, c) in counts {
+                        ui.label(format!("{k}: {c}"));
+                    }
+                });
+            });
+        }
+        Chart::Rate { rate, .. } => {
+            ui.label(format!("true in {}", rate_text(rate)));
+        }
+        Chart::Histogram { field, bins, mean, n } => {
+            ui.horizontal(|ui| {
+                let width = bins.first().map(|b| b.high - b.low).unwrap_or(1.0);
+                let bars = bins
+                    .iter()
+                    .map(|b| {
+                        Bar::new(b.low, b.count as f64)
+                            .width(width * 0.9)
+                            .name(format!("{:.4}–{:.4}", b.low, b.high))
+                    })
+                    .collect();
+                plot(ui, field, BarChart::new(field.clone(), bars));
+                ui.vertical(|ui| {
+                    ui.weak(format!("n = {n}"));
+                    match mean {
+                        Some(m) => ui.label(format!("mean {m:.2}")),
+                        None => ui.weak("no values"),
+                    };
+                });
+            });
+        }
+    }
+}
+
+fn plot(ui: &mut egui::Ui, id: &str, chart: BarChart) {
+    Plot::new(format!("plot_{id}"))
+        .height(140.0)
+        .width(360.0)
+        .allow_drag(false)
+        .allow_zoom(false)
+        .allow_scroll(false)
+        .allow_boxed_zoom(false)
+        .include_y(0.0)
+        .show(ui, |p| p.bar_chart(chart));
+}
