@@ -480,3 +480,28 @@ fn a_runs_dashboard_charts_every_field_from_the_schema() {
         assert!(g.has_label(&d.follow_up_queue[0].conversation_id));
     }
 }
+
+#[test]
+fn a_run_is_scored_against_the_sample_labels_in_the_evaluation_tab() {
+    let mut g = gui();
+    g.harness.get_by_role_and_label(Role::Button, "Run all (29)").click();
+    g.wait("the batch finishes", |app| app.model.run.is_none() && app.model.outcomes.len() >= 29);
+    g.harness.key_press_modifiers(egui::Modifiers::COMMAND | egui::Modifiers::SHIFT, egui::Key::Num2);
+    g.wait("runs are listed", |app| app.state.view == View::History && !app.model.history.runs.is_empty());
+    let run_id = g.app().model.history.runs[0].id;
+    g.harness.get_by_label(&run_id.to_string()).click();
+    g.wait("the run and its spec load", |app| app.model.history.dashboard.is_some());
+    g.harness.get_by_role_and_label(Role::Button, "Evaluation").click();
+    g.wait("the run is scored", |app| app.model.history.evaluation.is_some());
+    let evaluation =
+        g.app().model.history.evaluation.clone().unwrap().expect("labels from the samples folder");
+    let topic = evaluation.field("topic").unwrap();
+    // The offline baseline's known score on the samples (tests/pipeline.rs): 24 of 29.
+    assert_eq!(topic.headline().map(|a| (a * 29.0).round()), Some(24.0));
+    assert!(g.has_label("accuracy 82.8% (24/29)"), "the table is shown");
+    // A bad labels path says so instead of scoring.
+    g.harness.state_mut().state.expected_path = "/nonexistent/expected.jsonl".into();
+    g.harness.get_by_role_and_label(Role::Button, "Score").click();
+    g.harness.run_steps(2);
+    assert!(matches!(g.app().model.history.evaluation, Some(Err(_))));
+}

@@ -60,6 +60,8 @@ pub enum Command {
     ApplyPrices,
     /// Switch the History run browser between its results and its dashboard.
     RunTab(super::model::RunTab),
+    /// Score the open run against the labels file and the loaded transcripts' own labels.
+    Evaluate,
     /// Apply a schema linter fix to the draft's schema text.
     ApplyLintFix(crate::core::lint::Fix),
 }
@@ -404,9 +406,54 @@ impl DebriefApp {
             }
             Command::DismissNotices => self.model.notices.clear(),
             Command::ApplyPrices => self.apply_price_overrides(),
-            Command::RunTab(tab) => self.model.history.tab = tab,
+            Command::RunTab(tab) => {
+                self.model.history.tab = tab;
+                if tab == super::model::RunTab::Evaluation && self.model.history.evaluation.is_none() {
+                    self.evaluate_open_run();
+                }
+            }
+            Command::Evaluate => self.evaluate_open_run(),
             Command::ApplyLintFix(fix) => self.apply_lint_fix(&fix),
         }
+    }
+
+    /// The labels file the Evaluation tab uses: the typed one, else `expected.jsonl` in the
+    /// first loaded folder that has one.
+    pub fn expected_path(&self) -> Option<PathBuf> {
+        let typed = self.state.expected_path.trim();
+        if !typed.is_empty() {
+            return Some(PathBuf::from(typed));
+        }
+        self.state.loaded_paths.iter().map(|p| p.join("expected.jsonl")).find(|p| p.is_file())
+    }
+
+    fn evaluate_open_run(&mut self) {
+        use crate::core::eval;
+        let h = &self.model.history;
+        let Some((_, schema)) = &h.spec else {
+            self.model.history.evaluation = Some(Err("the run's spec is still loading".into()));
+            return;
+        };
+        let embedded: Vec<_> = self.model.conversations.iter().map(|c| c.conversation.clone()).collect();
+        let labels = (|| {
+            let mut labels = match self.expected_path() {
+                Some(path) => eval::load_expected(&path).map_err(|e| e.to_string())?,
+                None => eval::LabelSet::default(),
+            };
+            labels
+                .merge(eval::LabelSet::from_conversations(&embedded).map_err(|e| e.to_string())?)
+                .map_err(|e| e.to_string())?;
+            if labels.is_empty() {
+                return Err("no labels: give an expected.jsonl file above, or load JSON transcripts with an \"expected\" object".to_string());
+            }
+            Ok(labels)
+        })();
+        let result = labels.map(|labels| {
+            let outcomes: Vec<_> = h.results.iter().map(|r| r.outcome.clone()).collect();
+            let pairing = eval::pair_outcomes(&outcomes, &labels);
+            eval::evaluate(schema, &pairing.items)
+        });
+        self.model.history.evaluation = Some(result);
     }
 
     fn select(&mut self, hash: String) {

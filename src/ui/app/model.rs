@@ -117,6 +117,8 @@ pub struct HistoryModel {
     pub tab: RunTab,
     /// Built once the run's results and schema are both here (not every frame).
     pub dashboard: Option<crate::core::dashboard::Dashboard>,
+    /// The open run scored against labels, or why it could not be.
+    pub evaluation: Option<Result<crate::core::eval::Evaluation, String>>,
 }
 
 /// What the History run browser shows.
@@ -125,12 +127,14 @@ pub enum RunTab {
     #[default]
     Results,
     Dashboard,
+    Evaluation,
 }
 
 impl HistoryModel {
     /// Rebuild the dashboard when the open run's results and its schema are both loaded.
     pub fn rebuild_dashboard(&mut self) {
         self.dashboard = None;
+        self.evaluation = None;
         let Some((hash, schema)) = &self.spec else { return };
         if self.results.first().is_none_or(|r| r.spec_hash != *hash) {
             return;

@@ -183,6 +183,8 @@ pub struct UiState {
     pub tab: ResultTab,
     pub view: View,
     pub settings: Settings,
+    /// Labels file for scoring runs (`expected.jsonl`); empty means the first loaded folder's.
+    pub expected_path: String,
     /// A path typed in the "open" field (used when no file dialog is available).
     pub path_input: String,
     /// Set when the keyboard moved a selection, so the list scrolls to it once (every frame
@@ -219,6 +221,7 @@ impl Default for UiState {
             tab: ResultTab::Analysis,
             view: View::Workbench,
             settings: Settings::default(),
+            expected_path: String::new(),
             path_input: String::new(),
             scroll_to_selection: false,
             dialog: None,

@@ -1,9 +1,50 @@
-//! A run's dashboard: the charts `core::dashboard` builds from the schema, drawn with egui_plot,
-//! with the numbers beside each chart as text (readable, copyable, and findable by tests).
+//! A run's dashboard and evaluation: the charts `core::dashboard` builds from the schema, drawn
+//! with egui_plot, with the numbers beside each chart as text (readable, copyable, and findable
+//! by tests); and the run scored against labels by `core::eval`.
 
 use crate::core::dashboard::{Chart, Dashboard};
 use crate::core::eval::Rate;
+use crate::core::eval::{Evaluation, render_details};
+use crate::ui::app::Command;
+use crate::ui::app::state::UiState;
 use egui_plot::{Bar, BarChart, Plot};
+
+/// The Evaluation tab: which labels, then the per-field table and details.
+pub fn evaluation_ui(
+    ui: &mut egui::Ui,
+    state: &mut UiState,
+    evaluation: Option<&Result<Evaluation, String>>,
+    out: &mut Vec<Command>,
+) {
+    ui.horizontal(|ui| {
+        let label = ui.label("Labels file");
+        ui.add(
+            egui::TextEdit::singleline(&mut state.expected_path)
+                .hint_text("expected.jsonl of the first loaded folder")
+                .desired_width(360.0),
+        )
+        .labelled_by(label.id);
+        if ui.button("Score").on_hover_text("Score this run against the labels").clicked() {
+            out.push(Command::Evaluate);
+        }
+    });
+    ui.weak("Labels inside JSON transcripts (an \"expected\" object) are used too.");
+    ui.separator();
+    match evaluation {
+        None => {
+            ui.weak("Press Score to compare this run with the labels.");
+        }
+        Some(Err(e)) => {
+            ui.colored_label(ui.visuals().error_fg_color, e);
+        }
+        Some(Ok(e)) => {
+            egui::ScrollArea::vertical().id_salt("evaluation").auto_shrink([false, false]).show(ui, |ui| {
+                // The text report is the CLI's own, so both front ends say the same thing.
+                ui.monospace(render_details(e));
+            });
+        }
+    }
+}
 
 pub fn dashboard_ui(ui: &mut egui::Ui, dashboard: Option<&Dashboard>) {
     let Some(d) = dashboard else {

@@ -178,14 +178,16 @@ fn run_browser_ui(
         let mut tab = h.tab;
         ui.selectable_value(&mut tab, RunTab::Results, "Results");
         ui.selectable_value(&mut tab, RunTab::Dashboard, "Dashboard");
+        ui.selectable_value(&mut tab, RunTab::Evaluation, "Evaluation");
         if tab != h.tab {
             out.push(Command::RunTab(tab));
         }
         ui.weak(format!("{} result(s) · Up/Down or J/K to move", h.results.len()));
     });
-    if h.tab == RunTab::Dashboard {
-        super::dashboard::dashboard_ui(ui, h.dashboard.as_ref());
-        return;
+    match h.tab {
+        RunTab::Dashboard => return super::dashboard::dashboard_ui(ui, h.dashboard.as_ref()),
+        RunTab::Evaluation => return super::dashboard::evaluation_ui(ui, state, h.evaluation.as_ref(), out),
+        RunTab::Results => {}
     }
     egui::Panel::left("run_results").resizable(true).default_size(300.0).show(ui, |ui| {
         egui::ScrollArea::vertical().id_salt("run_results_list").auto_shrink([false, false]).show_rows(
