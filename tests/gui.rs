@@ -505,3 +505,30 @@ fn a_run_is_scored_against_the_sample_labels_in_the_evaluation_tab() {
     g.harness.run_steps(2);
     assert!(matches!(g.app().model.history.evaluation, Some(Err(_))));
 }
+
+#[test]
+fn the_cost_window_projects_a_month_for_every_priced_model() {
+    let mut state = UiState::default();
+    state.draft.provider = ProviderKind::Openai;
+    state.draft.model = "gpt-4o-mini".into();
+    let mut g = gui_with(state);
+    g.harness.get_by_role_and_label(Role::Button, "Cost...").click();
+    g.wait("the projection is built", |app| app.model.projection.is_some());
+    let (_, total, input, rows) = g.app().model.projection.clone().unwrap();
+    assert_eq!(input.sample_size, 29);
+    assert!(total.input_tokens > 0 && total.cost_usd.unwrap() > 0.0);
+    assert!(g.has_label("gpt-4o-mini (chosen)"));
+    assert!(g.has_label("The 29 listed conversation(s)") || g.has_label("the 29 listed conversation(s)"));
+    let mini = rows.iter().find(|r| r.model == "gpt-4o-mini").unwrap();
+    // Default 10,000 a month, everything sampled: monthly = per analysis × 10,000.
+    assert!((mini.monthly_cost_usd - mini.per_conversation_usd * 10_000.0).abs() < 1e-9);
+    assert!((mini.monthly_batch_cost_usd * 2.0 - mini.monthly_cost_usd).abs() < 1e-9);
+    // Halving the sampling rate halves the month.
+    g.harness.state_mut().state.projection.sample_rate = 0.5;
+    g.wait("the projection follows the rate", |app| {
+        app.model.projection.as_ref().is_some_and(|(_, _, i, _)| (i.sample_rate - 0.5).abs() < 1e-12)
+    });
+    let (_, _, _, rows) = g.app().model.projection.clone().unwrap();
+    let half = rows.iter().find(|r| r.model == "gpt-4o-mini").unwrap();
+    assert!((half.monthly_cost_usd * 2.0 - mini.monthly_cost_usd).abs() < 1e-9);
+}

@@ -8,10 +8,8 @@
 use super::analyze::load;
 use super::spec_args::SpecArgs;
 use super::{CliError, Exit};
-use crate::core::cost::projection::{self, ProjectionInput};
-use crate::core::cost::{self, PriceTable, format_usd};
-use crate::core::prompt;
-use crate::core::schema::dialect;
+use crate::core::cost::projection;
+use crate::core::cost::{PriceTable, format_usd};
 use anyhow::anyhow;
 use std::io::Write;
 use std::path::PathBuf;
@@ -42,40 +40,17 @@ pub fn project(args: ProjectArgs) -> Result<Exit, CliError> {
     }
     let (import, _) = load(&args.paths)?;
     let prices = PriceTable::bundled();
-    let sent = dialect::transform(dialect::for_provider(spec.provider), &spec.schema);
-    let options = prompt::PromptOptions::for_provider(spec.provider);
-    let (mut kept, mut tin, mut tout) = (0usize, 0u64, 0u64);
-    for conv in &import.conversations {
-        // Only the length policy counts here; sampling is applied as a rate below.
-        let mut length_policy = spec.policy;
-        length_policy.sample_rate = None;
-        if length_policy.skip_reason(conv, &conv.content_hash()).is_some() {
-            continue;
-        }
-        kept += 1;
-        let e = cost::estimate(
-            spec.provider,
-            &spec.model,
-            &prompt::build(&spec, conv, options),
-            Some(&sent.schema),
-            &prices,
-        );
-        tin += e.input_tokens;
-        tout += e.output_tokens;
-    }
     let n = import.conversations.len();
-    if kept == 0 {
+    let Some((_, input)) = projection::from_conversations(
+        &spec,
+        &import.conversations,
+        args.per_month,
+        Some(sample_rate),
+        &prices,
+    ) else {
         return Err(CliError::usage(anyhow!(
             "every given conversation is skipped by the spec's policy; nothing to project"
         )));
-    }
-    let input = ProjectionInput {
-        per_month: args.per_month,
-        sample_rate,
-        share_not_skipped: kept as f64 / n as f64,
-        mean_input_tokens: tin as f64 / kept as f64,
-        mean_output_tokens: tout as f64 / kept as f64,
-        sample_size: n,
     };
     let rows = projection::project(&input, &prices);
     let analysed = projection::analysed_per_month(&input);

@@ -6,8 +6,12 @@
 //! sample the user points at, so the projection is only as good as that sample — the output
 //! says how many conversations it is based on.
 
-use super::{PriceTable, cost_usd};
-use crate::core::outcome::Usage;
+use super::{PriceTable, cost_usd, estimate};
+use crate::core::outcome::{Estimate, Usage};
+use crate::core::prompt::{self, PromptOptions};
+use crate::core::schema::dialect;
+use crate::core::spec::AnalysisSpec;
+use crate::core::transcript::Conversation;
 use serde::Serialize;
 
 /// Batch APIs bill half the list price.
@@ -37,6 +41,52 @@ pub struct ProjectionRow {
     pub monthly_cost_usd: f64,
     pub monthly_batch_cost_usd: f64,
     pub per_conversation_usd: f64,
+}
+
+/// The estimate for `conversations` as they are (the pre-batch number), and the projection
+/// input their means give. The spec's length policy decides the share skipped; sampling is a
+/// rate (`sample_rate`, else the policy's, else 1). `None` when every conversation is skipped.
+pub fn from_conversations(
+    spec: &AnalysisSpec,
+    conversations: &[Conversation],
+    per_month: u64,
+    sample_rate: Option<f64>,
+    prices: &PriceTable,
+) -> Option<(Estimate, ProjectionInput)> {
+    let sent = dialect::transform(dialect::for_provider(spec.provider), &spec.schema);
+    let options = PromptOptions::for_provider(spec.provider);
+    let mut length_policy = spec.policy;
+    length_policy.sample_rate = None;
+    let mut total = Estimate { cost_usd: Some(0.0), ..Estimate::default() };
+    let mut kept = 0usize;
+    for conv in conversations {
+        if length_policy.skip_reason(conv, &conv.content_hash()).is_some() {
+            continue;
+        }
+        kept += 1;
+        let e = estimate(
+            spec.provider,
+            &spec.model,
+            &prompt::build(spec, conv, options),
+            Some(&sent.schema),
+            prices,
+        );
+        total.input_tokens += e.input_tokens;
+        total.output_tokens += e.output_tokens;
+        total.cost_usd = total.cost_usd.zip(e.cost_usd).map(|(a, b)| a + b);
+    }
+    if kept == 0 {
+        return None;
+    }
+    let input = ProjectionInput {
+        per_month,
+        sample_rate: sample_rate.or(spec.policy.sample_rate).unwrap_or(1.0),
+        share_not_skipped: kept as f64 / conversations.len() as f64,
+        mean_input_tokens: total.input_tokens as f64 / kept as f64,
+        mean_output_tokens: total.output_tokens as f64 / kept as f64,
+        sample_size: conversations.len(),
+    };
+    Some((total, input))
 }
 
 /// Conversations analysed per month.

@@ -60,6 +60,8 @@ pub enum Command {
     ApplyPrices,
     /// Switch the History run browser between its results and its dashboard.
     RunTab(super::model::RunTab),
+    /// Open or close the cost projection window.
+    ToggleProjection,
     /// Score the open run against the labels file and the loaded transcripts' own labels.
     Evaluate,
     /// Apply a schema linter fix to the draft's schema text.
@@ -413,6 +415,7 @@ impl DebriefApp {
                 }
             }
             Command::Evaluate => self.evaluate_open_run(),
+            Command::ToggleProjection => self.state.projection.open = !self.state.projection.open,
             Command::ApplyLintFix(fix) => self.apply_lint_fix(&fix),
         }
     }

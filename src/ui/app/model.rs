@@ -176,6 +176,14 @@ pub struct Model {
     /// "What would be sent" for the selection: (cache key, preview, pretty body). Built once
     /// per change, not every frame the Raw tab is drawn.
     pub preview: Option<(String, crate::llm::RequestPreview, String)>,
+    /// The cost projection for the listed conversations: (cache key, estimate for them all,
+    /// projection input, one row per priced model). Built only while its window is open.
+    pub projection: Option<(
+        String,
+        Estimate,
+        crate::core::cost::projection::ProjectionInput,
+        Vec<crate::core::cost::projection::ProjectionRow>,
+    )>,
     /// The spec version whose stored results were last fetched for the loaded conversations.
     pub latest_for: Option<String>,
     /// The draft `spec_hash` was computed from (hashing every frame would cost time on big
@@ -292,6 +300,40 @@ impl Model {
 }
 
 impl Model {
+    /// Refresh the projection when its window is open and its inputs changed.
+    pub fn refresh_projection(&mut self, state: &UiState, prices: &crate::core::cost::PriceTable) {
+        let p = state.projection;
+        let (Some(schema), Some(hash), true) = (self.check.parsed.as_ref(), self.spec_hash.as_ref(), p.open)
+        else {
+            return;
+        };
+        let visible = self.visible(&state.filter);
+        let key = format!(
+            "{hash}/{}/{}/{}/{}",
+            visible.len(),
+            p.per_month,
+            p.sample_rate,
+            visible.first().map(|c| c.hash.as_str()).unwrap_or("")
+        );
+        if self.projection.as_ref().is_some_and(|(k, ..)| *k == key) {
+            return;
+        }
+        let spec = state.draft.to_spec(schema.clone());
+        let conversations: Vec<_> = visible.iter().map(|c| c.conversation.clone()).collect();
+        let rate = Some(p.sample_rate.clamp(0.0, 1.0));
+        self.projection = crate::core::cost::projection::from_conversations(
+            &spec,
+            &conversations,
+            p.per_month,
+            rate,
+            prices,
+        )
+        .map(|(total, input)| {
+            let rows = crate::core::cost::projection::project(&input, prices);
+            (key, total, input, rows)
+        });
+    }
+
     /// Refresh the request preview when the spec version or the selection changed.
     pub fn refresh_preview(&mut self, state: &UiState) {
         let (Some(schema), Some(hash), Some(selected)) =

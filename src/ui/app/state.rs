@@ -167,6 +167,22 @@ impl Settings {
     }
 }
 
+/// Inputs of the cost projection window.
+#[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
+#[serde(default)]
+pub struct ProjectionSettings {
+    pub open: bool,
+    pub per_month: u64,
+    /// Fraction analysed, 0–1.
+    pub sample_rate: f64,
+}
+
+impl Default for ProjectionSettings {
+    fn default() -> ProjectionSettings {
+        ProjectionSettings { open: false, per_month: 10_000, sample_rate: 1.0 }
+    }
+}
+
 /// All persisted UI state.
 #[derive(Debug, Clone, Serialize, Deserialize)]
 #[serde(default)]
@@ -183,6 +199,8 @@ pub struct UiState {
     pub tab: ResultTab,
     pub view: View,
     pub settings: Settings,
+    /// The cost projection window: open, conversations per month, sampling rate.
+    pub projection: ProjectionSettings,
     /// Labels file for scoring runs (`expected.jsonl`); empty means the first loaded folder's.
     pub expected_path: String,
     /// A path typed in the "open" field (used when no file dialog is available).
@@ -221,6 +239,7 @@ impl Default for UiState {
             tab: ResultTab::Analysis,
             view: View::Workbench,
             settings: Settings::default(),
+            projection: ProjectionSettings::default(),
             expected_path: String::new(),
             path_input: String::new(),
             scroll_to_selection: false,

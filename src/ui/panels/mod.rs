@@ -11,6 +11,7 @@ mod dialog;
 mod editor;
 mod history;
 mod lint;
+mod projection;
 mod results;
 mod settings;
 mod top_bar;
@@ -33,6 +34,9 @@ pub struct PanelCtx<'a> {
 /// Draw the whole window.
 pub fn draw(ui: &mut egui::Ui, state: &mut UiState, cx: &PanelCtx<'_>, out: &mut Vec<Command>) {
     dialog::dialog_ui(ui.ctx(), state, out);
+    if state.projection.open {
+        projection::projection_window(ui.ctx(), state, cx);
+    }
     egui::Panel::top("top_bar").show(ui, |ui| top_bar::top_bar_ui(ui, state, cx, out));
     if !cx.model.notices.is_empty() {
         egui::Panel::bottom("notices").show(ui, |ui| notices_ui(ui, cx.model, out));

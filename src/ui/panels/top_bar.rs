@@ -165,6 +165,13 @@ fn run_controls_ui(ui: &mut egui::Ui, state: &UiState, cx: &PanelCtx<'_>, out: &
     {
         out.push(Command::Run { all: true });
     }
+    if ui
+        .selectable_label(state.projection.open, "Cost...")
+        .on_hover_text("What the listed conversations cost, and a monthly projection for every model")
+        .clicked()
+    {
+        out.push(Command::ToggleProjection);
+    }
     if let Some(run) = &model.run {
         if ui.button("Cancel").on_hover_text("Stop (Esc); finished results are kept").clicked() {
             out.push(Command::Cancel);
