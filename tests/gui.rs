@@ -532,3 +532,47 @@ fn the_cost_window_projects_a_month_for_every_priced_model() {
     let half = rows.iter().find(|r| r.model == "gpt-4o-mini").unwrap();
     assert!((half.monthly_cost_usd * 2.0 - mini.monthly_cost_usd).abs() < 1e-9);
 }
+
+#[test]
+fn the_review_queue_gathers_rule_matches_and_is_walked_by_keyboard() {
+    let mut g = gui();
+    g.harness.get_by_role_and_label(Role::Button, "Run all (29)").click();
+    g.wait("the batch finishes", |app| app.model.run.is_none() && app.model.outcomes.len() >= 29);
+    g.harness.key_press_modifiers(egui::Modifiers::COMMAND | egui::Modifiers::SHIFT, egui::Key::Num2);
+    g.wait("runs are listed", |app| app.state.view == View::History && !app.model.history.runs.is_empty());
+    let run_id = g.app().model.history.runs[0].id;
+    g.harness.get_by_label(&run_id.to_string()).click();
+    g.wait("the run opens", |app| app.model.history.results.len() == 29);
+    g.harness.get_by_role_and_label(Role::Button, "Review queue").click();
+    g.wait("the queue is built", |app| app.model.history.review.is_some());
+    // The bundled example rules include "follow_up_needed == true" for post_analysis results.
+    let (_, queue, _) = g.app().model.history.review.clone().unwrap();
+    let expected: Vec<usize> = g
+        .app()
+        .model
+        .history
+        .results
+        .iter()
+        .enumerate()
+        .filter(|(_, r)| r.outcome.analysis.as_ref().is_some_and(|a| a["follow_up_needed"] == true))
+        .map(|(i, _)| i)
+        .collect();
+    assert!(expected.len() >= 2, "the samples have several follow-ups: {expected:?}");
+    assert_eq!(queue.items.iter().map(|i| i.index).collect::<Vec<_>>(), expected);
+    // Walk the queue: from the first queued conversation, Down and J skip to the next queued
+    // one (never to a conversation the rules did not match); K goes back.
+    g.harness.state_mut().model.history.selected = expected[0];
+    g.harness.key_press(egui::Key::ArrowDown);
+    g.harness.run_steps(2);
+    assert_eq!(g.app().model.history.selected, expected[1]);
+    g.harness.key_press(egui::Key::K);
+    g.harness.run_steps(2);
+    assert_eq!(g.app().model.history.selected, expected[0]);
+    // A rule that does not parse shows where.
+    g.harness.state_mut().state.rules = vec![debrief::core::rules::Rule::new("broken", "overall_score < ")];
+    g.harness.run_steps(3);
+    let (_, _, errors) = g.app().model.history.review.clone().unwrap();
+    let error = errors[0].clone().expect("a syntax error");
+    assert!(error.contains('^'), "{error}");
+    assert!(g.has_label("^"));
+}

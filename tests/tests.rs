@@ -6,6 +6,8 @@
 //! - `anthropic`, `gemini`: the Anthropic Messages and Gemini generateContent wire formats against
 //!   loopback servers that enforce each provider's documented schema rules.
 //! - `batch`: `debrief batch` — resume after kill -9, policy skips and sampling, repeats, 429s.
+//! - `compare`: `debrief compare` — two offline batches with different prompts and schemas,
+//!   JSON and text reports, exit 2 for unknown or disjoint runs.
 //! - `cli`: the `debrief` binary end to end — output contract, exit codes, history, secrets.
 //! - `lint`: `debrief lint` — templates clean for every provider, poor schemas, exit codes.
 //!
@@ -19,6 +21,7 @@ mod util;
 mod anthropic;
 mod batch;
 mod cli;
+mod compare;
 mod gemini;
 mod gui;
 mod lint;

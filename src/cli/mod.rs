@@ -7,6 +7,7 @@
 
 mod analyze;
 mod batch;
+mod compare;
 mod eval;
 mod lint;
 mod output;
@@ -41,6 +42,8 @@ pub enum Command {
     Batch(batch::BatchArgs),
     /// Score a run against expected labels (per-field accuracy, F1, confusion matrices).
     Eval(eval::EvalArgs),
+    /// Compare two runs on their shared conversations: agreement, changed values, costs, spec diffs.
+    Compare(compare::CompareArgs),
     /// Estimate tokens and cost without calling any model.
     Estimate(analyze::EstimateArgs),
     /// Project the monthly cost of running a spec in production, for every priced model.
@@ -96,6 +99,7 @@ pub fn run(command: Command, runtime: &tokio::runtime::Runtime) -> Result<Exit, 
         Command::Analyze(args) => runtime.block_on(analyze::analyze(args)),
         Command::Batch(args) => runtime.block_on(batch::batch(args)),
         Command::Eval(args) => eval::eval(args),
+        Command::Compare(args) => compare::compare(args),
         Command::Estimate(args) => analyze::estimate(args),
         Command::Project(args) => project::project(args),
         Command::Runs(args) => runs::runs(args),

@@ -1,6 +1,7 @@
 //! Pure domain logic: no egui, no tokio, no rusqlite. Everything here is testable with plain
 //! values, which is why the engine, CLI and GUI all share it.
 
+pub mod compare;
 pub mod cost;
 pub mod dashboard;
 pub mod eval;
@@ -8,6 +9,7 @@ pub mod lint;
 pub mod outcome;
 pub mod policy;
 pub mod prompt;
+pub mod rules;
 pub mod schema;
 pub mod spec;
 pub mod stability;

@@ -60,6 +60,8 @@ pub enum Command {
     ApplyPrices,
     /// Switch the History run browser between its results and its dashboard.
     RunTab(super::model::RunTab),
+    /// Select one result of the open run by its position in the run.
+    SelectResult(usize),
     /// Open or close the cost projection window.
     ToggleProjection,
     /// Score the open run against the labels file and the loaded transcripts' own labels.
@@ -392,7 +394,9 @@ impl DebriefApp {
             Command::MoveResult(delta) => {
                 self.state.scroll_to_selection = true;
                 let h = &mut self.model.history;
-                if !h.results.is_empty() {
+                if h.tab == super::model::RunTab::Review {
+                    h.move_in_review(delta);
+                } else if !h.results.is_empty() {
                     h.selected =
                         (h.selected as i64 + delta as i64).clamp(0, h.results.len() as i64 - 1) as usize;
                 }
@@ -415,6 +419,11 @@ impl DebriefApp {
                 }
             }
             Command::Evaluate => self.evaluate_open_run(),
+            Command::SelectResult(i) => {
+                if i < self.model.history.results.len() {
+                    self.model.history.selected = i;
+                }
+            }
             Command::ToggleProjection => self.state.projection.open = !self.state.projection.open,
             Command::ApplyLintFix(fix) => self.apply_lint_fix(&fix),
         }

@@ -117,6 +117,9 @@ impl DebriefApp {
         self.fetch_stored_results();
         self.model.refresh_estimate(&self.state, self.bridge.prices());
         self.model.refresh_preview(&self.state);
+        if self.model.history.tab == model::RunTab::Review {
+            self.model.history.refresh_review(&self.state.rules);
+        }
         self.model.refresh_projection(&self.state, self.bridge.prices());
         let key_status = self.key_status();
         let cx = panels::PanelCtx { model: &self.model, prices: self.bridge.prices(), key_status };

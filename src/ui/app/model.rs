@@ -119,6 +119,9 @@ pub struct HistoryModel {
     pub dashboard: Option<crate::core::dashboard::Dashboard>,
     /// The open run scored against labels, or why it could not be.
     pub evaluation: Option<Result<crate::core::eval::Evaluation, String>>,
+    /// The open run's review queue under the current rules: (cache key, queue, one compile
+    /// error per rule that does not compile, shown under it).
+    pub review: Option<(String, crate::core::rules::ReviewQueue, Vec<Option<String>>)>,
 }
 
 /// What the History run browser shows.
@@ -128,9 +131,49 @@ pub enum RunTab {
     Results,
     Dashboard,
     Evaluation,
+    Review,
 }
 
 impl HistoryModel {
+    /// Rebuild the review queue when the rules or the run's results changed (not every frame).
+    pub fn refresh_review(&mut self, rules: &[crate::core::rules::Rule]) {
+        let key = format!("{:?}/{}/{:?}", self.open_run, self.results.len(), rules);
+        if self.review.as_ref().is_some_and(|(k, ..)| *k == key) {
+            return;
+        }
+        let mut compiled = Vec::new();
+        let mut errors = Vec::new();
+        for rule in rules {
+            match rule.compile() {
+                Ok(c) => {
+                    compiled.push(c);
+                    errors.push(None);
+                }
+                Err(e) => errors.push(Some(match e.syntax() {
+                    Some(syntax) => syntax.render(&rule.expression),
+                    None => e.to_string(),
+                })),
+            }
+        }
+        let items = self.results.iter().map(|r| (r.outcome.conversation_id.clone(), &r.outcome));
+        let queue = crate::core::rules::review_queue(items, &compiled);
+        self.review = Some((key, queue, errors));
+    }
+
+    /// Move the selection to the next (`delta` > 0) or previous queued conversation.
+    pub fn move_in_review(&mut self, delta: i32) {
+        let Some((_, queue, _)) = &self.review else { return };
+        if queue.items.is_empty() {
+            return;
+        }
+        let pos = queue.items.iter().position(|i| i.index == self.selected);
+        let next = match pos {
+            Some(p) => (p as i64 + delta as i64).clamp(0, queue.items.len() as i64 - 1) as usize,
+            None => 0,
+        };
+        self.selected = queue.items[next].index;
+    }
+
     /// Rebuild the dashboard when the open run's results and its schema are both loaded.
     pub fn rebuild_dashboard(&mut self) {
         self.dashboard = None;

@@ -201,6 +201,8 @@ pub struct UiState {
     pub settings: Settings,
     /// The cost projection window: open, conversations per month, sampling rate.
     pub projection: ProjectionSettings,
+    /// Review rules over analysis fields; matching conversations gather in the review queue.
+    pub rules: Vec<crate::core::rules::Rule>,
     /// Labels file for scoring runs (`expected.jsonl`); empty means the first loaded folder's.
     pub expected_path: String,
     /// A path typed in the "open" field (used when no file dialog is available).
@@ -240,6 +242,7 @@ impl Default for UiState {
             view: View::Workbench,
             settings: Settings::default(),
             projection: ProjectionSettings::default(),
+            rules: crate::core::rules::example_rules(),
             expected_path: String::new(),
             path_input: String::new(),
             scroll_to_selection: false,

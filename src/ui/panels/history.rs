@@ -179,6 +179,7 @@ fn run_browser_ui(
         ui.selectable_value(&mut tab, RunTab::Results, "Results");
         ui.selectable_value(&mut tab, RunTab::Dashboard, "Dashboard");
         ui.selectable_value(&mut tab, RunTab::Evaluation, "Evaluation");
+        ui.selectable_value(&mut tab, RunTab::Review, "Review queue");
         if tab != h.tab {
             out.push(Command::RunTab(tab));
         }
@@ -187,6 +188,7 @@ fn run_browser_ui(
     match h.tab {
         RunTab::Dashboard => return super::dashboard::dashboard_ui(ui, h.dashboard.as_ref()),
         RunTab::Evaluation => return super::dashboard::evaluation_ui(ui, state, h.evaluation.as_ref(), out),
+        RunTab::Review => return super::review::review_ui(ui, state, model, out),
         RunTab::Results => {}
     }
     egui::Panel::left("run_results").resizable(true).default_size(300.0).show(ui, |ui| {

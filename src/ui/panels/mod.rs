@@ -13,6 +13,7 @@ mod history;
 mod lint;
 mod projection;
 mod results;
+mod review;
 mod settings;
 mod top_bar;
 pub mod widgets;
