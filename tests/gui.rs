@@ -576,3 +576,32 @@ fn the_review_queue_gathers_rule_matches_and_is_walked_by_keyboard() {
     assert!(error.contains('^'), "{error}");
     assert!(g.has_label("^"));
 }
+
+#[test]
+fn two_runs_are_compared_in_the_compare_tab() {
+    let mut g = gui();
+    g.harness.get_by_role_and_label(Role::Button, "Run all (29)").click();
+    g.wait("the first batch finishes", |app| app.model.run.is_none() && app.model.outcomes.len() >= 29);
+    // A second spec version (another temperature) over the same conversations.
+    g.harness.state_mut().state.draft.temperature = Some(0.7);
+    g.harness.run_steps(2);
+    g.harness.get_by_role_and_label(Role::Button, "Run all (29)").click();
+    g.wait("the second batch finishes", |app| app.model.run.is_none() && app.model.outcomes.len() >= 58);
+    g.harness.key_press_modifiers(egui::Modifiers::COMMAND | egui::Modifiers::SHIFT, egui::Key::Num2);
+    g.wait("both runs are listed", |app| {
+        app.state.view == View::History && app.model.history.runs.len() >= 2
+    });
+    let (newer, older) = (g.app().model.history.runs[0].id, g.app().model.history.runs[1].id);
+    g.harness.get_by_label(&newer.to_string()).click();
+    g.wait("the run opens", |app| app.model.history.results.len() == 29);
+    g.harness.get_by_role_and_label(Role::Button, "Compare").click();
+    g.harness.run_steps(2);
+    g.harness.state_mut().commands.push(debrief::ui::app::Command::Compare(older));
+    g.wait("the comparison arrives", |app| app.model.history.comparison.is_some());
+    let (b, text) = g.app().model.history.comparison.clone().unwrap();
+    assert_eq!(b, older);
+    let text = text.expect("the runs share every conversation");
+    assert!(text.contains("temperature"), "the settings that differ are named:\n{text}");
+    assert!(text.contains("topic"), "{text}");
+    assert!(g.has_label("temperature"));
+}

@@ -49,6 +49,12 @@ pub enum UiEvent {
         hash: String,
         spec: Option<AnalysisSpec>,
     },
+    /// Two runs compared (run A is the open one), or why they could not be.
+    Compared {
+        a: RunId,
+        b: RunId,
+        result: Result<Box<crate::core::compare::Comparison>, String>,
+    },
     /// A file dialog closed; `None` when nothing was chosen or no dialog could be shown.
     Picked {
         pick: Pick,
@@ -232,6 +238,15 @@ impl Bridge {
         self.query(move |s| s.spec(&h), move |spec| UiEvent::Spec { hash, spec });
     }
 
+    /// Compare run `a` with run `b` (labels from `expected` and the runs' own transcripts). The
+    /// work runs on a blocking thread: it reads both runs whole.
+    pub fn query_compare(&self, a: RunId, b: RunId, expected: Option<PathBuf>) {
+        self.query(
+            move |s| Ok(compare_runs(s, a, b, expected.as_deref())),
+            move |result| UiEvent::Compared { a, b, result: result.map(Box::new) },
+        );
+    }
+
     /// Earlier results for one conversation's content.
     pub fn query_conversation_history(&self, content_hash: String) {
         let h = content_hash.clone();
@@ -240,4 +255,43 @@ impl Bridge {
             move |results| UiEvent::ConversationHistory { content_hash, results },
         );
     }
+}
+
+/// Load two runs, their specs and labels, and compare them; every failure is a message.
+fn compare_runs(
+    store: &crate::store::Store,
+    a: RunId,
+    b: RunId,
+    expected: Option<&std::path::Path>,
+) -> Result<crate::core::compare::Comparison, String> {
+    use crate::core::compare::{RunSide, compare};
+    let load = |run: RunId| -> Result<(Vec<StoredResult>, AnalysisSpec), String> {
+        let results = store.results(run).map_err(|e| e.to_string())?;
+        let first = results.first().ok_or_else(|| format!("run {run} has no results"))?;
+        let spec = store
+            .spec(&first.spec_hash)
+            .map_err(|e| e.to_string())?
+            .ok_or_else(|| format!("the spec of run {run} is missing from the history"))?;
+        Ok((results, spec))
+    };
+    let (ra, sa) = load(a)?;
+    let (rb, sb) = load(b)?;
+    let (xa, xb) = (result_refs(&ra), result_refs(&rb));
+    let labels = match expected.filter(|p| p.is_file()) {
+        Some(path) => Some(crate::core::eval::load_expected(path).map_err(|e| e.to_string())?),
+        None => None,
+    };
+    compare(RunSide { spec: &sa, results: &xa }, RunSide { spec: &sb, results: &xb }, labels.as_ref())
+        .map_err(|e| e.to_string())
+}
+
+fn result_refs(results: &[StoredResult]) -> Vec<crate::core::compare::ResultRef<'_>> {
+    results
+        .iter()
+        .map(|r| crate::core::compare::ResultRef {
+            content_hash: &r.conversation_hash,
+            conversation_id: &r.outcome.conversation_id,
+            outcome: &r.outcome,
+        })
+        .collect()
 }

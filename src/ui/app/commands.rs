@@ -60,6 +60,8 @@ pub enum Command {
     ApplyPrices,
     /// Switch the History run browser between its results and its dashboard.
     RunTab(super::model::RunTab),
+    /// Compare the open run (A) with another run (B).
+    Compare(RunId),
     /// Select one result of the open run by its position in the run.
     SelectResult(usize),
     /// Open or close the cost projection window.
@@ -226,7 +228,16 @@ impl DebriefApp {
                     }
                     self.model.history.results = results;
                     self.model.history.selected = 0;
+                    self.model.history.compare_with = None;
+                    self.model.history.comparison = None;
                     self.model.history.rebuild_dashboard();
+                }
+            }
+            UiEvent::Compared { a, b, result } => {
+                let h = &mut self.model.history;
+                if h.open_run == Some(a) && h.compare_with == Some(b) {
+                    let text = result.map(|c| crate::core::compare::render(&c));
+                    h.comparison = Some((b, text));
                 }
             }
             UiEvent::Spec { hash, spec } => {
@@ -419,6 +430,13 @@ impl DebriefApp {
                 }
             }
             Command::Evaluate => self.evaluate_open_run(),
+            Command::Compare(b) => {
+                if let Some(a) = self.model.history.open_run {
+                    self.model.history.compare_with = Some(b);
+                    self.model.history.comparison = None;
+                    self.bridge.query_compare(a, b, self.expected_path());
+                }
+            }
             Command::SelectResult(i) => {
                 if i < self.model.history.results.len() {
                     self.model.history.selected = i;

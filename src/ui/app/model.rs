@@ -122,6 +122,10 @@ pub struct HistoryModel {
     /// The open run's review queue under the current rules: (cache key, queue, one compile
     /// error per rule that does not compile, shown under it).
     pub review: Option<(String, crate::core::rules::ReviewQueue, Vec<Option<String>>)>,
+    /// The run the open one is compared with (chosen in the Compare tab).
+    pub compare_with: Option<RunId>,
+    /// The comparison of the open run (A) with `compare_with` (B), as text, or why not.
+    pub comparison: Option<(RunId, Result<String, String>)>,
 }
 
 /// What the History run browser shows.
@@ -132,6 +136,7 @@ pub enum RunTab {
     Dashboard,
     Evaluation,
     Review,
+    Compare,
 }
 
 impl HistoryModel {

@@ -180,6 +180,7 @@ fn run_browser_ui(
         ui.selectable_value(&mut tab, RunTab::Dashboard, "Dashboard");
         ui.selectable_value(&mut tab, RunTab::Evaluation, "Evaluation");
         ui.selectable_value(&mut tab, RunTab::Review, "Review queue");
+        ui.selectable_value(&mut tab, RunTab::Compare, "Compare");
         if tab != h.tab {
             out.push(Command::RunTab(tab));
         }
@@ -189,6 +190,7 @@ fn run_browser_ui(
         RunTab::Dashboard => return super::dashboard::dashboard_ui(ui, h.dashboard.as_ref()),
         RunTab::Evaluation => return super::dashboard::evaluation_ui(ui, state, h.evaluation.as_ref(), out),
         RunTab::Review => return super::review::review_ui(ui, state, model, out),
+        RunTab::Compare => return super::compare::compare_ui(ui, model, out),
         RunTab::Results => {}
     }
     egui::Panel::left("run_results").resizable(true).default_size(300.0).show(ui, |ui| {

@@ -5,6 +5,7 @@
 //! the network: anything with effects goes through a `Command`, run by the app after drawing.
 
 mod analysis;
+mod compare;
 mod conversations;
 mod dashboard;
 mod dialog;
