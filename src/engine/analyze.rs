@@ -30,7 +30,14 @@ pub async fn analyze_one(
         sent.notes.iter().any(|n| n.keyword == "required" && n.action == NoteAction::Rewritten);
     let mut messages = prompt::build(spec, conversation, provider.prompt_options());
     let price = prices.price(&spec.model);
-    let estimate = cost::estimate(kind, &spec.model, &messages, Some(&sent.schema), prices);
+    // The estimate only annotates the outcome, so it is counted on a blocking thread while the
+    // call is in flight: the first count in a process also builds the tokenizer (~100 ms), which
+    // would otherwise hold back the whole first wave of a batch.
+    let estimate = tokio::task::spawn_blocking({
+        let (model, messages, schema, prices) =
+            (spec.model.clone(), messages.clone(), sent.schema.clone(), prices.clone());
+        move || cost::estimate(kind, &model, &messages, Some(&schema), &prices)
+    });
     let name = schema_name(&spec.name);
     let started = Instant::now();
     let mut outcome = Outcome {
@@ -43,7 +50,7 @@ pub async fn analyze_one(
         errors: Vec::new(),
         attempts: Vec::new(),
         usage: Usage::default(),
-        estimate,
+        estimate: Default::default(),
         cost_usd: None,
         latency_ms: 0,
         note: (kind == ProviderKind::Offline).then(|| offline::LABEL.to_string()),
@@ -167,6 +174,8 @@ pub async fn analyze_one(
         ));
     }
     outcome.latency_ms = started.elapsed().as_millis() as u64;
+    // Done long before the reply in practice; a failed count only loses the annotation.
+    outcome.estimate = estimate.await.unwrap_or_default();
     outcome.cost_usd =
         if kind == ProviderKind::Offline { Some(0.0) } else { cost::cost_usd(&outcome.usage, price) };
     outcome

@@ -129,12 +129,11 @@ pub async fn run(
         }
         let conversation = Arc::new(conversation);
         let hash = conversation.content_hash();
-        let (saved_conversation, saved_hash) = (Arc::clone(&conversation), hash.clone());
-        with_store(&store, move |s| s.save_conversation(&saved_conversation, &saved_hash)).await?;
         let jobs = plan::plan(&store, &spec, &spec_hash, &conversation, &hash, repeat, request.reuse).await?;
         for (r, job) in jobs.into_iter().enumerate() {
             let index = conversation_index * repeat as usize + r;
-            let (store, events, hash) = (Arc::clone(&store), events.clone(), hash.clone());
+            let (store, events, hash, saved) =
+                (Arc::clone(&store), events.clone(), hash.clone(), Arc::clone(&conversation));
             let outcome = match job {
                 plan::Job::Done(outcome) => *outcome,
                 plan::Job::Call => {
@@ -158,12 +157,12 @@ pub async fn run(
                             _ = cancel.cancelled() => return Ok(()),
                         };
                         limiter.release(permit, rate_limited(&outcome));
-                        commit(&store, run_id, hash, index, outcome, &events).await
+                        commit(&store, run_id, (saved, hash), index, outcome, &events).await
                     });
                     continue;
                 }
             };
-            tasks.spawn(async move { commit(&store, run_id, hash, index, outcome, &events).await });
+            tasks.spawn(async move { commit(&store, run_id, (saved, hash), index, outcome, &events).await });
         }
     }
     let mut first_error = None;
@@ -192,13 +191,19 @@ pub async fn run(
 async fn commit(
     store: &SharedStore,
     run_id: RunId,
-    hash: String,
+    (conversation, hash): (Arc<Conversation>, String),
     index: usize,
     outcome: Outcome,
     events: &mpsc::UnboundedSender<Event>,
 ) -> Result<(), EngineError> {
     let saved = outcome.clone();
-    with_store(store, move |s| s.record_result(run_id, &hash, &saved)).await?;
+    // The conversation is stored with its first result (idempotent), not before its call: the
+    // loop that hands out slots then never waits on the database.
+    with_store(store, move |s| {
+        s.save_conversation(&conversation, &hash)?;
+        s.record_result(run_id, &hash, &saved)
+    })
+    .await?;
     let _ = events.send(Event::Result { run_id, index, outcome: Box::new(outcome) });
     Ok(())
 }
