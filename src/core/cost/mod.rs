@@ -19,7 +19,9 @@ mod tokens;
 
 pub use output::estimate_output_tokens;
 pub use pricing::{Price, PriceTable};
-pub use tokens::{Encoding, TokenCount, count_messages, count_tokens, encoding_for};
+pub use tokens::{
+    Encoding, TokenCount, count_messages, count_tokens, encoding_for, tokenizers_ready, warm_up,
+};
 
 use crate::core::outcome::{Estimate, Usage};
 use crate::core::prompt::ChatMessage;

@@ -38,8 +38,6 @@ impl Encoding {
     /// The BPE, built on first use (about 100 ms) and shared afterwards. `None` only if the
     /// tables embedded in tiktoken-rs fail to load, in which case counts fall back to an estimate.
     fn bpe(self) -> Option<&'static CoreBPE> {
-        static O200K: OnceLock<Option<CoreBPE>> = OnceLock::new();
-        static CL100K: OnceLock<Option<CoreBPE>> = OnceLock::new();
         match self {
             Encoding::O200kBase => O200K.get_or_init(|| tiktoken_rs::o200k_base().ok()),
             Encoding::Cl100kBase => CL100K.get_or_init(|| tiktoken_rs::cl100k_base().ok()),
@@ -97,6 +95,22 @@ pub fn count_tokens(provider: ProviderKind, model: &str, text: &str) -> TokenCou
         tokens: encoding_for(model).count(text),
         exact: provider == ProviderKind::Openai && is_openai_model(model),
     }
+}
+
+static O200K: OnceLock<Option<CoreBPE>> = OnceLock::new();
+static CL100K: OnceLock<Option<CoreBPE>> = OnceLock::new();
+
+/// Whether both tokenizers are built, so counting will not stall (the GUI waits for this rather
+/// than freezing a frame while they build).
+pub fn tokenizers_ready() -> bool {
+    O200K.get().is_some() && CL100K.get().is_some()
+}
+
+/// Build both tokenizers now (about 100 ms each, once per process), so the first estimate a
+/// user waits for does not pay for it. Front ends call this on a background thread at start.
+pub fn warm_up() {
+    let _ = Encoding::O200kBase.count("warm up");
+    let _ = Encoding::Cl100kBase.count("warm up");
 }
 
 /// Anthropic's hidden tool-use system prompt for `tool_choice: {type: "tool"}`.

@@ -176,9 +176,12 @@ impl DebriefApp {
                 for e in &import.errors {
                     self.model.import_errors.push(e.to_string());
                 }
+                // A set, not a scan per conversation: importing 2,000 into 2,000 stays one frame.
+                let mut known: std::collections::HashSet<String> =
+                    self.model.conversations.iter().map(|c| c.hash.clone()).collect();
                 for conversation in import.conversations {
                     let hash = conversation.content_hash();
-                    if !self.model.conversations.iter().any(|c| c.hash == hash) {
+                    if known.insert(hash.clone()) {
                         self.model.conversations.push(Loaded { conversation, hash });
                     }
                 }

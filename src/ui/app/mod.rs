@@ -65,6 +65,13 @@ impl DebriefApp {
         };
         model.data_dir = context.data_dir.clone();
         let shared: SharedStore = Arc::new(Mutex::new(store));
+        // Build the tokenizers off the UI thread (~100 ms each); estimates wait for them and
+        // appear with the repaint that follows.
+        let warmed = Arc::clone(&repaint);
+        context.runtime.spawn_blocking(move || {
+            crate::core::cost::warm_up();
+            warmed();
+        });
         let bridge = Bridge::new(context.runtime.clone(), shared, PriceTable::bundled(), repaint);
         let mut app = DebriefApp { state, model, bridge, commands: Vec::new() };
         app.apply_price_overrides();

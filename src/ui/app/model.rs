@@ -325,6 +325,11 @@ impl Model {
 
     /// Recompute the estimate for the selection when anything it depends on changed.
     pub fn refresh_estimate(&mut self, state: &UiState, prices: &PriceTable) {
+        // Until the tokenizers are built (in the background, at start) the estimate waits: a
+        // frame must never stall ~100 ms on building them. The build repaints when done.
+        if !crate::core::cost::tokenizers_ready() {
+            return;
+        }
         let (Some(schema), Some(hash)) = (self.check.parsed.as_ref(), self.spec_hash.as_ref()) else {
             self.estimate = None;
             return;
@@ -350,6 +355,9 @@ impl Model {
 impl Model {
     /// Refresh the projection when its window is open and its inputs changed.
     pub fn refresh_projection(&mut self, state: &UiState, prices: &crate::core::cost::PriceTable) {
+        if !crate::core::cost::tokenizers_ready() {
+            return;
+        }
         let p = state.projection;
         let (Some(schema), Some(hash), true) = (self.check.parsed.as_ref(), self.spec_hash.as_ref(), p.open)
         else {
