@@ -475,6 +475,23 @@ fn a_runs_dashboard_charts_every_field_from_the_schema() {
     assert!(g.has_label(&format!("billing: {billing}")), "counts are shown beside the chart");
     assert!(g.has_label("resolution rate"));
     assert!(g.has_label("sentiment"));
+    // Several samples record when they started (on different September 2026 days): the trend has
+    // one row per distinct day, counting every conversation with a start time.
+    let starts: Vec<String> = g
+        .app()
+        .model
+        .conversations
+        .iter()
+        .filter_map(|c| {
+            c.conversation.metadata.started_at.as_deref().and_then(debrief::core::dashboard::day_of)
+        })
+        .collect();
+    let days: std::collections::BTreeSet<&String> = starts.iter().collect();
+    assert!(days.len() >= 3, "{days:?}");
+    let trend = d.sentiment_trend.clone().expect("a sentiment trend from the samples' start times");
+    assert_eq!(trend.days.iter().map(|(day, _)| day).collect::<std::collections::BTreeSet<_>>(), days);
+    assert_eq!(trend.n, starts.len());
+    assert!(g.has_label(&format!("sentiment over time ({} analyses with a start time)", starts.len())));
     if !d.follow_up_queue.is_empty() {
         assert!(g.has_label("Follow-up queue"));
         assert!(g.has_label(&d.follow_up_queue[0].conversation_id));

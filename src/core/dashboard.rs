@@ -55,6 +55,79 @@ pub struct FollowUp {
     pub notes: Option<String>,
 }
 
+/// How one field's values spread over time: counts per value per day, oldest day first.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct Trend {
+    pub field: String,
+    /// The values in the schema's order (then any others).
+    pub values: Vec<String>,
+    /// (day `YYYY-MM-DD`, count per value in `values` order).
+    pub days: Vec<(String, Vec<usize>)>,
+    /// Analyses that had both a start time and the field.
+    pub n: usize,
+}
+
+/// The day a conversation started, from its `started_at` as sources write it: RFC 3339
+/// (`2024-05-01T10:00:00Z`) or Unix time in seconds or milliseconds.
+pub fn day_of(started_at: &str) -> Option<String> {
+    let t = started_at.trim();
+    if let Some(date) = t.get(..10) {
+        let b = date.as_bytes();
+        if b[4] == b'-' && b[7] == b'-' && date.chars().filter(char::is_ascii_digit).count() == 8 {
+            return Some(date.to_string());
+        }
+    }
+    let n: i64 = t.parse().ok()?;
+    let secs = if n > 100_000_000_000 { n / 1000 } else { n };
+    Some(civil_date(secs.div_euclid(86_400)))
+}
+
+/// Days since 1970-01-01 → `YYYY-MM-DD` (Howard Hinnant's `civil_from_days`).
+fn civil_date(days: i64) -> String {
+    let z = days + 719_468;
+    let era = z.div_euclid(146_097);
+    let doe = z - era * 146_097;
+    let yoe = (doe - doe / 1_460 + doe / 36_524 - doe / 146_096) / 365;
+    let doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
+    let mp = (5 * doy + 2) / 153;
+    let d = doy - (153 * mp + 2) / 5 + 1;
+    let m = if mp < 10 { mp + 3 } else { mp - 9 };
+    let y = yoe + era * 400 + i64::from(m <= 2);
+    format!("{y:04}-{m:02}-{d:02}")
+}
+
+/// The trend of `field` over the days the conversations started on; `None` when fewer than two
+/// distinct days are known (a single day is no trend).
+pub fn trend(schema: &Value, field: &str, items: &[(Option<&str>, &Value)]) -> Option<Trend> {
+    let mut values: Vec<String> = schema
+        .pointer(&format!("/properties/{field}/enum"))
+        .and_then(Value::as_array)
+        .map(|e| e.iter().filter(|v| !v.is_null()).map(label).collect())
+        .unwrap_or_default();
+    let mut by_day: BTreeMap<String, BTreeMap<String, usize>> = BTreeMap::new();
+    let mut n = 0;
+    for (started, analysis) in items {
+        let (Some(day), Some(v)) = (started.and_then(day_of), analysis.get(field).filter(|v| !v.is_null()))
+        else {
+            continue;
+        };
+        let l = label(v);
+        if !values.contains(&l) {
+            values.push(l.clone());
+        }
+        *by_day.entry(day).or_default().entry(l).or_default() += 1;
+        n += 1;
+    }
+    if by_day.len() < 2 {
+        return None;
+    }
+    let days = by_day
+        .into_iter()
+        .map(|(day, counts)| (day, values.iter().map(|v| counts.get(v).copied().unwrap_or(0)).collect()))
+        .collect();
+    Some(Trend { field: field.to_string(), values, days, n })
+}
+
 /// Everything the dashboard shows.
 #[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct Dashboard {
@@ -63,6 +136,8 @@ pub struct Dashboard {
     pub charts: Vec<Chart>,
     pub resolution_rate: Option<Rate>,
     pub follow_up_queue: Vec<FollowUp>,
+    /// Sentiment over time, when the schema has `sentiment` and conversations carry start times.
+    pub sentiment_trend: Option<Trend>,
 }
 
 impl Dashboard {
@@ -92,7 +167,7 @@ pub fn build(schema: &Value, items: &[(&str, &Value)]) -> Dashboard {
     } else {
         Vec::new()
     };
-    Dashboard { n: items.len(), charts, resolution_rate, follow_up_queue }
+    Dashboard { n: items.len(), charts, resolution_rate, follow_up_queue, sentiment_trend: None }
 }
 
 /// A `$ref` to `#/$defs/x` (or `definitions`) resolved one level, so referenced enums chart too.
@@ -250,6 +325,36 @@ mod tests {
             d.follow_up_queue,
             vec![FollowUp { conversation_id: "a".into(), notes: Some("call back".into()) }]
         );
+    }
+
+    #[test]
+    fn sentiment_trend_counts_values_per_day_from_any_start_time_format() {
+        let s = json!({"properties": {"sentiment": {"enum": ["positive", "neutral", "negative"]}}});
+        let (p, n, g) = (
+            json!({"sentiment": "positive"}),
+            json!({"sentiment": "negative"}),
+            json!({"sentiment": "neutral"}),
+        );
+        let items = [
+            (Some("2024-05-01T10:00:00Z"), &p),
+            (Some("2024-05-01T17:30:00+02:00"), &n),
+            // 1714645800000 ms = 2024-05-02T10:30:00Z.
+            (Some("1714645800000"), &p),
+            (Some("1714645800"), &g),
+            (None, &n),
+            (Some("yesterday"), &n),
+        ];
+        let t = trend(&s, "sentiment", &items).unwrap();
+        assert_eq!(t.values, vec!["positive", "neutral", "negative"]);
+        assert_eq!(
+            t.days,
+            vec![("2024-05-01".to_string(), vec![1, 0, 1]), ("2024-05-02".to_string(), vec![1, 1, 0])]
+        );
+        assert_eq!(t.n, 4);
+        assert!(trend(&s, "sentiment", &items[..2]).is_none(), "one day is no trend");
+        assert_eq!(civil_date(0), "1970-01-01");
+        assert_eq!(civil_date(19_844), "2024-05-01");
+        assert_eq!(day_of("951782400"), Some("2000-02-29".into()));
     }
 
     #[test]

@@ -40,6 +40,8 @@ pub enum UiEvent {
     RunResults {
         run_id: RunId,
         results: Vec<StoredResult>,
+        /// Conversation content hash → its `started_at`, where the source recorded one.
+        started: std::collections::HashMap<String, String>,
     },
     ConversationHistory {
         content_hash: String,
@@ -212,7 +214,22 @@ impl Bridge {
 
     /// Every result of one run.
     pub fn query_run_results(&self, run_id: RunId) {
-        self.query(move |s| s.results(run_id), move |results| UiEvent::RunResults { run_id, results });
+        self.query(
+            move |s| {
+                let results = s.results(run_id)?;
+                let mut started = std::collections::HashMap::new();
+                for r in &results {
+                    if !started.contains_key(&r.conversation_hash)
+                        && let Some(t) =
+                            s.conversation(&r.conversation_hash)?.and_then(|c| c.metadata.started_at)
+                    {
+                        started.insert(r.conversation_hash.clone(), t);
+                    }
+                }
+                Ok((results, started))
+            },
+            move |(results, started)| UiEvent::RunResults { run_id, results, started },
+        );
     }
 
     /// The newest stored result for each conversation under one spec version.

@@ -219,7 +219,7 @@ impl DebriefApp {
                     self.model.history.loading = false;
                 }
             }
-            UiEvent::RunResults { run_id, results } => {
+            UiEvent::RunResults { run_id, results, started } => {
                 if self.model.history.open_run == Some(run_id) {
                     // Completion order is arbitrary; list them as the workbench does.
                     let mut results = results;
@@ -230,6 +230,7 @@ impl DebriefApp {
                         self.bridge.query_spec(first.spec_hash.clone());
                     }
                     self.model.history.results = results;
+                    self.model.history.started = started;
                     self.model.history.selected = 0;
                     self.model.history.compare_with = None;
                     self.model.history.comparison = None;

@@ -115,6 +115,8 @@ pub struct HistoryModel {
     pub spec: Option<(String, Value)>,
     /// Results list or dashboard for the open run.
     pub tab: RunTab,
+    /// Conversation content hash → `started_at`, for the sentiment trend.
+    pub started: HashMap<String, String>,
     /// Built once the run's results and schema are both here (not every frame).
     pub dashboard: Option<crate::core::dashboard::Dashboard>,
     /// The open run scored against labels, or why it could not be.
@@ -193,7 +195,20 @@ impl HistoryModel {
             .filter(|r| r.outcome.status == crate::core::outcome::Status::Ok)
             .filter_map(|r| Some((r.outcome.conversation_id.as_str(), r.outcome.analysis.as_ref()?)))
             .collect();
-        self.dashboard = Some(crate::core::dashboard::build(schema, &items));
+        let mut dashboard = crate::core::dashboard::build(schema, &items);
+        let timed: Vec<(Option<&str>, &Value)> = self
+            .results
+            .iter()
+            .filter(|r| r.outcome.status == crate::core::outcome::Status::Ok)
+            .filter_map(|r| {
+                Some((
+                    self.started.get(&r.conversation_hash).map(String::as_str),
+                    r.outcome.analysis.as_ref()?,
+                ))
+            })
+            .collect();
+        dashboard.sentiment_trend = crate::core::dashboard::trend(schema, "sentiment", &timed);
+        self.dashboard = Some(dashboard);
     }
 }
 

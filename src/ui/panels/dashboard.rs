@@ -68,6 +68,9 @@ pub fn dashboard_ui(ui: &mut egui::Ui, dashboard: Option<&Dashboard>) {
             chart_ui(ui, chart);
             ui.add_space(8.0);
         }
+        if let Some(t) = &d.sentiment_trend {
+            trend_ui(ui, t);
+        }
         if !d.follow_up_queue.is_empty() {
             ui.heading("Follow-up queue");
             egui::Grid::new("follow_up_queue").striped(true).show(ui, |ui| {
@@ -136,6 +139,47 @@ fn chart_ui(ui: &mut egui::Ui, chart: &Chart) {
             });
         }
     }
+}
+
+/// One line per value over the days, and the counts as a table.
+fn trend_ui(ui: &mut egui::Ui, t: &crate::core::dashboard::Trend) {
+    ui.strong(format!("{} over time ({} analyses with a start time)", t.field, t.n));
+    ui.horizontal(|ui| {
+        Plot::new(format!("trend_{}", t.field))
+            .height(160.0)
+            .width(360.0)
+            .allow_drag(false)
+            .allow_zoom(false)
+            .allow_scroll(false)
+            .allow_boxed_zoom(false)
+            .include_y(0.0)
+            .legend(egui_plot::Legend::default())
+            .show(ui, |p| {
+                for (i, value) in t.values.iter().enumerate() {
+                    let points: Vec<[f64; 2]> = t
+                        .days
+                        .iter()
+                        .enumerate()
+                        .map(|(d, (_, counts))| [d as f64, counts[i] as f64])
+                        .collect();
+                    p.line(egui_plot::Line::new(value.clone(), points));
+                }
+            });
+        egui::Grid::new(format!("trend_table_{}", t.field)).striped(true).show(ui, |ui| {
+            ui.strong("day");
+            for v in &t.values {
+                ui.strong(v);
+            }
+            ui.end_row();
+            for (day, counts) in &t.days {
+                ui.label(day);
+                for c in counts {
+                    ui.label(c.to_string());
+                }
+                ui.end_row();
+            }
+        });
+    });
 }
 
 fn plot(ui: &mut egui::Ui, id: &str, chart: BarChart) {
