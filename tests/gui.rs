@@ -622,3 +622,26 @@ fn two_runs_are_compared_in_the_compare_tab() {
     assert!(text.contains("topic"), "{text}");
     assert!(g.has_label("temperature"));
 }
+
+#[test]
+fn run_all_with_repeats_shows_stability_per_field() {
+    let mut state = UiState::default();
+    state.repeat = 2;
+    let mut g = gui_with(state);
+    g.harness.get_by_role_and_label(Role::Button, "Run all (29)").click();
+    g.wait("both repeats finish", |app| app.model.run.is_none() && !app.model.notices.is_empty());
+    assert!(g.app().model.notices.iter().any(|n| n.contains("58 ok")), "{:?}", g.app().model.notices);
+    g.harness.key_press_modifiers(egui::Modifiers::COMMAND | egui::Modifiers::SHIFT, egui::Key::Num2);
+    g.wait("runs are listed", |app| app.state.view == View::History && !app.model.history.runs.is_empty());
+    let run_id = g.app().model.history.runs[0].id;
+    g.harness.get_by_label(&run_id.to_string()).click();
+    g.wait("the dashboard is built", |app| app.model.history.dashboard.is_some());
+    g.harness.get_by_role_and_label(Role::Button, "Dashboard").click();
+    g.harness.run_steps(3);
+    let stability =
+        g.app().model.history.dashboard.clone().unwrap().stability.expect("repeats give stability");
+    let topic = stability.iter().find(|f| f.field == "topic").unwrap();
+    // The offline baseline is deterministic: both repeats agree on every conversation.
+    assert_eq!((topic.stability, topic.n, topic.unstable), (1.0, 29, false));
+    assert!(g.has_label("Stability over repeats"));
+}

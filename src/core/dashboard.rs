@@ -138,6 +138,8 @@ pub struct Dashboard {
     pub follow_up_queue: Vec<FollowUp>,
     /// Sentiment over time, when the schema has `sentiment` and conversations carry start times.
     pub sentiment_trend: Option<Trend>,
+    /// Per-field agreement over repeats, when the run analysed conversations more than once.
+    pub stability: Option<Vec<crate::core::stability::FieldStability>>,
 }
 
 impl Dashboard {
@@ -167,7 +169,14 @@ pub fn build(schema: &Value, items: &[(&str, &Value)]) -> Dashboard {
     } else {
         Vec::new()
     };
-    Dashboard { n: items.len(), charts, resolution_rate, follow_up_queue, sentiment_trend: None }
+    Dashboard {
+        n: items.len(),
+        charts,
+        resolution_rate,
+        follow_up_queue,
+        sentiment_trend: None,
+        stability: None,
+    }
 }
 
 /// A `$ref` to `#/$defs/x` (or `definitions`) resolved one level, so referenced enums chart too.

@@ -122,6 +122,7 @@ impl Bridge {
         config: ProviderConfig,
         conversations: Vec<Conversation>,
         reuse: bool,
+        repeat: u32,
     ) -> CancellationToken {
         let cancel = CancellationToken::new();
         let (tx, repaint) = self.sender();
@@ -136,6 +137,7 @@ impl Bridge {
         let (etx, mut erx) = tokio::sync::mpsc::unbounded_channel();
         let mut request = RunRequest::new(spec, conversations, if reuse { "batch" } else { "analyze" }, 8);
         request.reuse = reuse;
+        request.repeat = repeat.max(1);
         let (store, prices, token) = (Arc::clone(&self.store), Arc::clone(&self.prices), cancel.clone());
         let (ftx, frepaint) = (tx.clone(), Arc::clone(&repaint));
         self.runtime.spawn(async move {

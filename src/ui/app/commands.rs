@@ -526,9 +526,10 @@ impl DebriefApp {
         let planned = conversations.len();
         // Run all resumes: stored ok results of this spec version are reused, not paid again.
         // Run on one conversation always asks the model afresh.
-        let cancel = self.bridge.start_run(spec, self.provider_config(), conversations, all);
+        let repeat = if all { self.state.repeat.clamp(1, 100) } else { 1 };
+        let cancel = self.bridge.start_run(spec, self.provider_config(), conversations, all, repeat);
         self.model.pinned = None;
-        self.model.run = Some(RunProgress::new(spec_hash, planned, cancel));
+        self.model.run = Some(RunProgress::new(spec_hash, planned * repeat as usize, cancel));
     }
 
     fn save_to(&mut self, path: PathBuf) {

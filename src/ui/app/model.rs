@@ -208,6 +208,22 @@ impl HistoryModel {
             })
             .collect();
         dashboard.sentiment_trend = crate::core::dashboard::trend(schema, "sentiment", &timed);
+        // Repeats: several ok analyses of one conversation content in this run.
+        let mut groups: HashMap<&str, Vec<&Value>> = HashMap::new();
+        for r in self.results.iter().filter(|r| r.outcome.status == crate::core::outcome::Status::Ok) {
+            if let Some(a) = r.outcome.analysis.as_ref() {
+                groups.entry(r.conversation_hash.as_str()).or_default().push(a);
+            }
+        }
+        if groups.values().any(|g| g.len() >= 2) {
+            let fields: Vec<String> = schema
+                .get("properties")
+                .and_then(Value::as_object)
+                .map(|p| p.keys().cloned().collect())
+                .unwrap_or_default();
+            let repeats: Vec<Vec<&Value>> = groups.into_values().collect();
+            dashboard.stability = Some(crate::core::stability::stability(&fields, &repeats));
+        }
         self.dashboard = Some(dashboard);
     }
 }

@@ -201,6 +201,8 @@ pub struct UiState {
     pub settings: Settings,
     /// The cost projection window: open, conversations per month, sampling rate.
     pub projection: ProjectionSettings,
+    /// "Run all" analyses each conversation this many times (stability over repeats).
+    pub repeat: u32,
     /// Review rules over analysis fields; matching conversations gather in the review queue.
     pub rules: Vec<crate::core::rules::Rule>,
     /// Labels file for scoring runs (`expected.jsonl`); empty means the first loaded folder's.
@@ -242,6 +244,7 @@ impl Default for UiState {
             view: View::Workbench,
             settings: Settings::default(),
             projection: ProjectionSettings::default(),
+            repeat: 1,
             rules: crate::core::rules::example_rules(),
             expected_path: String::new(),
             path_input: String::new(),

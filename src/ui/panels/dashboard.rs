@@ -68,6 +68,21 @@ pub fn dashboard_ui(ui: &mut egui::Ui, dashboard: Option<&Dashboard>) {
             chart_ui(ui, chart);
             ui.add_space(8.0);
         }
+        if let Some(fields) = &d.stability {
+            ui.strong("Stability over repeats (share of repeats agreeing with the most common value)");
+            egui::Grid::new("stability").striped(true).show(ui, |ui| {
+                for f in fields {
+                    ui.label(&f.field);
+                    ui.label(format!("{:.2}", f.stability));
+                    ui.weak(format!("n = {}", f.n));
+                    if f.unstable {
+                        ui.colored_label(ui.visuals().warn_fg_color, "unstable (under 0.8)");
+                    }
+                    ui.end_row();
+                }
+            });
+            ui.add_space(8.0);
+        }
         if let Some(t) = &d.sentiment_trend {
             trend_ui(ui, t);
         }

@@ -147,7 +147,7 @@ fn spec_picker_ui(ui: &mut egui::Ui, state: &UiState, out: &mut Vec<Command>) {
         .labelled_by(label.id);
 }
 
-fn run_controls_ui(ui: &mut egui::Ui, state: &UiState, cx: &PanelCtx<'_>, out: &mut Vec<Command>) {
+fn run_controls_ui(ui: &mut egui::Ui, state: &mut UiState, cx: &PanelCtx<'_>, out: &mut Vec<Command>) {
     let model = cx.model;
     let can_run = model.run.is_none() && model.check.is_ok();
     if ui
@@ -158,6 +158,8 @@ fn run_controls_ui(ui: &mut egui::Ui, state: &UiState, cx: &PanelCtx<'_>, out: &
         out.push(Command::Run { all: false });
     }
     let n = model.visible(&state.filter).len();
+    ui.add(egui::DragValue::new(&mut state.repeat).range(1..=100).prefix("x"))
+        .on_hover_text("Run all analyses each conversation this many times; the run's dashboard shows how stable each field is");
     if ui
         .add_enabled(can_run && n > 0, egui::Button::new(format!("Run all ({n})")))
         .on_hover_text("Analyse every conversation in the list")
