@@ -625,9 +625,7 @@ fn two_runs_are_compared_in_the_compare_tab() {
 
 #[test]
 fn run_all_with_repeats_shows_stability_per_field() {
-    let mut state = UiState::default();
-    state.repeat = 2;
-    let mut g = gui_with(state);
+    let mut g = gui_with(UiState { repeat: 2, ..UiState::default() });
     g.harness.get_by_role_and_label(Role::Button, "Run all (29)").click();
     g.wait("both repeats finish", |app| app.model.run.is_none() && !app.model.notices.is_empty());
     assert!(g.app().model.notices.iter().any(|n| n.contains("58 ok")), "{:?}", g.app().model.notices);
