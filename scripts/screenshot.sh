@@ -41,6 +41,9 @@ screen_h=860
 schema_editor_xy=(${SCHEMA_EDITOR_XY:-560 400})  # inside the schema (left) code editor
 history_row1_xy=(${HISTORY_ROW1_XY:-120 130})    # first data row of the History runs table
 run_all_xy=(${RUN_ALL_XY:-553 40})               # the "Run all (N)" button in the top bar
+cost_xy=(${COST_XY:-675 40})                      # the "Cost..." button in the top bar
+run_tabs_y=${RUN_TABS_Y:-216}                      # the History run browser's tab row
+tab_results_x=78 tab_dashboard_x=154 tab_evaluation_x=240 tab_review_x=334 tab_compare_x=426
 settle=${SETTLE:-1.5}                            # seconds for a frame to settle before a capture
 run_wait=${RUN_WAIT:-3}                          # seconds for an offline run to finish
 
@@ -172,6 +175,17 @@ shot 06_history
 click "${history_row1_xy[@]}"
 shot 07_history_run
 
+click "$tab_dashboard_x" "$run_tabs_y"
+shot 07b_dashboard
+click "$tab_evaluation_x" "$run_tabs_y"
+sleep 0.5
+shot 07c_evaluation
+click "$tab_review_x" "$run_tabs_y"
+shot 07d_review_queue
+click "$tab_compare_x" "$run_tabs_y"
+shot 07e_compare
+click "$tab_results_x" "$run_tabs_y"
+
 key Escape
 key Down
 shot 08_history_next
@@ -180,6 +194,11 @@ key ctrl+shift+3
 shot 09_settings
 
 key ctrl+shift+1
+click "${cost_xy[@]}"
+sleep 0.5
+shot 09b_cost
+click "${cost_xy[@]}"
+
 sleep 0.5
 click "${schema_editor_xy[@]}"
 key ctrl+End

@@ -120,7 +120,8 @@ fn chart_ui(ui: &mut egui::Ui, chart: &Chart) {
                     .enumerate()
                     .map(|(i, (k, c))| Bar::new(i as f64, *c as f64).name(k))
                     .collect();
-                plot(ui, field, BarChart::new(field.clone(), bars));
+                let labels: Vec<String> = counts.iter().map(|(k, _)| k.clone()).collect();
+                plot_labelled(ui, field, BarChart::new(field.clone(), bars), labels);
                 ui.vertical(|ui| {
                     ui.weak(format!("n = {n}"));
                     for (k, c) in counts {
@@ -169,6 +170,11 @@ fn trend_ui(ui: &mut egui::Ui, t: &crate::core::dashboard::Trend) {
             .allow_boxed_zoom(false)
             .include_y(0.0)
             .legend(egui_plot::Legend::default())
+            .x_axis_formatter({
+                let days: Vec<String> =
+                    t.days.iter().map(|(d, _)| d.get(5..).unwrap_or(d).to_string()).collect();
+                move |mark, _| axis_label(&days, mark.value)
+            })
             .show(ui, |p| {
                 for (i, value) in t.values.iter().enumerate() {
                     let points: Vec<[f64; 2]> = t
@@ -195,6 +201,28 @@ fn trend_ui(ui: &mut egui::Ui, t: &crate::core::dashboard::Trend) {
             }
         });
     });
+}
+
+/// A bar chart whose x axis names the bars (bar i is at x = i).
+fn plot_labelled(ui: &mut egui::Ui, id: &str, chart: BarChart, labels: Vec<String>) {
+    Plot::new(format!("plot_{id}"))
+        .height(140.0)
+        .width(360.0)
+        .allow_drag(false)
+        .allow_zoom(false)
+        .allow_scroll(false)
+        .allow_boxed_zoom(false)
+        .include_y(0.0)
+        .x_axis_formatter(move |mark, _| axis_label(&labels, mark.value))
+        .show(ui, |p| p.bar_chart(chart));
+}
+
+/// The label of the bar at `x`, blank between bars.
+fn axis_label(labels: &[String], x: f64) -> String {
+    if (x - x.round()).abs() > 1e-6 || x < 0.0 {
+        return String::new();
+    }
+    labels.get(x.round() as usize).cloned().unwrap_or_default()
 }
 
 fn plot(ui: &mut egui::Ui, id: &str, chart: BarChart) {

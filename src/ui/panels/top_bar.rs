@@ -158,8 +158,7 @@ fn run_controls_ui(ui: &mut egui::Ui, state: &mut UiState, cx: &PanelCtx<'_>, ou
         out.push(Command::Run { all: false });
     }
     let n = model.visible(&state.filter).len();
-    ui.add(egui::DragValue::new(&mut state.repeat).range(1..=100).prefix("x"))
-        .on_hover_text("Run all analyses each conversation this many times; the run's dashboard shows how stable each field is");
+
     if ui
         .add_enabled(can_run && n > 0, egui::Button::new(format!("Run all ({n})")))
         .on_hover_text("Analyse every conversation in the list")
@@ -167,6 +166,8 @@ fn run_controls_ui(ui: &mut egui::Ui, state: &mut UiState, cx: &PanelCtx<'_>, ou
     {
         out.push(Command::Run { all: true });
     }
+    ui.add(egui::DragValue::new(&mut state.repeat).range(1..=100).prefix("×"))
+        .on_hover_text("Run all analyses each conversation this many times; the run's dashboard shows how stable each field is");
     if ui
         .selectable_label(state.projection.open, "Cost...")
         .on_hover_text("What the listed conversations cost, and a monthly projection for every model")
