@@ -63,6 +63,18 @@ impl Gui {
     fn has_label(&self, text: &str) -> bool {
         self.harness.query_all_by_label_contains(text).next().is_some()
     }
+
+    /// Run all 29 samples, switch to History and open the newest run (its results load next).
+    fn run_all_and_open_the_run(&mut self) {
+        self.harness.get_by_role_and_label(Role::Button, "Run all (29)").click();
+        self.wait("the batch finishes", |app| app.model.run.is_none() && app.model.outcomes.len() >= 29);
+        self.harness.key_press_modifiers(egui::Modifiers::COMMAND | egui::Modifiers::SHIFT, egui::Key::Num2);
+        self.wait("runs are listed", |app| {
+            app.state.view == View::History && !app.model.history.runs.is_empty()
+        });
+        let run_id = self.app().model.history.runs[0].id;
+        self.harness.get_by_label(&run_id.to_string()).click();
+    }
 }
 
 #[test]
@@ -457,12 +469,7 @@ fn run_all_again_reuses_what_is_stored_and_reports_it() {
 #[test]
 fn a_runs_dashboard_charts_every_field_from_the_schema() {
     let mut g = gui();
-    g.harness.get_by_role_and_label(Role::Button, "Run all (29)").click();
-    g.wait("the batch finishes", |app| app.model.run.is_none() && app.model.outcomes.len() >= 29);
-    g.harness.key_press_modifiers(egui::Modifiers::COMMAND | egui::Modifiers::SHIFT, egui::Key::Num2);
-    g.wait("runs are listed", |app| app.state.view == View::History && !app.model.history.runs.is_empty());
-    let run_id = g.app().model.history.runs[0].id;
-    g.harness.get_by_label(&run_id.to_string()).click();
+    g.run_all_and_open_the_run();
     g.wait("the dashboard is built", |app| app.model.history.dashboard.is_some());
     g.harness.get_by_role_and_label(Role::Button, "Dashboard").click();
     g.harness.run_steps(3);
@@ -501,12 +508,7 @@ fn a_runs_dashboard_charts_every_field_from_the_schema() {
 #[test]
 fn a_run_is_scored_against_the_sample_labels_in_the_evaluation_tab() {
     let mut g = gui();
-    g.harness.get_by_role_and_label(Role::Button, "Run all (29)").click();
-    g.wait("the batch finishes", |app| app.model.run.is_none() && app.model.outcomes.len() >= 29);
-    g.harness.key_press_modifiers(egui::Modifiers::COMMAND | egui::Modifiers::SHIFT, egui::Key::Num2);
-    g.wait("runs are listed", |app| app.state.view == View::History && !app.model.history.runs.is_empty());
-    let run_id = g.app().model.history.runs[0].id;
-    g.harness.get_by_label(&run_id.to_string()).click();
+    g.run_all_and_open_the_run();
     g.wait("the run and its spec load", |app| app.model.history.dashboard.is_some());
     g.harness.get_by_role_and_label(Role::Button, "Evaluation").click();
     g.wait("the run is scored", |app| app.model.history.evaluation.is_some());
@@ -553,12 +555,7 @@ fn the_cost_window_projects_a_month_for_every_priced_model() {
 #[test]
 fn the_review_queue_gathers_rule_matches_and_is_walked_by_keyboard() {
     let mut g = gui();
-    g.harness.get_by_role_and_label(Role::Button, "Run all (29)").click();
-    g.wait("the batch finishes", |app| app.model.run.is_none() && app.model.outcomes.len() >= 29);
-    g.harness.key_press_modifiers(egui::Modifiers::COMMAND | egui::Modifiers::SHIFT, egui::Key::Num2);
-    g.wait("runs are listed", |app| app.state.view == View::History && !app.model.history.runs.is_empty());
-    let run_id = g.app().model.history.runs[0].id;
-    g.harness.get_by_label(&run_id.to_string()).click();
+    g.run_all_and_open_the_run();
     g.wait("the run opens", |app| app.model.history.results.len() == 29);
     g.harness.get_by_role_and_label(Role::Button, "Review queue").click();
     g.wait("the queue is built", |app| app.model.history.review.is_some());

@@ -6,7 +6,7 @@
 //! role inside `messages` is rejected) and `max_tokens` is required. Usage is converted on
 //! arrival: Anthropic's `input_tokens` exclude cache reads and writes.
 
-use super::http::{self, Http};
+use super::http::{self, Keyed};
 use super::{BoxFuture, Completion, CompletionRequest, Finish, LlmError, Provider, ProviderConfig};
 use crate::core::cost::usage_from_anthropic;
 use crate::core::prompt::Role;
@@ -22,26 +22,18 @@ pub const API_VERSION: &str = "2023-06-01";
 pub const DEFAULT_MAX_TOKENS: u32 = 4096;
 
 /// Messages API client.
-pub struct Anthropic {
-    http: Http,
-    base_url: String,
-    api_key: String,
-}
+pub struct Anthropic(Keyed);
 
 impl Anthropic {
     pub fn new(config: &ProviderConfig) -> Result<Anthropic, LlmError> {
-        let base_url = http::base_url(config, ANTHROPIC_BASE_URL)?;
-        let Some(api_key) = config.api_key.clone() else {
-            return Err(LlmError::MissingKey { provider: "anthropic", env: "ANTHROPIC_API_KEY" });
-        };
-        Ok(Anthropic { http: Http::new("anthropic", config)?, base_url, api_key })
+        Ok(Anthropic(Keyed::new(config, ANTHROPIC_BASE_URL)?))
     }
 
     async fn call(&self, request: CompletionRequest<'_>) -> Result<Completion, LlmError> {
         let body = request_body(&request);
-        let url = format!("{}/v1/messages", self.base_url);
-        let headers = [("x-api-key", self.api_key.as_str()), ("anthropic-version", API_VERSION)];
-        let reply = self.http.post(&url, &headers, &body).await?;
+        let url = format!("{}/v1/messages", self.0.base_url);
+        let headers = [("x-api-key", self.0.api_key.as_str()), ("anthropic-version", API_VERSION)];
+        let reply = self.0.http.post(&url, &headers, &body).await?;
         let mut completion = parse_reply(&reply, request.schema_name, &body)?;
         completion.retries = reply.retries;
         Ok(completion)
@@ -144,7 +136,7 @@ impl Provider for Anthropic {
     }
 
     fn base_url(&self) -> Option<String> {
-        Some(self.base_url.clone())
+        Some(self.0.base_url.clone())
     }
 
     fn complete<'a>(&'a self, request: CompletionRequest<'a>) -> BoxFuture<'a, Result<Completion, LlmError>> {

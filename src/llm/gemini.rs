@@ -6,7 +6,7 @@
 //! rejects `additionalProperties`, and sending both is an error. Usage is converted on arrival:
 //! `thoughtsTokenCount` is billed as output but not counted in `candidatesTokenCount`.
 
-use super::http::{self, Http};
+use super::http::{self, Keyed};
 use super::{BoxFuture, Completion, CompletionRequest, Finish, LlmError, Provider, ProviderConfig};
 use crate::core::cost::usage_from_gemini;
 use crate::core::prompt::Role;
@@ -18,28 +18,20 @@ use serde_json::{Value, json};
 pub const GEMINI_BASE_URL: &str = "https://generativelanguage.googleapis.com/v1beta";
 
 /// `generateContent` client.
-pub struct Gemini {
-    http: Http,
-    base_url: String,
-    api_key: String,
-}
+pub struct Gemini(Keyed);
 
 impl Gemini {
     pub fn new(config: &ProviderConfig) -> Result<Gemini, LlmError> {
-        let base_url = http::base_url(config, GEMINI_BASE_URL)?;
-        let Some(api_key) = config.api_key.clone() else {
-            return Err(LlmError::MissingKey { provider: "gemini", env: "GEMINI_API_KEY" });
-        };
-        Ok(Gemini { http: Http::new("gemini", config)?, base_url, api_key })
+        Ok(Gemini(Keyed::new(config, GEMINI_BASE_URL)?))
     }
 
     async fn call(&self, request: CompletionRequest<'_>) -> Result<Completion, LlmError> {
         let body = request_body(&request);
         let model = request.model.trim_start_matches("models/");
-        let url = format!("{}/models/{model}:generateContent", self.base_url);
+        let url = format!("{}/models/{model}:generateContent", self.0.base_url);
         // The key travels in a header, never in the URL, so it cannot leak into logs or history.
-        let headers = [("x-goog-api-key", self.api_key.as_str())];
-        let reply = self.http.post(&url, &headers, &body).await?;
+        let headers = [("x-goog-api-key", self.0.api_key.as_str())];
+        let reply = self.0.http.post(&url, &headers, &body).await?;
         let mut completion = parse_reply(&reply, &body)?;
         completion.retries = reply.retries;
         Ok(completion)
@@ -131,7 +123,7 @@ impl Provider for Gemini {
     }
 
     fn base_url(&self) -> Option<String> {
-        Some(self.base_url.clone())
+        Some(self.0.base_url.clone())
     }
 
     fn complete<'a>(&'a self, request: CompletionRequest<'a>) -> BoxFuture<'a, Result<Completion, LlmError>> {

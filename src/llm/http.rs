@@ -106,6 +106,28 @@ impl Http {
     }
 }
 
+/// A provider that needs a key: its client, where it posts, and the key (held in memory only).
+pub struct Keyed {
+    pub http: Http,
+    pub base_url: String,
+    pub api_key: String,
+}
+
+impl Keyed {
+    /// Check the base URL and require the key (`MissingKey` names the provider's variable).
+    pub fn new(config: &ProviderConfig, default_url: &str) -> Result<Keyed, LlmError> {
+        let provider = config.kind.as_str();
+        let base_url = base_url(config, default_url)?;
+        let Some(api_key) = config.api_key.clone() else {
+            return Err(LlmError::MissingKey {
+                provider,
+                env: super::key_env(config.kind).unwrap_or("its API key"),
+            });
+        };
+        Ok(Keyed { http: Http::new(provider, config)?, base_url, api_key })
+    }
+}
+
 /// The configured base URL or the provider's default, without a trailing slash; only http(s).
 pub fn base_url(config: &ProviderConfig, default: &str) -> Result<String, LlmError> {
     let url = config.base_url.clone().unwrap_or_else(|| default.to_string());

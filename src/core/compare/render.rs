@@ -7,6 +7,7 @@
 use super::Comparison;
 use super::accuracy::AccuracyDelta;
 use crate::core::eval::LOW_CONFIDENCE_N;
+use crate::core::eval::render::columns;
 use serde_json::Value;
 use std::fmt::Write;
 
@@ -161,21 +162,4 @@ fn value(v: &Option<Value>) -> String {
 
 fn percent(share: f64) -> String {
     format!("{:.1}%", share * 100.0)
-}
-
-fn columns(rows: &[Vec<String>]) -> String {
-    let count = rows.iter().map(Vec::len).max().unwrap_or(0);
-    let widths: Vec<usize> = (0..count)
-        .map(|i| rows.iter().filter_map(|r| r.get(i)).map(|c| c.chars().count()).max().unwrap_or(0))
-        .collect();
-    let mut out = String::new();
-    for r in rows {
-        let mut line = String::new();
-        for (cell, width) in r.iter().zip(&widths) {
-            let _ = write!(line, "{cell:<width$}  ");
-        }
-        out.push_str(line.trim_end());
-        out.push('\n');
-    }
-    out
 }

@@ -46,9 +46,9 @@ pub struct ProjectionRow {
 /// The estimate for `conversations` as they are (the pre-batch number), and the projection
 /// input their means give. The spec's length policy decides the share skipped; sampling is a
 /// rate (`sample_rate`, else the policy's, else 1). `None` when every conversation is skipped.
-pub fn from_conversations(
+pub fn from_conversations<'a>(
     spec: &AnalysisSpec,
-    conversations: &[Conversation],
+    conversations: impl IntoIterator<Item = &'a Conversation>,
     per_month: u64,
     sample_rate: Option<f64>,
     prices: &PriceTable,
@@ -58,8 +58,9 @@ pub fn from_conversations(
     let mut length_policy = spec.policy;
     length_policy.sample_rate = None;
     let mut total = Estimate { cost_usd: Some(0.0), ..Estimate::default() };
-    let mut kept = 0usize;
+    let (mut kept, mut given) = (0usize, 0usize);
     for conv in conversations {
+        given += 1;
         if length_policy.skip_reason(conv, &conv.content_hash()).is_some() {
             continue;
         }
@@ -81,10 +82,10 @@ pub fn from_conversations(
     let input = ProjectionInput {
         per_month,
         sample_rate: sample_rate.or(spec.policy.sample_rate).unwrap_or(1.0),
-        share_not_skipped: kept as f64 / conversations.len() as f64,
+        share_not_skipped: kept as f64 / given as f64,
         mean_input_tokens: total.input_tokens as f64 / kept as f64,
         mean_output_tokens: total.output_tokens as f64 / kept as f64,
-        sample_size: conversations.len(),
+        sample_size: given,
     };
     Some((total, input))
 }

@@ -36,7 +36,7 @@ pub mod expected;
 mod field;
 pub mod metrics;
 mod pairing;
-mod render;
+pub(crate) mod render;
 mod report;
 pub mod text;
 

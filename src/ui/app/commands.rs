@@ -468,7 +468,15 @@ impl DebriefApp {
             self.model.history.evaluation = Some(Err("the run's spec is still loading".into()));
             return;
         };
-        let embedded: Vec<_> = self.model.conversations.iter().map(|c| c.conversation.clone()).collect();
+        // Only transcripts that carry labels are needed (cloning every loaded one would cost the
+        // UI thread a copy of the whole corpus per click).
+        let embedded: Vec<_> = self
+            .model
+            .conversations
+            .iter()
+            .filter(|c| c.conversation.expected.is_some())
+            .map(|c| c.conversation.clone())
+            .collect();
         let labels = (|| {
             let mut labels = match self.expected_path() {
                 Some(path) => eval::load_expected(&path).map_err(|e| e.to_string())?,

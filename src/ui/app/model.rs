@@ -394,31 +394,38 @@ impl Model {
         else {
             return;
         };
-        let visible = self.visible(&state.filter);
-        let key = format!(
-            "{hash}/{}/{}/{}/{}",
-            visible.len(),
-            p.per_month,
-            p.sample_rate,
-            visible.first().map(|c| c.hash.as_str()).unwrap_or("")
-        );
-        if self.projection.as_ref().is_some_and(|(k, ..)| *k == key) {
+        let key = {
+            let visible = self.visible(&state.filter);
+            format!("{hash}/{}/{}", visible.len(), visible.first().map(|c| c.hash.as_str()).unwrap_or(""))
+        };
+        // Counting tokens over every listed conversation is the expensive part; it is redone only
+        // when the spec or the list changes. Per-month volume and sampling only rescale it, so
+        // dragging those fields never re-tokenizes anything.
+        let rate = p.sample_rate.clamp(0.0, 1.0);
+        if let Some((k, _, input, rows)) = &mut self.projection
+            && *k == key
+        {
+            if input.per_month != p.per_month || input.sample_rate != rate {
+                input.per_month = p.per_month;
+                input.sample_rate = rate;
+                *rows = crate::core::cost::projection::project(input, prices);
+            }
             return;
         }
         let spec = state.draft.to_spec(schema.clone());
-        let conversations: Vec<_> = visible.iter().map(|c| c.conversation.clone()).collect();
-        let rate = Some(p.sample_rate.clamp(0.0, 1.0));
-        self.projection = crate::core::cost::projection::from_conversations(
+        let visible = self.visible(&state.filter);
+        let projection = crate::core::cost::projection::from_conversations(
             &spec,
-            &conversations,
+            visible.iter().map(|c| &c.conversation),
             p.per_month,
-            rate,
+            Some(rate),
             prices,
         )
         .map(|(total, input)| {
             let rows = crate::core::cost::projection::project(&input, prices);
             (key, total, input, rows)
         });
+        self.projection = projection;
     }
 
     /// Refresh the request preview when the spec version or the selection changed.

@@ -161,14 +161,7 @@ fn chart_ui(ui: &mut egui::Ui, chart: &Chart) {
 fn trend_ui(ui: &mut egui::Ui, t: &crate::core::dashboard::Trend) {
     ui.strong(format!("{} over time ({} analyses with a start time)", t.field, t.n));
     ui.horizontal(|ui| {
-        Plot::new(format!("trend_{}", t.field))
-            .height(160.0)
-            .width(360.0)
-            .allow_drag(false)
-            .allow_zoom(false)
-            .allow_scroll(false)
-            .allow_boxed_zoom(false)
-            .include_y(0.0)
+        fixed_plot(format!("trend_{}", t.field), 160.0)
             .legend(egui_plot::Legend::default())
             .x_axis_formatter({
                 let days: Vec<String> =
@@ -205,14 +198,7 @@ fn trend_ui(ui: &mut egui::Ui, t: &crate::core::dashboard::Trend) {
 
 /// A bar chart whose x axis names the bars (bar i is at x = i).
 fn plot_labelled(ui: &mut egui::Ui, id: &str, chart: BarChart, labels: Vec<String>) {
-    Plot::new(format!("plot_{id}"))
-        .height(140.0)
-        .width(360.0)
-        .allow_drag(false)
-        .allow_zoom(false)
-        .allow_scroll(false)
-        .allow_boxed_zoom(false)
-        .include_y(0.0)
+    fixed_plot(format!("plot_{id}"), 140.0)
         .x_axis_formatter(move |mark, _| axis_label(&labels, mark.value))
         .show(ui, |p| p.bar_chart(chart));
 }
@@ -226,13 +212,17 @@ fn axis_label(labels: &[String], x: f64) -> String {
 }
 
 fn plot(ui: &mut egui::Ui, id: &str, chart: BarChart) {
-    Plot::new(format!("plot_{id}"))
-        .height(140.0)
+    fixed_plot(format!("plot_{id}"), 140.0).show(ui, |p| p.bar_chart(chart));
+}
+
+/// A small plot that does not pan or zoom (a dashboard is read, not explored), with y from 0.
+fn fixed_plot<'a>(id: String, height: f32) -> Plot<'a> {
+    Plot::new(id)
+        .height(height)
         .width(360.0)
         .allow_drag(false)
         .allow_zoom(false)
         .allow_scroll(false)
         .allow_boxed_zoom(false)
         .include_y(0.0)
-        .show(ui, |p| p.bar_chart(chart));
 }
