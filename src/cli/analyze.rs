@@ -8,13 +8,11 @@ use crate::core::outcome::Status;
 use crate::core::prompt;
 use crate::core::schema::dialect;
 use crate::core::transcript::{self, Import};
-use crate::engine::{self, Event, RunHandle, RunRequest};
-use crate::llm;
+use crate::engine::{Engine, Event, RunHandle, RunRequest};
 use anyhow::anyhow;
 use std::collections::BTreeMap;
 use std::io::Write;
 use std::path::PathBuf;
-use std::sync::{Arc, Mutex};
 
 #[derive(Debug, clap::Args)]
 pub struct AnalyzeArgs {
@@ -68,8 +66,8 @@ pub(super) fn load(paths: &[PathBuf]) -> Result<(Import, bool), CliError> {
 pub async fn analyze(args: AnalyzeArgs) -> Result<Exit, CliError> {
     let spec = args.spec.resolve()?;
     let config = args.spec.provider_config(&spec);
-    let provider: Arc<dyn llm::Provider> = Arc::from(llm::build(&config).map_err(CliError::usage)?);
-    let store = args.data.open()?;
+    let provider = Engine::provider(&config).map_err(CliError::usage)?;
+    let engine = args.data.open()?;
     let (import, import_failed) = load(&args.paths)?;
     let total = import.conversations.len();
     if total == 0 {
@@ -84,10 +82,8 @@ pub async fn analyze(args: AnalyzeArgs) -> Result<Exit, CliError> {
         spec.short_version()
     );
     let request = RunRequest::new(spec, import.conversations, "analyze", args.concurrency);
-    let shared = Arc::new(Mutex::new(store));
-    let prices = Arc::new(PriceTable::bundled());
-    let RunHandle { events: mut rx, cancel, join } = engine::spawn_run(shared, provider, prices, request);
-    engine::cancel_on_ctrl_c(cancel, || eprintln!("cancelling: results already received are saved"));
+    let RunHandle { events: mut rx, cancel, join } = engine.spawn(provider, request);
+    crate::engine::cancel_on_ctrl_c(cancel, || eprintln!("cancelling: results already received are saved"));
 
     // Print in input order even though results arrive out of order.
     let mut pending = BTreeMap::new();

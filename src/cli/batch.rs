@@ -13,15 +13,13 @@ use super::{CliError, DataDirArg, Exit};
 use crate::core::cost::format_usd;
 use crate::core::outcome::{Outcome, Status, Usage};
 use crate::core::stability;
-use crate::engine::{self, Event, MAX_CONCURRENCY, RunHandle, RunRequest};
-use crate::llm;
+use crate::engine::{Engine, Event, MAX_CONCURRENCY, RunHandle, RunRequest};
 use crate::store::REUSED_PREFIX;
 use anyhow::{Context, anyhow};
 use serde_json::{Value, json};
 use std::collections::BTreeMap;
 use std::io::Write;
 use std::path::PathBuf;
-use std::sync::{Arc, Mutex};
 use std::time::Instant;
 
 #[derive(Debug, clap::Args)]
@@ -57,8 +55,8 @@ pub struct BatchArgs {
 pub async fn batch(args: BatchArgs) -> Result<Exit, CliError> {
     let spec = args.spec.resolve()?;
     let config = args.spec.provider_config(&spec);
-    let provider: Arc<dyn llm::Provider> = Arc::from(llm::build(&config).map_err(CliError::usage)?);
-    let store = args.data.open()?;
+    let provider = Engine::provider(&config).map_err(CliError::usage)?;
+    let engine = args.data.open()?;
     let mut out = match &args.out {
         Some(path) => Some(std::io::BufWriter::new(
             std::fs::File::create(path)
@@ -94,11 +92,9 @@ pub async fn batch(args: BatchArgs) -> Result<Exit, CliError> {
         repeat: args.repeat,
         reuse: !args.fresh,
     };
-    let shared = Arc::new(Mutex::new(store));
-    let prices = Arc::new(crate::core::cost::PriceTable::bundled());
     let started = Instant::now();
-    let RunHandle { events: mut rx, cancel, join } = engine::spawn_run(shared, provider, prices, request);
-    engine::cancel_on_ctrl_c(cancel, || eprintln!("cancelling: results already received are saved"));
+    let RunHandle { events: mut rx, cancel, join } = engine.spawn(provider, request);
+    crate::engine::cancel_on_ctrl_c(cancel, || eprintln!("cancelling: results already received are saved"));
 
     let bar = progress_bar(n_conversations * args.repeat as usize);
     let mut outcomes: BTreeMap<usize, Outcome> = BTreeMap::new();

@@ -6,7 +6,7 @@
 //! FIELD=0.9`) compare each field's headline number and fail the command when one is short, so
 //! CI can refuse a prompt change that made a field worse.
 
-use super::{CliError, DataDirArg, Exit};
+use super::{CliError, DataDirArg, Exit, engine_err};
 use crate::core::eval::{self, Evaluation, LabelSet};
 use crate::core::outcome::Outcome;
 use crate::core::transcript::Conversation;
@@ -47,13 +47,7 @@ pub fn parse_gate(s: &str) -> Result<(String, f64), String> {
 
 /// Labels from `file` (if any) merged with those embedded in `conversations`.
 pub fn labels(file: Option<&Path>, conversations: &[Conversation]) -> Result<LabelSet, CliError> {
-    let mut labels = match file {
-        Some(path) => eval::load_expected(path).map_err(CliError::usage)?,
-        None => LabelSet::default(),
-    };
-    let embedded = LabelSet::from_conversations(conversations).map_err(CliError::usage)?;
-    labels.merge(embedded).map_err(CliError::usage)?;
-    Ok(labels)
+    crate::engine::queries::labels(file, conversations).map_err(engine_err)
 }
 
 /// One gate's verdict.
@@ -100,26 +94,9 @@ pub fn report_gates(gates: &[GateResult]) -> bool {
 }
 
 pub fn eval(args: EvalArgs) -> Result<Exit, CliError> {
-    let store = args.data.open()?;
-    let results = store.results(args.run_id).map_err(CliError::usage)?;
-    let Some(first) = results.first() else {
-        return Err(CliError::usage(anyhow!(
-            "run {} has no results (or does not exist); see `debrief runs`",
-            args.run_id
-        )));
-    };
-    let spec = store.spec(&first.spec_hash).map_err(CliError::usage)?.ok_or_else(|| {
-        CliError::usage(anyhow!("the spec of run {} is missing from the history", args.run_id))
-    })?;
-    let mut conversations = Vec::new();
-    for r in &results {
-        if !conversations.iter().any(|(h, _): &(String, Conversation)| *h == r.conversation_hash)
-            && let Some(c) = store.conversation(&r.conversation_hash).map_err(CliError::usage)?
-        {
-            conversations.push((r.conversation_hash.clone(), c));
-        }
-    }
-    let conversations: Vec<Conversation> = conversations.into_iter().map(|(_, c)| c).collect();
+    let engine = args.data.open()?;
+    let (results, spec) = engine.run_with_spec(args.run_id).map_err(engine_err)?;
+    let conversations = engine.conversations_of(&results).map_err(engine_err)?;
     let labels = labels(args.expected.as_deref(), &conversations)?;
     if labels.is_empty() {
         return Err(CliError::usage(anyhow!(

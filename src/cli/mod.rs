@@ -117,9 +117,28 @@ pub struct DataDirArg {
 }
 
 impl DataDirArg {
-    /// Open the history database.
-    pub fn open(&self) -> Result<crate::store::Store, CliError> {
-        let dir = crate::store::resolve_data_dir(self.data_dir.as_deref()).map_err(CliError::usage)?;
-        crate::store::Store::open_in(&dir).map_err(CliError::usage)
+    /// The data folder these flags (or the environment) name.
+    pub fn dir(&self) -> Result<PathBuf, CliError> {
+        crate::store::resolve_data_dir(self.data_dir.as_deref()).map_err(CliError::usage)
+    }
+
+    /// Open the engine over the history in that folder.
+    pub fn open(&self) -> Result<crate::engine::Engine, CliError> {
+        crate::engine::Engine::open(&self.dir()?).map_err(CliError::usage)
+    }
+}
+
+/// Turn an engine error into the CLI's: what the user named wrongly is a usage error (exit 2),
+/// anything else a failure (exit 1).
+pub fn engine_err(e: crate::engine::EngineError) -> CliError {
+    use crate::engine::EngineError as E;
+    match e {
+        E::NotFound { .. }
+        | E::EmptyRun(_)
+        | E::Invalid(_)
+        | E::Compare { .. }
+        | E::Labels(_)
+        | E::Schema(_) => CliError::usage(e),
+        other => CliError::failed(other),
     }
 }

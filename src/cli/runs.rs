@@ -1,10 +1,9 @@
 //! `debrief runs`: browse the history.
 
 use super::output::result_line;
-use super::{CliError, DataDirArg, Exit};
+use super::{CliError, DataDirArg, Exit, engine_err};
 use crate::core::cost::format_usd;
 use crate::store::{RunQuery, RunSummary};
-use anyhow::anyhow;
 use std::io::Write;
 
 #[derive(Debug, clap::Args)]
@@ -57,14 +56,9 @@ pub fn runs(args: RunsArgs) -> Result<Exit, CliError> {
     match args.command {
         Some(RunsCommand::Show { run_id, json, data }) => {
             let data = if data.data_dir.is_some() { data } else { args.data };
-            let store = data.open()?;
-            let run = store.run(run_id).map_err(CliError::failed)?.ok_or_else(|| {
-                CliError::usage(anyhow!(
-                    "no run {run_id} in {}; `debrief runs` lists them",
-                    store.path().map(|p| p.display().to_string()).unwrap_or_default()
-                ))
-            })?;
-            let results = store.results(run_id).map_err(CliError::failed)?;
+            let engine = data.open()?;
+            let run = engine.run_summary(run_id).map_err(engine_err)?;
+            let results = engine.run_results(run_id).map_err(engine_err)?;
             if json || args.json {
                 let lines: Vec<_> = results.iter().map(|r| result_line(&r.outcome, Some(run_id))).collect();
                 let doc = serde_json::json!({"run": run, "results": lines});
@@ -115,10 +109,10 @@ pub fn runs(args: RunsArgs) -> Result<Exit, CliError> {
             }
         }
         None => {
-            let store = args.data.open()?;
-            let runs = store
+            let engine = args.data.open()?;
+            let runs = engine
                 .runs(&RunQuery { limit: args.limit as usize, ..RunQuery::default() })
-                .map_err(CliError::failed)?;
+                .map_err(engine_err)?;
             if args.json {
                 let _ = writeln!(out, "{}", serde_json::to_string_pretty(&runs).unwrap_or_default());
             } else if runs.is_empty() {

@@ -12,7 +12,7 @@ use crate::core::schema::dialect::{self, NoteAction, schema_name};
 use crate::core::schema::{CompiledSchema, nulls};
 use crate::core::spec::{AnalysisSpec, ProviderKind};
 use crate::core::transcript::Conversation;
-use crate::llm::{CompletionRequest, Finish, Provider, offline};
+use crate::llm::{CompletionRequest, Finish, Provider};
 use serde_json::Value;
 use std::time::Instant;
 
@@ -53,10 +53,10 @@ pub async fn analyze_one(
         estimate: Default::default(),
         cost_usd: None,
         latency_ms: 0,
-        note: (kind == ProviderKind::Offline).then(|| offline::LABEL.to_string()),
+        note: provider.result_note().map(str::to_string),
     };
-    // The offline baseline is deterministic: asking it again gives the same answer.
-    let max_attempts = if kind == ProviderKind::Offline { 1 } else { 1 + spec.max_repairs };
+    // A deterministic provider gives the same answer when asked again: no repairs.
+    let max_attempts = if provider.deterministic() { 1 } else { 1 + spec.max_repairs };
     let mut reason = "initial".to_string();
     let mut non_conforming = 0;
     for _ in 0..max_attempts {
@@ -164,7 +164,7 @@ pub async fn analyze_one(
         messages = prompt::repair(&messages, &completion.text, &repair);
         reason = "repair".into();
     }
-    if kind == ProviderKind::OpenaiCompatible && non_conforming > 0 {
+    if provider.may_ignore_schema() && non_conforming > 0 {
         // llama.cpp runs unconstrained on schemas its grammar compiler cannot handle, without
         // saying so; the user should know the server did not enforce the schema.
         let fixed = if outcome.status == Status::Ok { "; fixed by repair" } else { "" };
@@ -176,8 +176,7 @@ pub async fn analyze_one(
     outcome.latency_ms = started.elapsed().as_millis() as u64;
     // Done long before the reply in practice; a failed count only loses the annotation.
     outcome.estimate = estimate.await.unwrap_or_default();
-    outcome.cost_usd =
-        if kind == ProviderKind::Offline { Some(0.0) } else { cost::cost_usd(&outcome.usage, price) };
+    outcome.cost_usd = if provider.free() { Some(0.0) } else { cost::cost_usd(&outcome.usage, price) };
     outcome
 }
 

@@ -1,251 +1,166 @@
-//! Async orchestration: the only place that spawns tasks.
+//! Async orchestration and the one API every front end uses.
 //!
-//! A run compiles the spec's schema once, records the spec version and a run row, then analyses
-//! conversations with bounded concurrency. Each outcome is committed to SQLite the moment it
-//! arrives (on a blocking thread, so the async workers never wait on disk) and only then reported
-//! as an event, so whatever a front end has seen is already safe. Front ends (CLI, GUI) receive
-//! `Event`s over a channel and never touch the store or the network themselves.
+//! The GUI, the CLI and the server (`debrief serve`) never open the store or build a provider
+//! themselves: they hold an [`Engine`] and ask it. Reads (`queries`), administration of agents,
+//! keys, webhook endpoints and rules (`admin`), runs (`run`), the intake queue (`intake`), the
+//! webhook outbox (`deliver`) and exports (`export`) all live behind it, so the three front ends
+//! cannot disagree about what a query means.
+//!
+//! Tasks: runs, the intake worker and the delivery worker are spawned here. Front ends spawn only
+//! their own plumbing (the GUI bridge runs engine calls on blocking threads and forwards events;
+//! the server's HTTP handlers are axum's tasks), never work that must survive them.
+//!
+//! Errors cross task boundaries as [`EngineError`], typed; front ends turn them into text only
+//! where a person reads them.
 
 pub mod analyze;
 pub mod limit;
 mod plan;
+pub mod queries;
+pub mod run;
 
 pub use analyze::{analyze_one, extract_json};
 pub use limit::{Limiter, MAX_CONCURRENCY};
+pub use run::{Event, RunHandle, RunRequest, cancel_on_ctrl_c, run, spawn_run};
 
 use crate::core::cost::PriceTable;
-use crate::core::outcome::Outcome;
 use crate::core::schema::{self, CompiledSchema, SchemaError};
 use crate::core::spec::AnalysisSpec;
-use crate::core::transcript::Conversation;
-use crate::llm::Provider;
-use crate::store::{NewRun, RunId, RunState, Store, StoreError};
+use crate::llm::{self, LlmError, Provider, ProviderConfig};
+use crate::store::{Store, StoreError};
+use std::path::{Path, PathBuf};
 use std::sync::{Arc, Mutex};
-use tokio::sync::mpsc;
-use tokio::task::JoinSet;
 pub use tokio_util::sync::CancellationToken;
 
 /// The history, shared between engine tasks. rusqlite connections are not `Sync`, hence the
 /// mutex; every access happens on a blocking thread.
 pub type SharedStore = Arc<Mutex<Store>>;
 
-/// Why a run could not start or continue.
+/// Why an engine operation could not be done. Every variant says what to do.
 #[derive(Debug, thiserror::Error)]
 pub enum EngineError {
     #[error(transparent)]
     Schema(#[from] SchemaError),
     #[error(transparent)]
     Store(#[from] StoreError),
+    #[error(transparent)]
+    Provider(#[from] LlmError),
     #[error("the history database is unavailable: a previous operation panicked while holding it")]
     StorePoisoned,
     #[error("background task failed: {0}")]
     Join(String),
+    /// Something named by the user does not exist (a run, an agent, an endpoint…).
+    #[error("{what} not found; {hint}")]
+    NotFound { what: String, hint: String },
+    /// A run that has no results cannot be scored or compared.
+    #[error("run {0} has no results (or does not exist); see `debrief runs` for the run ids")]
+    EmptyRun(i64),
+    /// The request cannot be carried out as given (bad value, conflicting state).
+    #[error("{0}")]
+    Invalid(String),
+    /// Two runs could not be compared.
+    #[error("cannot compare run {a} with run {b}: {cause}; see `debrief runs`")]
+    Compare { a: i64, b: i64, cause: crate::core::compare::CompareError },
+    /// A labels file could not be used.
+    #[error(transparent)]
+    Labels(#[from] crate::core::eval::ExpectedError),
+    /// A file could not be written (exports).
+    #[error("cannot write {path}: {cause}; check the folder exists and is writable")]
+    Write { path: PathBuf, cause: String },
 }
 
-/// What happens during a run, in order.
-#[derive(Debug, Clone)]
-pub enum Event {
-    Started {
-        run_id: RunId,
-        planned: usize,
-    },
-    /// One conversation is done and already committed to the history.
-    Result {
-        run_id: RunId,
-        index: usize,
-        outcome: Box<Outcome>,
-    },
-    Finished {
-        run_id: RunId,
-        state: RunState,
-    },
-}
-
-/// One run to perform.
-#[derive(Debug, Clone)]
-pub struct RunRequest {
-    pub spec: AnalysisSpec,
-    pub conversations: Vec<Conversation>,
-    /// "analyze" or "batch".
-    pub kind: String,
-    /// Most calls in flight at once (1..=256); halved on rate limits, regrown after successes.
-    pub concurrency: usize,
-    /// Analyse each conversation this many times (at least 1), for stability.
-    pub repeat: u32,
-    /// Reuse stored `ok` results of the same spec version on the same content instead of paying
-    /// again (resume); `false` is `--fresh`.
-    pub reuse: bool,
-}
-
-impl RunRequest {
-    /// A plain run: every conversation once, nothing reused.
-    pub fn new(
-        spec: AnalysisSpec,
-        conversations: Vec<Conversation>,
-        kind: &str,
-        concurrency: usize,
-    ) -> RunRequest {
-        RunRequest { spec, conversations, kind: kind.to_string(), concurrency, repeat: 1, reuse: false }
+impl EngineError {
+    /// A `NotFound` for `what`, with a hint of how to list what exists.
+    pub fn not_found(what: impl Into<String>, hint: impl Into<String>) -> EngineError {
+        EngineError::NotFound { what: what.into(), hint: hint.into() }
     }
 }
 
-/// Run a spec over conversations. Returns the run id once every result is committed (or the run
-/// was cancelled). Events go to `events` as they happen; a closed receiver does not stop the run.
-pub async fn run(
+/// The engine: the history plus the price table runs use. Cheap to clone; clones share the
+/// database connection.
+#[derive(Clone)]
+pub struct Engine {
     store: SharedStore,
-    provider: Arc<dyn Provider>,
     prices: Arc<PriceTable>,
-    request: RunRequest,
-    events: mpsc::UnboundedSender<Event>,
-    cancel: CancellationToken,
-) -> Result<RunId, EngineError> {
-    let compiled = Arc::new(schema::compile(&request.spec.schema, &request.spec.name)?);
-    let spec = Arc::new(request.spec);
-    let new_run = NewRun {
-        spec_hash: spec.version_hash(),
-        spec_name: spec.name.clone(),
-        provider: provider.kind().as_str().to_string(),
-        model: spec.model.clone(),
-        base_url: provider.base_url(),
-        kind: request.kind.clone(),
-        n_planned: request.conversations.len(),
-    };
-    let run_spec = Arc::clone(&spec);
-    let run_id = with_store(&store, move |s| {
-        s.save_spec(&run_spec)?;
-        s.create_run(&new_run)
-    })
-    .await?;
-    let repeat = request.repeat.max(1);
-    let planned = request.conversations.len() * repeat as usize;
-    let _ = events.send(Event::Started { run_id, planned });
-    let spec_hash = spec.version_hash();
+    /// The data folder (`None` for an in-memory history), for the pipeline lock and messages.
+    data_dir: Option<PathBuf>,
+}
 
-    let limiter = Arc::new(Limiter::new(request.concurrency));
-    let mut tasks = JoinSet::new();
-    for (conversation_index, conversation) in request.conversations.into_iter().enumerate() {
-        if cancel.is_cancelled() {
-            break;
-        }
-        let conversation = Arc::new(conversation);
-        let hash = conversation.content_hash();
-        let jobs = plan::plan(&store, &spec, &spec_hash, &conversation, &hash, repeat, request.reuse).await?;
-        for (r, job) in jobs.into_iter().enumerate() {
-            let index = conversation_index * repeat as usize + r;
-            let (store, events, hash, saved) =
-                (Arc::clone(&store), events.clone(), hash.clone(), Arc::clone(&conversation));
-            let outcome = match job {
-                plan::Job::Done(outcome) => *outcome,
-                plan::Job::Call => {
-                    let permit = tokio::select! {
-                        p = limiter.acquire() => p.ok_or_else(|| EngineError::Join("concurrency limiter closed".into()))?,
-                        _ = cancel.cancelled() => break,
-                    };
-                    let (provider, prices, spec, compiled, conversation, cancel, limiter) = (
-                        Arc::clone(&provider),
-                        Arc::clone(&prices),
-                        Arc::clone(&spec),
-                        Arc::clone(&compiled),
-                        Arc::clone(&conversation),
-                        cancel.clone(),
-                        Arc::clone(&limiter),
-                    );
-                    tasks.spawn(async move {
-                        let outcome = tokio::select! {
-                            o = analyze_one(provider.as_ref(), &spec, &compiled, &conversation, &prices) => o,
-                            // A cancelled call has produced nothing to keep.
-                            _ = cancel.cancelled() => return Ok(()),
-                        };
-                        limiter.release(permit, rate_limited(&outcome));
-                        commit(&store, run_id, (saved, hash), index, outcome, &events).await
-                    });
-                    continue;
-                }
-            };
-            tasks.spawn(async move { commit(&store, run_id, (saved, hash), index, outcome, &events).await });
-        }
-    }
-    let mut first_error = None;
-    while let Some(joined) = tasks.join_next().await {
-        let result = joined.map_err(|e| EngineError::Join(e.to_string())).and_then(|r| r);
-        if let Err(e) = result {
-            first_error.get_or_insert(e);
-        }
-    }
-    let state = if first_error.is_some() {
-        RunState::Failed
-    } else if cancel.is_cancelled() {
-        RunState::Cancelled
-    } else {
-        RunState::Finished
-    };
-    with_store(&store, move |s| s.finish_run(run_id, state)).await?;
-    let _ = events.send(Event::Finished { run_id, state });
-    match first_error {
-        Some(e) => Err(e),
-        None => Ok(run_id),
+impl std::fmt::Debug for Engine {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Engine").field("data_dir", &self.data_dir).finish()
     }
 }
 
-/// Commit one outcome, then report it: whatever a front end has seen is already safe.
-async fn commit(
-    store: &SharedStore,
-    run_id: RunId,
-    (conversation, hash): (Arc<Conversation>, String),
-    index: usize,
-    outcome: Outcome,
-    events: &mpsc::UnboundedSender<Event>,
-) -> Result<(), EngineError> {
-    let saved = outcome.clone();
-    // The conversation is stored with its first result (idempotent), not before its call: the
-    // loop that hands out slots then never waits on the database.
-    with_store(store, move |s| {
-        s.save_conversation(&conversation, &hash)?;
-        s.record_result(run_id, &hash, &saved)
-    })
-    .await?;
-    let _ = events.send(Event::Result { run_id, index, outcome: Box::new(outcome) });
-    Ok(())
-}
+impl Engine {
+    /// Open (creating if needed) the history in `data_dir`.
+    pub fn open(data_dir: &Path) -> Result<Engine, EngineError> {
+        let store = Store::open_in(data_dir)?;
+        Ok(Engine::from_store(store, Some(data_dir.to_path_buf())))
+    }
 
-/// Did this outcome meet a rate limit (a retried or final HTTP 429)?
-fn rate_limited(outcome: &Outcome) -> bool {
-    outcome.attempts.iter().any(|a| a.http_status == Some(429))
-}
+    /// An engine over a fresh in-memory history (tests, or when the data folder is unusable).
+    pub fn open_memory() -> Result<Engine, EngineError> {
+        Ok(Engine::from_store(Store::open_memory()?, None))
+    }
 
-/// A run started in the background.
-pub struct RunHandle {
-    pub events: mpsc::UnboundedReceiver<Event>,
-    pub cancel: CancellationToken,
-    pub join: tokio::task::JoinHandle<Result<RunId, EngineError>>,
-}
+    /// Wrap an open store.
+    pub fn from_store(store: Store, data_dir: Option<PathBuf>) -> Engine {
+        Engine { store: Arc::new(Mutex::new(store)), prices: Arc::new(PriceTable::bundled()), data_dir }
+    }
 
-/// Start `run` as a task on the current runtime.
-pub fn spawn_run(
-    store: SharedStore,
-    provider: Arc<dyn Provider>,
-    prices: Arc<PriceTable>,
-    request: RunRequest,
-) -> RunHandle {
-    let (tx, events) = mpsc::unbounded_channel();
-    let cancel = CancellationToken::new();
-    let join = tokio::spawn(run(store, provider, prices, request, tx, cancel.clone()));
-    RunHandle { events, cancel, join }
-}
+    /// The shared store, for the engine's own tasks and benchmarks that drive [`run`] directly.
+    pub fn store(&self) -> &SharedStore {
+        &self.store
+    }
 
-/// Cancel `token` on Ctrl-C (calling `notify` first), for command-line front ends.
-pub fn cancel_on_ctrl_c(token: CancellationToken, notify: impl FnOnce() + Send + 'static) {
-    tokio::spawn(async move {
-        tokio::select! {
-            r = tokio::signal::ctrl_c() => {
-                if r.is_ok() {
-                    notify();
-                    token.cancel();
-                }
-            }
-            _ = token.cancelled() => {}
-        }
-    });
+    /// The data folder, `None` for an in-memory history.
+    pub fn data_dir(&self) -> Option<&Path> {
+        self.data_dir.as_deref()
+    }
+
+    /// The price table runs use.
+    pub fn prices(&self) -> &Arc<PriceTable> {
+        &self.prices
+    }
+
+    /// Replace the price table (the GUI's price overrides).
+    pub fn set_prices(&mut self, prices: PriceTable) {
+        self.prices = Arc::new(prices);
+    }
+
+    /// Run `f` with the store locked, on the calling thread. For synchronous front ends (the
+    /// CLI) and inside [`Engine::blocking`].
+    pub fn with<T>(&self, f: impl FnOnce(&Store) -> Result<T, StoreError>) -> Result<T, EngineError> {
+        let guard = self.store.lock().map_err(|_| EngineError::StorePoisoned)?;
+        f(&guard).map_err(EngineError::from)
+    }
+
+    /// Run a synchronous engine call on a blocking thread (async front ends: the GUI bridge and
+    /// the server), so the async workers never wait on disk.
+    pub async fn blocking<T, F>(&self, f: F) -> Result<T, EngineError>
+    where
+        T: Send + 'static,
+        F: FnOnce(&Engine) -> Result<T, EngineError> + Send + 'static,
+    {
+        let engine = self.clone();
+        tokio::task::spawn_blocking(move || f(&engine)).await.map_err(|e| EngineError::Join(e.to_string()))?
+    }
+
+    /// The provider `config` describes (front ends ask here rather than building one).
+    pub fn provider(config: &ProviderConfig) -> Result<Arc<dyn Provider>, EngineError> {
+        Ok(Arc::from(llm::build(config)?))
+    }
+
+    /// Start a run in the background with `provider`.
+    pub fn spawn(&self, provider: Arc<dyn Provider>, request: RunRequest) -> RunHandle {
+        spawn_run(Arc::clone(&self.store), provider, Arc::clone(&self.prices), request)
+    }
+
+    /// Start a run in the background with the provider `config` describes.
+    pub fn start_run(&self, config: &ProviderConfig, request: RunRequest) -> Result<RunHandle, EngineError> {
+        Ok(self.spawn(Engine::provider(config)?, request))
+    }
 }
 
 /// Run a store operation on a blocking thread.

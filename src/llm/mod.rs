@@ -141,6 +141,24 @@ pub trait Provider: Send + Sync {
     fn label(&self) -> String;
     /// The base URL, for the history (`None` for the offline baseline).
     fn base_url(&self) -> Option<String>;
+    /// Whether asking again gives the same answer; the engine then makes no repair attempts.
+    fn deterministic(&self) -> bool {
+        false
+    }
+    /// Whether calls cost nothing (cost is then 0, never "unknown").
+    fn free(&self) -> bool {
+        false
+    }
+    /// A note every result of this provider carries (the offline baseline says what it is).
+    fn result_note(&self) -> Option<&'static str> {
+        None
+    }
+    /// Whether the endpoint may silently ignore the schema (llama.cpp runs unconstrained on a
+    /// schema its grammar compiler cannot handle); the engine then says so on results whose
+    /// replies did not conform.
+    fn may_ignore_schema(&self) -> bool {
+        false
+    }
     /// How prompts are assembled for this provider.
     fn prompt_options(&self) -> PromptOptions {
         PromptOptions::for_provider(self.kind())

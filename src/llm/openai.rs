@@ -142,6 +142,10 @@ impl Provider for OpenAi {
         Some(self.base_url.clone())
     }
 
+    fn may_ignore_schema(&self) -> bool {
+        self.kind == ProviderKind::OpenaiCompatible
+    }
+
     fn complete<'a>(&'a self, request: CompletionRequest<'a>) -> BoxFuture<'a, Result<Completion, LlmError>> {
         Box::pin(self.call(request))
     }

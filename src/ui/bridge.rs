@@ -1,16 +1,17 @@
-//! The GUI's link to the engine: starts work on the tokio runtime and brings results back.
+//! The GUI's link to the engine: a channel plus `request_repaint`, nothing more.
 //!
 //! Panels never touch the network or the database. The app asks the bridge ("start a run",
-//! "load these files", "query the history"); the bridge runs the job on the runtime (database
-//! work on blocking threads) and sends a `UiEvent` back over a channel, calling
-//! `request_repaint` after each send so the UI wakes only when something happened — an idle
-//! window uses no CPU. The UI drains the channel at the start of each frame.
+//! "load these files", "query the history"); the bridge runs the engine call on the runtime
+//! (database work on blocking threads, through [`Engine::blocking`]) and sends a `UiEvent` back,
+//! calling `request_repaint` after each send so the UI wakes only when something happened — an
+//! idle window uses no CPU. The UI drains the channel at the start of each frame. Errors arrive
+//! typed ([`EngineError`]) and become text only where the notice is drawn.
 
 use crate::core::cost::PriceTable;
 use crate::core::spec::AnalysisSpec;
 use crate::core::transcript::{self, Conversation, Import};
-use crate::engine::{self, CancellationToken, Event, RunRequest, SharedStore};
-use crate::llm::{self, ProviderConfig};
+use crate::engine::{CancellationToken, Engine, EngineError, Event, RunRequest};
+use crate::llm::ProviderConfig;
 use crate::store::{RunId, RunQuery, RunSummary, StoredResult};
 use std::path::PathBuf;
 use std::sync::Arc;
@@ -23,7 +24,7 @@ pub enum UiEvent {
     /// Progress of a run started from the GUI.
     Engine(Event),
     /// A run could not start or failed as a whole (bad provider settings, database trouble).
-    RunFailed(String),
+    RunFailed(EngineError),
     Imported {
         paths: Vec<PathBuf>,
         import: Import,
@@ -55,7 +56,7 @@ pub enum UiEvent {
     Compared {
         a: RunId,
         b: RunId,
-        result: Result<Box<crate::core::compare::Comparison>, String>,
+        result: Result<Box<crate::core::compare::Comparison>, EngineError>,
     },
     /// A file dialog closed; `None` when nothing was chosen or no dialog could be shown.
     Picked {
@@ -63,7 +64,7 @@ pub enum UiEvent {
         paths: Option<Vec<PathBuf>>,
     },
     /// A store query failed.
-    QueryFailed(String),
+    QueryFailed(EngineError),
 }
 
 /// What a file dialog is for.
@@ -77,8 +78,7 @@ pub enum Pick {
 /// Sends jobs to the engine and receives their events.
 pub struct Bridge {
     runtime: Handle,
-    store: SharedStore,
-    prices: Arc<PriceTable>,
+    engine: Engine,
     tx: Sender<UiEvent>,
     rx: Receiver<UiEvent>,
     repaint: Arc<dyn Fn() + Send + Sync>,
@@ -86,14 +86,9 @@ pub struct Bridge {
 
 impl Bridge {
     /// `repaint` wakes the UI (egui's `request_repaint`); tests pass their own.
-    pub fn new(
-        runtime: Handle,
-        store: SharedStore,
-        prices: PriceTable,
-        repaint: Arc<dyn Fn() + Send + Sync>,
-    ) -> Bridge {
+    pub fn new(runtime: Handle, engine: Engine, repaint: Arc<dyn Fn() + Send + Sync>) -> Bridge {
         let (tx, rx) = channel();
-        Bridge { runtime, store, prices: Arc::new(prices), tx, rx, repaint }
+        Bridge { runtime, engine, tx, rx, repaint }
     }
 
     /// Everything that arrived since the last call.
@@ -101,54 +96,67 @@ impl Bridge {
         self.rx.try_iter().collect()
     }
 
+    /// The engine the bridge talks to (panels never get it; the app passes it to workers).
+    pub fn engine(&self) -> &Engine {
+        &self.engine
+    }
+
+    /// The runtime engine work runs on.
+    pub fn runtime(&self) -> &Handle {
+        &self.runtime
+    }
+
     /// The price table runs use.
     pub fn prices(&self) -> &PriceTable {
-        &self.prices
+        self.engine.prices()
     }
 
     /// Replace the price table (settings overrides).
     pub fn set_prices(&mut self, prices: PriceTable) {
-        self.prices = Arc::new(prices);
+        self.engine.set_prices(prices);
     }
 
     fn sender(&self) -> (Sender<UiEvent>, Arc<dyn Fn() + Send + Sync>) {
         (self.tx.clone(), Arc::clone(&self.repaint))
     }
 
+    /// Send one event and wake the UI.
+    pub fn send(&self, event: UiEvent) {
+        let _ = self.tx.send(event);
+        (self.repaint)();
+    }
+
     /// Start a run; the token cancels it.
-    pub fn start_run(
-        &self,
-        spec: AnalysisSpec,
-        config: ProviderConfig,
-        conversations: Vec<Conversation>,
-        reuse: bool,
-        repeat: u32,
-    ) -> CancellationToken {
-        let cancel = CancellationToken::new();
+    pub fn start_run(&self, config: ProviderConfig, request: RunRequest) -> CancellationToken {
         let (tx, repaint) = self.sender();
-        let provider = match llm::build(&config) {
-            Ok(p) => Arc::<dyn llm::Provider>::from(p),
+        // The run is spawned onto the runtime; the UI thread only enters it to do so.
+        let entered = self.runtime.enter();
+        let started = self.engine.start_run(&config, request);
+        drop(entered);
+        let handle = match started {
+            Ok(h) => h,
             Err(e) => {
-                let _ = tx.send(UiEvent::RunFailed(e.to_string()));
-                repaint();
-                return cancel;
+                self.send(UiEvent::RunFailed(e));
+                return CancellationToken::new();
             }
         };
-        let (etx, mut erx) = tokio::sync::mpsc::unbounded_channel();
-        let mut request = RunRequest::new(spec, conversations, if reuse { "batch" } else { "analyze" }, 8);
-        request.reuse = reuse;
-        request.repeat = repeat.max(1);
-        let (store, prices, token) = (Arc::clone(&self.store), Arc::clone(&self.prices), cancel.clone());
+        let cancel = handle.cancel.clone();
+        let (mut events, join) = (handle.events, handle.join);
         let (ftx, frepaint) = (tx.clone(), Arc::clone(&repaint));
         self.runtime.spawn(async move {
-            while let Some(event) = erx.recv().await {
+            while let Some(event) = events.recv().await {
                 let _ = ftx.send(UiEvent::Engine(event));
                 frepaint();
             }
         });
         self.runtime.spawn(async move {
-            if let Err(e) = engine::run(store, provider, prices, request, etx, token).await {
-                let _ = tx.send(UiEvent::RunFailed(format!("{e:#}")));
+            let failure = match join.await {
+                Ok(Ok(_)) => None,
+                Ok(Err(e)) => Some(e),
+                Err(e) => Some(EngineError::Join(e.to_string())),
+            };
+            if let Some(e) = failure {
+                let _ = tx.send(UiEvent::RunFailed(e));
                 repaint();
             }
         });
@@ -189,19 +197,19 @@ impl Bridge {
         });
     }
 
-    /// Run a read-only store query on a blocking thread and send its result.
-    fn query<T, F, M>(&self, f: F, map: M)
+    /// Run an engine call on a blocking thread and send its result.
+    pub fn query<T, F, M>(&self, f: F, map: M)
     where
         T: Send + 'static,
-        F: FnOnce(&crate::store::Store) -> Result<T, crate::store::StoreError> + Send + 'static,
+        F: FnOnce(&Engine) -> Result<T, EngineError> + Send + 'static,
         M: FnOnce(T) -> UiEvent + Send + 'static,
     {
         let (tx, repaint) = self.sender();
-        let store = Arc::clone(&self.store);
+        let engine = self.engine.clone();
         self.runtime.spawn(async move {
-            let event = match engine::with_store(&store, f).await {
+            let event = match engine.blocking(f).await {
                 Ok(v) => map(v),
-                Err(e) => UiEvent::QueryFailed(format!("{e:#}")),
+                Err(e) => UiEvent::QueryFailed(e),
             };
             let _ = tx.send(event);
             repaint();
@@ -211,23 +219,15 @@ impl Bridge {
     /// A page of runs.
     pub fn query_runs(&self, query: RunQuery) {
         let q = query.clone();
-        self.query(move |s| s.runs(&q), move |runs| UiEvent::Runs { query, runs });
+        self.query(move |e| e.runs(&q), move |runs| UiEvent::Runs { query, runs });
     }
 
-    /// Every result of one run.
+    /// Every result of one run, with its conversations' start times.
     pub fn query_run_results(&self, run_id: RunId) {
         self.query(
-            move |s| {
-                let results = s.results(run_id)?;
-                let mut started = std::collections::HashMap::new();
-                for r in &results {
-                    if !started.contains_key(&r.conversation_hash)
-                        && let Some(t) =
-                            s.conversation(&r.conversation_hash)?.and_then(|c| c.metadata.started_at)
-                    {
-                        started.insert(r.conversation_hash.clone(), t);
-                    }
-                }
+            move |e| {
+                let results = e.run_results(run_id)?;
+                let started = e.start_times(&results)?;
                 Ok((results, started))
             },
             move |(results, started)| UiEvent::RunResults { run_id, results, started },
@@ -237,80 +237,48 @@ impl Bridge {
     /// The newest stored result for each conversation under one spec version.
     pub fn query_latest(&self, spec_hash: String, hashes: Vec<String>) {
         let h = spec_hash.clone();
-        self.query(
-            move |s| {
-                let mut out = Vec::new();
-                for c in &hashes {
-                    if let Some(r) = s.latest(&h, c)? {
-                        out.push(r);
-                    }
-                }
-                Ok(out)
-            },
-            move |results| UiEvent::Latest { spec_hash, results },
-        );
+        self.query(move |e| e.latest_for(&h, &hashes), move |results| UiEvent::Latest { spec_hash, results });
     }
 
     /// A stored spec version.
     pub fn query_spec(&self, hash: String) {
         let h = hash.clone();
-        self.query(move |s| s.spec(&h), move |spec| UiEvent::Spec { hash, spec });
+        self.query(move |e| e.spec(&h), move |spec| UiEvent::Spec { hash, spec });
     }
 
-    /// Compare run `a` with run `b` (labels from `expected` and the runs' own transcripts). The
-    /// work runs on a blocking thread: it reads both runs whole.
+    /// Compare run `a` with run `b` (labels from `expected` and the runs' own transcripts).
     pub fn query_compare(&self, a: RunId, b: RunId, expected: Option<PathBuf>) {
-        self.query(
-            move |s| Ok(compare_runs(s, a, b, expected.as_deref())),
-            move |result| UiEvent::Compared { a, b, result: result.map(Box::new) },
-        );
+        let (tx, repaint) = self.sender();
+        let engine = self.engine.clone();
+        let expected = expected.filter(|p| p.is_file());
+        self.runtime.spawn(async move {
+            let result =
+                engine.blocking(move |e| e.compare_runs(a, b, expected.as_deref())).await.map(Box::new);
+            let _ = tx.send(UiEvent::Compared { a, b, result });
+            repaint();
+        });
     }
 
     /// Earlier results for one conversation's content.
     pub fn query_conversation_history(&self, content_hash: String) {
         let h = content_hash.clone();
         self.query(
-            move |s| s.results_for_conversation(&h, 200),
+            move |e| e.conversation_history(&h, 200),
             move |results| UiEvent::ConversationHistory { content_hash, results },
         );
     }
 }
 
-/// Load two runs, their specs and labels, and compare them; every failure is a message.
-fn compare_runs(
-    store: &crate::store::Store,
-    a: RunId,
-    b: RunId,
-    expected: Option<&std::path::Path>,
-) -> Result<crate::core::compare::Comparison, String> {
-    use crate::core::compare::{RunSide, compare};
-    let load = |run: RunId| -> Result<(Vec<StoredResult>, AnalysisSpec), String> {
-        let results = store.results(run).map_err(|e| e.to_string())?;
-        let first = results.first().ok_or_else(|| format!("run {run} has no results"))?;
-        let spec = store
-            .spec(&first.spec_hash)
-            .map_err(|e| e.to_string())?
-            .ok_or_else(|| format!("the spec of run {run} is missing from the history"))?;
-        Ok((results, spec))
-    };
-    let (ra, sa) = load(a)?;
-    let (rb, sb) = load(b)?;
-    let (xa, xb) = (result_refs(&ra), result_refs(&rb));
-    let labels = match expected.filter(|p| p.is_file()) {
-        Some(path) => Some(crate::core::eval::load_expected(path).map_err(|e| e.to_string())?),
-        None => None,
-    };
-    compare(RunSide { spec: &sa, results: &xa }, RunSide { spec: &sb, results: &xb }, labels.as_ref())
-        .map_err(|e| e.to_string())
-}
-
-fn result_refs(results: &[StoredResult]) -> Vec<crate::core::compare::ResultRef<'_>> {
-    results
-        .iter()
-        .map(|r| crate::core::compare::ResultRef {
-            content_hash: &r.conversation_hash,
-            conversation_id: &r.outcome.conversation_id,
-            outcome: &r.outcome,
-        })
-        .collect()
+/// Build a run the way the workbench does: Run all resumes (reuses stored ok results) and may
+/// repeat; Run on one conversation always asks afresh.
+pub fn workbench_request(
+    spec: AnalysisSpec,
+    conversations: Vec<Conversation>,
+    reuse: bool,
+    repeat: u32,
+) -> RunRequest {
+    let mut request = RunRequest::new(spec, conversations, if reuse { "batch" } else { "analyze" }, 8);
+    request.reuse = reuse;
+    request.repeat = repeat.max(1);
+    request
 }

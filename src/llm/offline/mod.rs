@@ -258,6 +258,18 @@ impl Provider for Offline {
         None
     }
 
+    fn deterministic(&self) -> bool {
+        true
+    }
+
+    fn free(&self) -> bool {
+        true
+    }
+
+    fn result_note(&self) -> Option<&'static str> {
+        Some(LABEL)
+    }
+
     fn complete<'a>(&'a self, request: CompletionRequest<'a>) -> BoxFuture<'a, Result<Completion, LlmError>> {
         Box::pin(async move {
             let analysis = analyze(request.schema, request.prompt, request.conversation);

@@ -165,9 +165,9 @@ impl DebriefApp {
                     self.bridge.query_conversation_history(hash);
                 }
             }
-            UiEvent::RunFailed(message) => {
+            UiEvent::RunFailed(error) => {
                 self.model.run = None;
-                self.model.notice(message);
+                self.model.notice(format!("the run failed: {error:#}"));
             }
             UiEvent::Imported { paths, import } => {
                 self.model.importing = self.model.importing.saturating_sub(1);
@@ -240,7 +240,7 @@ impl DebriefApp {
             UiEvent::Compared { a, b, result } => {
                 let h = &mut self.model.history;
                 if h.open_run == Some(a) && h.compare_with == Some(b) {
-                    let text = result.map(|c| crate::core::compare::render(&c));
+                    let text = result.map(|c| crate::core::compare::render(&c)).map_err(|e| format!("{e:#}"));
                     h.comparison = Some((b, text));
                 }
             }
@@ -276,9 +276,9 @@ impl DebriefApp {
                     }
                 }
             },
-            UiEvent::QueryFailed(message) => {
+            UiEvent::QueryFailed(error) => {
                 self.model.history.loading = false;
-                self.model.notice(message);
+                self.model.notice(format!("{error:#}"));
             }
         }
     }
@@ -535,7 +535,8 @@ impl DebriefApp {
         // Run all resumes: stored ok results of this spec version are reused, not paid again.
         // Run on one conversation always asks the model afresh.
         let repeat = if all { self.state.repeat.clamp(1, 100) } else { 1 };
-        let cancel = self.bridge.start_run(spec, self.provider_config(), conversations, all, repeat);
+        let request = crate::ui::bridge::workbench_request(spec, conversations, all, repeat);
+        let cancel = self.bridge.start_run(self.provider_config(), request);
         self.model.pinned = None;
         self.model.run = Some(RunProgress::new(spec_hash, planned * repeat as usize, cancel));
     }

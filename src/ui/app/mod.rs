@@ -11,14 +11,12 @@ pub mod state;
 
 use super::bridge::Bridge;
 use super::panels;
-use crate::core::cost::PriceTable;
-use crate::engine::SharedStore;
-use crate::store::{Store, StoreError};
+use crate::engine::{Engine, EngineError};
 pub use commands::Command;
 pub use model::Model;
 use state::UiState;
 use std::path::PathBuf;
-use std::sync::{Arc, Mutex};
+use std::sync::Arc;
 
 /// Key under which eframe stores `UiState`.
 const STATE_KEY: &str = "debrief.ui_state";
@@ -42,7 +40,7 @@ pub struct DebriefApp {
 
 impl DebriefApp {
     /// Build the app; restores saved state from eframe storage when there is some.
-    pub fn new(cc: &eframe::CreationContext<'_>, context: AppContext) -> Result<DebriefApp, StoreError> {
+    pub fn new(cc: &eframe::CreationContext<'_>, context: AppContext) -> Result<DebriefApp, EngineError> {
         let state: UiState = cc.storage.and_then(|s| eframe::get_value(s, STATE_KEY)).unwrap_or_default();
         let ctx = cc.egui_ctx.clone();
         DebriefApp::with_state(state, context, Arc::new(move || ctx.request_repaint()))
@@ -54,17 +52,16 @@ impl DebriefApp {
         state: UiState,
         context: AppContext,
         repaint: Arc<dyn Fn() + Send + Sync>,
-    ) -> Result<DebriefApp, StoreError> {
+    ) -> Result<DebriefApp, EngineError> {
         let mut model = Model::default();
-        let store = match Store::open_in(&context.data_dir) {
-            Ok(s) => s,
+        let engine = match Engine::open(&context.data_dir) {
+            Ok(e) => e,
             Err(e) => {
                 model.notice(format!("{e:#} — results of this session will not be kept"));
-                Store::open_memory()?
+                Engine::open_memory()?
             }
         };
         model.data_dir = context.data_dir.clone();
-        let shared: SharedStore = Arc::new(Mutex::new(store));
         // Build the tokenizers off the UI thread (~100 ms each); estimates wait for them and
         // appear with the repaint that follows.
         let warmed = Arc::clone(&repaint);
@@ -72,7 +69,7 @@ impl DebriefApp {
             crate::core::cost::warm_up();
             warmed();
         });
-        let bridge = Bridge::new(context.runtime.clone(), shared, PriceTable::bundled(), repaint);
+        let bridge = Bridge::new(context.runtime.clone(), engine, repaint);
         let mut app = DebriefApp { state, model, bridge, commands: Vec::new() };
         app.apply_price_overrides();
         app.startup_loads(context.samples_dir);

@@ -1,0 +1,228 @@
+//! Runs: a spec over a list of conversations, with bounded adaptive concurrency.
+//!
+//! A run compiles the spec's schema once, records the spec version and a run row, then analyses
+//! conversations. Each outcome is committed to SQLite the moment it arrives (on a blocking
+//! thread, so the async workers never wait on disk) and only then reported as an event, so
+//! whatever a front end has seen is already safe. When the request asks for delivery, the
+//! result's webhook deliveries are written in the same transaction as the result (the outbox),
+//! so a crash can never keep a result and lose its event.
+
+use super::{EngineError, SharedStore, analyze_one, plan, with_store};
+use crate::core::cost::PriceTable;
+use crate::core::outcome::Outcome;
+use crate::core::schema;
+use crate::core::spec::AnalysisSpec;
+use crate::core::transcript::Conversation;
+use crate::engine::limit::Limiter;
+use crate::llm::Provider;
+use crate::store::{NewRun, RunId, RunState};
+use std::sync::Arc;
+use tokio::sync::mpsc;
+use tokio::task::JoinSet;
+use tokio_util::sync::CancellationToken;
+
+/// What happens during a run, in order.
+#[derive(Debug, Clone)]
+pub enum Event {
+    Started {
+        run_id: RunId,
+        planned: usize,
+    },
+    /// One conversation is done and already committed to the history.
+    Result {
+        run_id: RunId,
+        index: usize,
+        outcome: Box<Outcome>,
+    },
+    Finished {
+        run_id: RunId,
+        state: RunState,
+    },
+}
+
+/// One run to perform.
+#[derive(Debug, Clone)]
+pub struct RunRequest {
+    pub spec: AnalysisSpec,
+    pub conversations: Vec<Conversation>,
+    /// "analyze" or "batch".
+    pub kind: String,
+    /// Most calls in flight at once (1..=256); halved on rate limits, regrown after successes.
+    pub concurrency: usize,
+    /// Analyse each conversation this many times (at least 1), for stability.
+    pub repeat: u32,
+    /// Reuse stored `ok` results of the same spec version on the same content instead of paying
+    /// again (resume); `false` is `--fresh`.
+    pub reuse: bool,
+}
+
+impl RunRequest {
+    /// A plain run: every conversation once, nothing reused.
+    pub fn new(
+        spec: AnalysisSpec,
+        conversations: Vec<Conversation>,
+        kind: &str,
+        concurrency: usize,
+    ) -> RunRequest {
+        RunRequest { spec, conversations, kind: kind.to_string(), concurrency, repeat: 1, reuse: false }
+    }
+}
+
+/// Run a spec over conversations. Returns the run id once every result is committed (or the run
+/// was cancelled). Events go to `events` as they happen; a closed receiver does not stop the run.
+pub async fn run(
+    store: SharedStore,
+    provider: Arc<dyn Provider>,
+    prices: Arc<PriceTable>,
+    request: RunRequest,
+    events: mpsc::UnboundedSender<Event>,
+    cancel: CancellationToken,
+) -> Result<RunId, EngineError> {
+    let compiled = Arc::new(schema::compile(&request.spec.schema, &request.spec.name)?);
+    let spec = Arc::new(request.spec);
+    let new_run = NewRun {
+        spec_hash: spec.version_hash(),
+        spec_name: spec.name.clone(),
+        provider: provider.kind().as_str().to_string(),
+        model: spec.model.clone(),
+        base_url: provider.base_url(),
+        kind: request.kind.clone(),
+        n_planned: request.conversations.len(),
+    };
+    let run_spec = Arc::clone(&spec);
+    let run_id = with_store(&store, move |s| {
+        s.save_spec(&run_spec)?;
+        s.create_run(&new_run)
+    })
+    .await?;
+    let repeat = request.repeat.max(1);
+    let planned = request.conversations.len() * repeat as usize;
+    let _ = events.send(Event::Started { run_id, planned });
+    let spec_hash = spec.version_hash();
+
+    let limiter = Arc::new(Limiter::new(request.concurrency));
+    let mut tasks = JoinSet::new();
+    for (conversation_index, conversation) in request.conversations.into_iter().enumerate() {
+        if cancel.is_cancelled() {
+            break;
+        }
+        let conversation = Arc::new(conversation);
+        let hash = conversation.content_hash();
+        let jobs = plan::plan(&store, &spec, &spec_hash, &conversation, &hash, repeat, request.reuse).await?;
+        for (r, job) in jobs.into_iter().enumerate() {
+            let index = conversation_index * repeat as usize + r;
+            let (store, events, hash, saved) =
+                (Arc::clone(&store), events.clone(), hash.clone(), Arc::clone(&conversation));
+            let outcome = match job {
+                plan::Job::Done(outcome) => *outcome,
+                plan::Job::Call => {
+                    let permit = tokio::select! {
+                        p = limiter.acquire() => p.ok_or_else(|| EngineError::Join("concurrency limiter closed".into()))?,
+                        _ = cancel.cancelled() => break,
+                    };
+                    let (provider, prices, spec, compiled, conversation, cancel, limiter) = (
+                        Arc::clone(&provider),
+                        Arc::clone(&prices),
+                        Arc::clone(&spec),
+                        Arc::clone(&compiled),
+                        Arc::clone(&conversation),
+                        cancel.clone(),
+                        Arc::clone(&limiter),
+                    );
+                    tasks.spawn(async move {
+                        let outcome = tokio::select! {
+                            o = analyze_one(provider.as_ref(), &spec, &compiled, &conversation, &prices) => o,
+                            // A cancelled call has produced nothing to keep.
+                            _ = cancel.cancelled() => return Ok(()),
+                        };
+                        limiter.release(permit, rate_limited(&outcome));
+                        commit(&store, run_id, (saved, hash), index, outcome, &events).await
+                    });
+                    continue;
+                }
+            };
+            tasks.spawn(async move { commit(&store, run_id, (saved, hash), index, outcome, &events).await });
+        }
+    }
+    let mut first_error = None;
+    while let Some(joined) = tasks.join_next().await {
+        let result = joined.map_err(|e| EngineError::Join(e.to_string())).and_then(|r| r);
+        if let Err(e) = result {
+            first_error.get_or_insert(e);
+        }
+    }
+    let state = if first_error.is_some() {
+        RunState::Failed
+    } else if cancel.is_cancelled() {
+        RunState::Cancelled
+    } else {
+        RunState::Finished
+    };
+    with_store(&store, move |s| s.finish_run(run_id, state)).await?;
+    let _ = events.send(Event::Finished { run_id, state });
+    match first_error {
+        Some(e) => Err(e),
+        None => Ok(run_id),
+    }
+}
+
+/// Commit one outcome, then report it: whatever a front end has seen is already safe.
+async fn commit(
+    store: &SharedStore,
+    run_id: RunId,
+    (conversation, hash): (Arc<Conversation>, String),
+    index: usize,
+    outcome: Outcome,
+    events: &mpsc::UnboundedSender<Event>,
+) -> Result<(), EngineError> {
+    let saved = outcome.clone();
+    // The conversation is stored with its first result (idempotent), not before its call: the
+    // loop that hands out slots then never waits on the database.
+    with_store(store, move |s| {
+        s.save_conversation(&conversation, &hash)?;
+        s.record_result(run_id, &hash, &saved)
+    })
+    .await?;
+    let _ = events.send(Event::Result { run_id, index, outcome: Box::new(outcome) });
+    Ok(())
+}
+
+/// Did this outcome meet a rate limit (a retried or final HTTP 429)?
+fn rate_limited(outcome: &Outcome) -> bool {
+    outcome.attempts.iter().any(|a| a.http_status == Some(429))
+}
+
+/// A run started in the background.
+pub struct RunHandle {
+    pub events: mpsc::UnboundedReceiver<Event>,
+    pub cancel: CancellationToken,
+    pub join: tokio::task::JoinHandle<Result<RunId, EngineError>>,
+}
+
+/// Start `run` as a task on the current runtime.
+pub fn spawn_run(
+    store: SharedStore,
+    provider: Arc<dyn Provider>,
+    prices: Arc<PriceTable>,
+    request: RunRequest,
+) -> RunHandle {
+    let (tx, events) = mpsc::unbounded_channel();
+    let cancel = CancellationToken::new();
+    let join = tokio::spawn(run(store, provider, prices, request, tx, cancel.clone()));
+    RunHandle { events, cancel, join }
+}
+
+/// Cancel `token` on Ctrl-C (calling `notify` first), for command-line front ends.
+pub fn cancel_on_ctrl_c(token: CancellationToken, notify: impl FnOnce() + Send + 'static) {
+    tokio::spawn(async move {
+        tokio::select! {
+            r = tokio::signal::ctrl_c() => {
+                if r.is_ok() {
+                    notify();
+                    token.cancel();
+                }
+            }
+            _ = token.cancelled() => {}
+        }
+    });
+}
