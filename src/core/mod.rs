@@ -14,3 +14,4 @@ pub mod schema;
 pub mod spec;
 pub mod stability;
 pub mod transcript;
+pub mod webhook;

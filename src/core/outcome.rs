@@ -142,3 +142,25 @@ pub struct Outcome {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub note: Option<String>,
 }
+
+impl Outcome {
+    /// An outcome with nothing in it yet: status `error`, no analysis, no attempts, no cost.
+    /// Callers fill in what happened.
+    pub fn skeleton(conversation_id: &str, source: &str, provider: &str, model: &str) -> Outcome {
+        Outcome {
+            conversation_id: conversation_id.to_string(),
+            source: source.to_string(),
+            provider: provider.to_string(),
+            model: model.to_string(),
+            status: Status::Error,
+            analysis: None,
+            errors: Vec::new(),
+            attempts: Vec::new(),
+            usage: Usage::default(),
+            estimate: Estimate::default(),
+            cost_usd: None,
+            latency_ms: 0,
+            note: None,
+        }
+    }
+}

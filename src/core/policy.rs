@@ -5,12 +5,17 @@
 //! sent, never what the model answers, so changing it keeps stored results reusable. Sampling is
 //! deterministic by content hash, so the same conversation is in or out on every run and a
 //! resumed batch samples exactly what the interrupted one did.
+//!
+//! Channel and end-reason conditions serve the intake of `debrief serve`: a voice platform ends
+//! calls with reasons such as `voicemail` or `no-answer`, which are not conversations worth
+//! paying for. Values compare case-insensitively, with `-` and `_` alike (`no-answer` matches
+//! `no_answer`), because platforms spell them differently.
 
 use crate::core::transcript::Conversation;
 use serde::{Deserialize, Serialize};
 
 /// Cost controls of a spec. Every field is optional; the default analyses everything.
-#[derive(Debug, Clone, Copy, Default, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct Policy {
     /// Skip conversations with fewer turns than this.
@@ -22,6 +27,18 @@ pub struct Policy {
     /// Analyse this fraction of conversations (0 < rate ≤ 1), chosen by content hash.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub sample_rate: Option<f64>,
+    /// Skip conversations from these channels (e.g. `sms`), when the source names its channel.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub skip_channels: Vec<String>,
+    /// Skip conversations that ended for these reasons (e.g. `voicemail`, `no-answer`).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub skip_end_reasons: Vec<String>,
+}
+
+/// `No-Answer`, `no_answer` and `no-answer` are the same reason.
+fn same_value(a: &str, b: &str) -> bool {
+    let norm = |s: &str| s.trim().to_lowercase().replace('_', "-");
+    norm(a) == norm(b)
 }
 
 impl Policy {
@@ -32,6 +49,17 @@ impl Policy {
     /// Why `conversation` is not sent, or `None` when it is. `content_hash` is
     /// `conversation.content_hash()` (passed in because callers already have it).
     pub fn skip_reason(&self, conversation: &Conversation, content_hash: &str) -> Option<String> {
+        let meta = &conversation.metadata;
+        if let Some(channel) = meta.channel.as_deref()
+            && self.skip_channels.iter().any(|c| same_value(c, channel))
+        {
+            return Some(format!("skipped by policy: channel {channel} is in skip_channels"));
+        }
+        if let Some(reason) = meta.ended_reason.as_deref()
+            && self.skip_end_reasons.iter().any(|r| same_value(r, reason))
+        {
+            return Some(format!("skipped by policy: end_reason {reason} is in skip_end_reasons"));
+        }
         let turns = conversation.turns.len();
         if let Some(min) = self.min_turns
             && turns < min as usize
@@ -88,7 +116,7 @@ mod tests {
 
     #[test]
     fn short_conversations_are_skipped_with_the_reason() {
-        let p = Policy { min_turns: Some(3), min_duration_s: Some(20.0), sample_rate: None };
+        let p = Policy { min_turns: Some(3), min_duration_s: Some(20.0), ..Policy::default() };
         let short = conversation(2, None);
         assert!(p.skip_reason(&short, &short.content_hash()).unwrap().contains("2 turn(s)"));
         let brief = conversation(4, Some(12.0));
@@ -114,6 +142,22 @@ mod tests {
         assert_eq!(kept, again);
         assert!(hashes.iter().all(|h| sampled(h, 1.0)));
         assert!(!hashes.iter().any(|h| sampled(h, 0.0)));
+    }
+
+    #[test]
+    fn channel_and_end_reason_skips_say_why_and_ignore_spelling() {
+        let p: Policy = serde_json::from_str(
+            r#"{"skip_channels": ["sms"], "skip_end_reasons": ["voicemail", "no-answer"]}"#,
+        )
+        .unwrap();
+        let mut c = conversation(6, None);
+        assert_eq!(p.skip_reason(&c, &c.content_hash()), None, "no channel or reason recorded");
+        c.metadata.ended_reason = Some("No_Answer".into());
+        assert!(p.skip_reason(&c, &c.content_hash()).unwrap().contains("end_reason No_Answer"));
+        c.metadata.ended_reason = Some("customer-ended-call".into());
+        assert_eq!(p.skip_reason(&c, &c.content_hash()), None);
+        c.metadata.channel = Some("SMS".into());
+        assert!(p.skip_reason(&c, &c.content_hash()).unwrap().contains("channel SMS"));
     }
 
     #[test]

@@ -54,20 +54,12 @@ pub(super) async fn plan(
 }
 
 /// The outcome of a conversation the policy leaves out: no call, no cost.
-fn skipped(spec: &AnalysisSpec, conversation: &Conversation, reason: &str) -> Outcome {
-    Outcome {
-        conversation_id: conversation.id.clone(),
-        source: conversation.source.clone(),
-        provider: spec.provider.as_str().to_string(),
-        model: spec.model.clone(),
-        status: Status::Skipped,
-        analysis: None,
-        errors: Vec::new(),
-        attempts: Vec::new(),
-        usage: Usage::default(),
-        estimate: Estimate { cost_usd: Some(0.0), ..Estimate::default() },
-        cost_usd: Some(0.0),
-        latency_ms: 0,
-        note: Some(reason.to_string()),
-    }
+pub(super) fn skipped(spec: &AnalysisSpec, conversation: &Conversation, reason: &str) -> Outcome {
+    let mut outcome =
+        Outcome::skeleton(&conversation.id, &conversation.source, spec.provider.as_str(), &spec.model);
+    outcome.status = Status::Skipped;
+    outcome.estimate = Estimate { cost_usd: Some(0.0), ..Estimate::default() };
+    outcome.cost_usd = Some(0.0);
+    outcome.note = Some(reason.to_string());
+    outcome
 }

@@ -130,6 +130,108 @@ pub const MIGRATIONS: &[&str] = &[
     CREATE INDEX results_ok_by_spec_conversation
         ON results(spec_hash, conversation_hash, id) WHERE status = 'ok';
     "#,
+    // 3: the pipeline of `debrief serve`. Agents (an agent id → a whole spec, policy included,
+    // and where to reach its model), server API keys (hashes only), webhook endpoints (their
+    // secrets are kept only to sign), the outbox of deliveries and every attempt, the durable
+    // intake queue, rules that fire events, and the files a watch folder has already taken.
+    r#"
+    CREATE TABLE agents (
+        id          TEXT PRIMARY KEY NOT NULL,
+        spec_json   TEXT NOT NULL,
+        spec_hash   TEXT NOT NULL,
+        base_url    TEXT,
+        created_at  TEXT NOT NULL,
+        updated_at  TEXT NOT NULL
+    );
+
+    CREATE TABLE api_keys (
+        name        TEXT PRIMARY KEY NOT NULL,
+        key_hash    TEXT NOT NULL UNIQUE,
+        prefix      TEXT NOT NULL,
+        created_at  TEXT NOT NULL,
+        revoked_at  TEXT
+    );
+
+    CREATE TABLE webhooks (
+        id               INTEGER PRIMARY KEY,
+        url              TEXT NOT NULL,
+        events           TEXT NOT NULL,
+        agent_id         TEXT,
+        secret           TEXT NOT NULL,
+        previous_secret  TEXT,
+        previous_until   INTEGER,
+        enabled          INTEGER NOT NULL DEFAULT 1,
+        disabled_reason  TEXT,
+        created_at       TEXT NOT NULL
+    );
+
+    CREATE TABLE deliveries (
+        id               INTEGER PRIMARY KEY,
+        msg_id           TEXT NOT NULL,
+        webhook_id       INTEGER NOT NULL REFERENCES webhooks(id) ON DELETE CASCADE,
+        event            TEXT NOT NULL,
+        conversation_id  TEXT,
+        result_id        INTEGER,
+        state            TEXT NOT NULL CHECK (state IN ('pending', 'delivered', 'failed')),
+        attempts         INTEGER NOT NULL DEFAULT 0,
+        next_at          INTEGER NOT NULL,
+        last_status      INTEGER,
+        last_error       TEXT,
+        created_at       TEXT NOT NULL,
+        updated_at       TEXT NOT NULL,
+        payload          TEXT NOT NULL
+    );
+    CREATE INDEX deliveries_due ON deliveries(next_at) WHERE state = 'pending';
+    CREATE INDEX deliveries_by_result ON deliveries(result_id);
+    CREATE INDEX deliveries_by_webhook ON deliveries(webhook_id, id);
+
+    CREATE TABLE delivery_attempts (
+        id            INTEGER PRIMARY KEY,
+        delivery_id   INTEGER NOT NULL REFERENCES deliveries(id) ON DELETE CASCADE,
+        number        INTEGER NOT NULL,
+        attempted_at  TEXT NOT NULL,
+        status_code   INTEGER,
+        latency_ms    INTEGER NOT NULL,
+        error         TEXT,
+        response      TEXT
+    );
+    CREATE INDEX delivery_attempts_by_delivery ON delivery_attempts(delivery_id);
+
+    CREATE TABLE intake (
+        seq              INTEGER PRIMARY KEY AUTOINCREMENT,
+        conversation_id  TEXT NOT NULL UNIQUE,
+        agent_id         TEXT NOT NULL,
+        content_hash     TEXT NOT NULL REFERENCES conversations(content_hash),
+        channel          TEXT,
+        ended_at         TEXT,
+        end_reason       TEXT,
+        state            TEXT NOT NULL CHECK (state IN ('queued', 'running', 'done')),
+        result_id        INTEGER,
+        error            TEXT,
+        received_at      TEXT NOT NULL,
+        updated_at       TEXT NOT NULL
+    );
+    CREATE INDEX intake_open ON intake(seq) WHERE state <> 'done';
+    CREATE INDEX intake_by_agent ON intake(agent_id, seq);
+    CREATE INDEX intake_by_content ON intake(agent_id, content_hash);
+
+    CREATE TABLE rules (
+        name        TEXT PRIMARY KEY NOT NULL,
+        expression  TEXT NOT NULL,
+        event       TEXT,
+        created_at  TEXT NOT NULL
+    );
+
+    CREATE TABLE watched (
+        path          TEXT PRIMARY KEY NOT NULL,
+        size          INTEGER NOT NULL,
+        modified_ms   INTEGER NOT NULL,
+        seen_at       TEXT NOT NULL
+    );
+
+    -- The read API finds results of conversations analysed outside intake by their id.
+    CREATE INDEX results_by_conversation_id ON results(conversation_id, id);
+    "#,
 ];
 
 /// The schema version this build writes.
@@ -191,7 +293,23 @@ mod tests {
     fn empty_database_is_migrated_to_latest() {
         let store = Store::open_memory().unwrap();
         assert_eq!(user_version(&store.conn).unwrap(), latest_version());
-        assert_eq!(tables(&store), vec!["conversations", "results", "runs", "specs"]);
+        assert_eq!(
+            tables(&store),
+            vec![
+                "agents",
+                "api_keys",
+                "conversations",
+                "deliveries",
+                "delivery_attempts",
+                "intake",
+                "results",
+                "rules",
+                "runs",
+                "specs",
+                "watched",
+                "webhooks"
+            ]
+        );
     }
 
     #[test]

@@ -16,14 +16,23 @@
 //! Layout: [`migrations`] (schema versions keyed on `PRAGMA user_version`), [`paths`] (where the
 //! database lives, RFC 3339 timestamps), `content` (specs and conversations, content-addressed),
 //! `runs` (run life cycle), `summary` (runs read back with SQL-side aggregates), `results`
-//! (outcomes and resume lookups). Every public type is re-exported here.
+//! (outcomes and resume lookups), and the pipeline of `debrief serve`: `agents`, `keys` (server
+//! API keys, hashes only), `webhooks` (endpoints), `deliveries` (the outbox and its attempts),
+//! `intake` (the durable queue and the watch folder's record) and `rules`. Every public type is
+//! re-exported here.
 
+mod agents;
 mod content;
+mod deliveries;
+mod intake;
+mod keys;
 pub mod migrations;
 pub mod paths;
 mod results;
+mod rules;
 mod runs;
 mod summary;
+mod webhooks;
 
 #[cfg(test)]
 mod fixtures;
@@ -32,10 +41,20 @@ mod results_tests;
 #[cfg(test)]
 mod summary_tests;
 
-pub use paths::{DATA_DIR_ENV, DB_FILE_NAME, resolve_data_dir, resolve_data_dir_from};
+pub use agents::Agent;
+pub use deliveries::{
+    AttemptDone, AttemptRow, DeliveryCounts, DeliveryQuery, DeliveryRow, DueDelivery, NextStep, OutgoingEvent,
+};
+pub use intake::{IntakeQuery, IntakeRow, IntakeState, NewIntake};
+pub use keys::ApiKeyInfo;
+pub use paths::{
+    DATA_DIR_ENV, DB_FILE_NAME, now_rfc3339, now_unix_ms, resolve_data_dir, resolve_data_dir_from,
+};
 pub use results::{REUSED_PREFIX, StoredResult};
+pub use rules::StoredRule;
 pub use runs::{NewRun, RunId, RunState};
 pub use summary::{RunQuery, RunSummary};
+pub use webhooks::{Endpoint, EndpointSecrets};
 
 use rusqlite::Connection;
 use std::path::{Path, PathBuf};

@@ -50,6 +50,12 @@ pub fn default_data_dir() -> Option<PathBuf> {
 }
 
 /// The current time as RFC 3339 UTC text.
+/// Milliseconds since the Unix epoch (0 for a clock before 1970), for due times in queues.
+pub fn now_unix_ms() -> i64 {
+    let since = SystemTime::now().duration_since(UNIX_EPOCH).unwrap_or_default();
+    i64::try_from(since.as_millis()).unwrap_or(i64::MAX)
+}
+
 pub fn now_rfc3339() -> String {
     format_rfc3339(SystemTime::now())
 }

@@ -108,6 +108,20 @@ impl Store {
         conversation_hash: &str,
         outcome: &Outcome,
     ) -> Result<i64, StoreError> {
+        self.record_result_with(run_id, conversation_hash, outcome, &[], None)
+    }
+
+    /// [`Store::record_result`], plus in the same transaction: one webhook delivery per event and
+    /// matching endpoint (the outbox), and, for a conversation from the intake queue, its row
+    /// moved to `done` with this result. A crash keeps all of it or none.
+    pub fn record_result_with(
+        &self,
+        run_id: RunId,
+        conversation_hash: &str,
+        outcome: &Outcome,
+        events: &[super::deliveries::OutgoingEvent],
+        intake_seq: Option<i64>,
+    ) -> Result<i64, StoreError> {
         let analysis = match &outcome.analysis {
             Some(value) => Some(self.encode("analysis", value)?),
             None => None,
@@ -165,6 +179,15 @@ impl Store {
         )
         .map_err(sql_err)?;
         let id = tx.last_insert_rowid();
+        super::deliveries::enqueue_on(&tx, events, Some(id), None, super::paths::now_unix_ms())
+            .map_err(sql_err)?;
+        if let Some(seq) = intake_seq {
+            tx.execute(
+                "UPDATE intake SET state = 'done', result_id = ?2, error = NULL, updated_at = ?3 WHERE seq = ?1",
+                params![seq, id, now_rfc3339()],
+            )
+            .map_err(sql_err)?;
+        }
         tx.commit().map_err(sql_err)?;
         Ok(id)
     }
@@ -190,6 +213,32 @@ impl Store {
             ),
             params![content_hash, i64::try_from(limit).unwrap_or(i64::MAX)],
         )
+    }
+
+    /// One result by id, with the spec name its run recorded.
+    pub fn result(&self, id: i64) -> Result<Option<(StoredResult, String)>, StoreError> {
+        let found =
+            self.query_results(&format!("SELECT {COLUMNS} FROM results WHERE id = ?1"), params![id])?;
+        let Some(result) = found.into_iter().next() else { return Ok(None) };
+        let name: String = self
+            .conn
+            .query_row("SELECT spec_name FROM runs WHERE id = ?1", params![result.run_id], |r| r.get(0))
+            .optional()
+            .map_err(|e| self.sql_err(e))?
+            .unwrap_or_default();
+        Ok(Some((result, name)))
+    }
+
+    /// The newest result recorded under this conversation id (any run, any spec).
+    pub fn latest_by_conversation_id(&self, conversation_id: &str) -> Result<Option<i64>, StoreError> {
+        self.conn
+            .query_row(
+                "SELECT id FROM results WHERE conversation_id = ?1 ORDER BY id DESC LIMIT 1",
+                params![conversation_id],
+                |r| r.get(0),
+            )
+            .optional()
+            .map_err(|e| self.sql_err(e))
     }
 
     /// The newest `ok` result for this spec version and conversation content (for resume).

@@ -55,7 +55,7 @@ pub fn from_conversations<'a>(
 ) -> Option<(Estimate, ProjectionInput)> {
     let sent = dialect::transform(dialect::for_provider(spec.provider), &spec.schema);
     let options = PromptOptions::for_provider(spec.provider);
-    let mut length_policy = spec.policy;
+    let mut length_policy = spec.policy.clone();
     length_policy.sample_rate = None;
     let mut total = Estimate { cost_usd: Some(0.0), ..Estimate::default() };
     let (mut kept, mut given) = (0usize, 0usize);

@@ -228,6 +228,7 @@ fn metadata_from(scopes: &[&Map<String, Value>]) -> Metadata {
                 "conversationDateTime",
             ],
         ),
+        ended_at: first_string(scopes, &["ended_at", "endedAt", "end_timestamp"]),
     }
 }
 

@@ -76,6 +76,9 @@ pub struct Metadata {
     /// As written by the source (usually RFC 3339).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub started_at: Option<String>,
+    /// When the conversation ended (RFC 3339), when the intake request says.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub ended_at: Option<String>,
 }
 
 /// A whole conversation, ready to analyse.

@@ -73,7 +73,7 @@ impl Draft {
             max_output_tokens: spec.max_output_tokens,
             max_repairs: spec.max_repairs,
             agent_id: spec.agent_id.clone(),
-            policy: spec.policy,
+            policy: spec.policy.clone(),
             path,
             template,
             saved: String::new(),
@@ -121,7 +121,7 @@ impl Draft {
             max_output_tokens: self.max_output_tokens,
             max_repairs: self.max_repairs,
             agent_id: self.agent_id.clone(),
-            policy: self.policy,
+            policy: self.policy.clone(),
         }
     }
 }
