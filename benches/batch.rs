@@ -381,6 +381,7 @@ fn run_batch(
         concurrency: CONCURRENCY,
         repeat: 1,
         reuse: false,
+        deliver: None,
     };
     stats.reset();
     let (tx, mut rx) = tokio::sync::mpsc::unbounded_channel();

@@ -132,6 +132,7 @@ pub(crate) fn gui(server: &StandIn, folder: &Path, conversations: &[Conversation
             concurrency: CONCURRENCY,
             repeat: 1,
             reuse: false,
+            deliver: None,
         },
     );
     let batch_start = Instant::now();

@@ -9,7 +9,7 @@
 use super::analyze::load;
 use super::output::result_line;
 use super::spec_args::SpecArgs;
-use super::{CliError, DataDirArg, Exit};
+use super::{CliError, DataDirArg, Exit, engine_err};
 use crate::core::cost::format_usd;
 use crate::core::outcome::{Outcome, Status, Usage};
 use crate::core::stability;
@@ -44,6 +44,14 @@ pub struct BatchArgs {
     /// Exit 1 when a field's score is below the minimum, e.g. --min-accuracy topic=0.9 (repeatable).
     #[arg(long = "min-accuracy", value_name = "FIELD=MIN", value_parser = super::eval::parse_gate)]
     pub gates: Vec<(String, f64)>,
+    /// Send each result's webhook events (conversation.analyzed and rule events) to the endpoints
+    /// of `debrief webhooks`; due deliveries go out before the command ends, unless
+    /// `debrief serve` runs on this data folder (then it sends them).
+    #[arg(long)]
+    pub deliver: bool,
+    /// With --deliver: the agent id the events carry (endpoints added with --agent want it).
+    #[arg(long, value_name = "ID", requires = "deliver")]
+    pub agent: Option<String>,
     /// Write every result line (the `analyze` format) to this file.
     #[arg(long, value_name = "FILE")]
     pub out: Option<PathBuf>,
@@ -91,6 +99,11 @@ pub async fn batch(args: BatchArgs) -> Result<Exit, CliError> {
         concurrency: usize::from(args.concurrency),
         repeat: args.repeat,
         reuse: !args.fresh,
+        deliver: if args.deliver {
+            Some(crate::engine::events::Announcer::load(&engine, args.agent.clone()).map_err(engine_err)?)
+        } else {
+            None
+        },
     };
     let started = Instant::now();
     let RunHandle { events: mut rx, cancel, join } = engine.spawn(provider, request);
@@ -134,6 +147,9 @@ pub async fn batch(args: BatchArgs) -> Result<Exit, CliError> {
         })
         .collect();
     let mut summary = tally.summary(run_id, started.elapsed().as_millis() as u64);
+    if args.deliver {
+        summary["deliveries"] = super::webhooks::deliver_due(&engine).await?;
+    }
     if args.repeat > 1 {
         summary["stability"] = json!(stability::stability(&fields, &repeats));
     }

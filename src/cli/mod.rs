@@ -5,6 +5,7 @@
 //! progress and errors on stderr, exit 0 when every result is `ok`, 1 when any is not, 2 on bad
 //! arguments or an unreadable spec or schema.
 
+mod admin;
 mod analyze;
 mod batch;
 mod compare;
@@ -15,6 +16,7 @@ mod project;
 mod runs;
 mod spec_args;
 mod templates;
+mod webhooks;
 
 use clap::{Parser, Subcommand};
 use std::path::PathBuf;
@@ -54,6 +56,14 @@ pub enum Command {
     Templates(templates::TemplatesArgs),
     /// Check a schema against best practices and a provider's rules; exit 1 on any error.
     Lint(lint::LintArgs),
+    /// Agents for `debrief serve`: an agent id mapped to a spec and provider settings.
+    Agents(admin::AgentsArgs),
+    /// API keys for `debrief serve` (shown once, stored as hashes).
+    Keys(admin::KeysArgs),
+    /// Webhook endpoints, the delivery log, test sends and replays.
+    Webhooks(webhooks::WebhooksArgs),
+    /// Rules over analysis fields; a rule with an event sends it when an analysis matches.
+    Rules(admin::RulesArgs),
 }
 
 /// How a command ended, mapped to the documented exit codes.
@@ -105,6 +115,10 @@ pub fn run(command: Command, runtime: &tokio::runtime::Runtime) -> Result<Exit, 
         Command::Runs(args) => runs::runs(args),
         Command::Templates(args) => templates::templates(args),
         Command::Lint(args) => lint::lint(args),
+        Command::Agents(args) => admin::agents(args),
+        Command::Keys(args) => admin::keys(args),
+        Command::Webhooks(args) => runtime.block_on(webhooks::webhooks(args)),
+        Command::Rules(args) => admin::rules(args),
     }
 }
 
@@ -125,6 +139,22 @@ impl DataDirArg {
     /// Open the engine over the history in that folder.
     pub fn open(&self) -> Result<crate::engine::Engine, CliError> {
         crate::engine::Engine::open(&self.dir()?).map_err(CliError::usage)
+    }
+}
+
+/// `--data-dir` for commands with subcommands: accepted before or after the subcommand
+/// (`debrief webhooks --data-dir D list` and `debrief webhooks list --data-dir D`).
+#[derive(Debug, Clone, clap::Args)]
+pub struct GlobalDataDir {
+    /// Where the history lives (default: $DEBRIEF_DATA_DIR, else the XDG data dir).
+    #[arg(long = "data-dir", value_name = "DIR", global = true)]
+    pub data_dir: Option<PathBuf>,
+}
+
+impl GlobalDataDir {
+    /// Open the engine over the history in that folder.
+    pub fn open(&self) -> Result<crate::engine::Engine, CliError> {
+        DataDirArg { data_dir: self.data_dir.clone() }.open()
     }
 }
 

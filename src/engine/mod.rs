@@ -13,8 +13,12 @@
 //! Errors cross task boundaries as [`EngineError`], typed; front ends turn them into text only
 //! where a person reads them.
 
+pub mod admin;
 pub mod analyze;
+pub mod deliver;
+pub mod events;
 pub mod limit;
+pub mod lock;
 mod plan;
 pub mod queries;
 pub mod run;
@@ -55,6 +59,9 @@ pub enum EngineError {
     /// A run that has no results cannot be scored or compared.
     #[error("run {0} has no results (or does not exist); see `debrief runs` for the run ids")]
     EmptyRun(i64),
+    /// Another process holds the data folder's pipeline (intake and deliveries).
+    #[error(transparent)]
+    Locked(#[from] lock::LockError),
     /// The request cannot be carried out as given (bad value, conflicting state).
     #[error("{0}")]
     Invalid(String),

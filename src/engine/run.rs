@@ -7,6 +7,7 @@
 //! result's webhook deliveries are written in the same transaction as the result (the outbox),
 //! so a crash can never keep a result and lose its event.
 
+use super::events::Announcer;
 use super::{EngineError, SharedStore, analyze_one, plan, with_store};
 use crate::core::cost::PriceTable;
 use crate::core::outcome::Outcome;
@@ -54,6 +55,9 @@ pub struct RunRequest {
     /// Reuse stored `ok` results of the same spec version on the same content instead of paying
     /// again (resume); `false` is `--fresh`.
     pub reuse: bool,
+    /// Send each result's webhook events (`batch --deliver`, the workbench's Deliver): they are
+    /// queued in the outbox with the result, for whichever process delivers.
+    pub deliver: Option<super::events::Announcer>,
 }
 
 impl RunRequest {
@@ -64,7 +68,15 @@ impl RunRequest {
         kind: &str,
         concurrency: usize,
     ) -> RunRequest {
-        RunRequest { spec, conversations, kind: kind.to_string(), concurrency, repeat: 1, reuse: false }
+        RunRequest {
+            spec,
+            conversations,
+            kind: kind.to_string(),
+            concurrency,
+            repeat: 1,
+            reuse: false,
+            deliver: None,
+        }
     }
 }
 
@@ -99,6 +111,7 @@ pub async fn run(
     let planned = request.conversations.len() * repeat as usize;
     let _ = events.send(Event::Started { run_id, planned });
     let spec_hash = spec.version_hash();
+    let announce = request.deliver.map(|a| Arc::new((a, spec_hash.clone())));
 
     let limiter = Arc::new(Limiter::new(request.concurrency));
     let mut tasks = JoinSet::new();
@@ -111,8 +124,13 @@ pub async fn run(
         let jobs = plan::plan(&store, &spec, &spec_hash, &conversation, &hash, repeat, request.reuse).await?;
         for (r, job) in jobs.into_iter().enumerate() {
             let index = conversation_index * repeat as usize + r;
-            let (store, events, hash, saved) =
-                (Arc::clone(&store), events.clone(), hash.clone(), Arc::clone(&conversation));
+            let (store, events, hash, saved, announce) = (
+                Arc::clone(&store),
+                events.clone(),
+                hash.clone(),
+                Arc::clone(&conversation),
+                announce.clone(),
+            );
             let outcome = match job {
                 plan::Job::Done(outcome) => *outcome,
                 plan::Job::Call => {
@@ -136,12 +154,14 @@ pub async fn run(
                             _ = cancel.cancelled() => return Ok(()),
                         };
                         limiter.release(permit, rate_limited(&outcome));
-                        commit(&store, run_id, (saved, hash), index, outcome, &events).await
+                        commit(&store, run_id, (saved, hash), index, outcome, &events, announce).await
                     });
                     continue;
                 }
             };
-            tasks.spawn(async move { commit(&store, run_id, (saved, hash), index, outcome, &events).await });
+            tasks.spawn(async move {
+                commit(&store, run_id, (saved, hash), index, outcome, &events, announce).await
+            });
         }
     }
     let mut first_error = None;
@@ -174,13 +194,15 @@ async fn commit(
     index: usize,
     outcome: Outcome,
     events: &mpsc::UnboundedSender<Event>,
+    announce: Option<Arc<(Announcer, String)>>,
 ) -> Result<(), EngineError> {
     let saved = outcome.clone();
+    let outgoing = announce.map(|a| a.0.events(&outcome, &a.1)).unwrap_or_default();
     // The conversation is stored with its first result (idempotent), not before its call: the
     // loop that hands out slots then never waits on the database.
     with_store(store, move |s| {
         s.save_conversation(&conversation, &hash)?;
-        s.record_result(run_id, &hash, &saved)
+        s.record_result_with(run_id, &hash, &saved, &outgoing, None)
     })
     .await?;
     let _ = events.send(Event::Result { run_id, index, outcome: Box::new(outcome) });

@@ -185,10 +185,22 @@ impl Store {
         result_id: Option<i64>,
         only: Option<i64>,
     ) -> Result<usize, StoreError> {
+        self.enqueue_at(events, result_id, only, super::paths::now_unix_ms())
+    }
+
+    /// [`Store::enqueue`] with the first attempt due at `due_ms` (`i64::MAX`: never picked up by a
+    /// worker; the caller attempts it itself, as `webhooks test` does).
+    pub fn enqueue_at(
+        &self,
+        events: &[OutgoingEvent],
+        result_id: Option<i64>,
+        only: Option<i64>,
+        due_ms: i64,
+    ) -> Result<usize, StoreError> {
         let sql_err = |e| self.sql_err(e);
         let tx = rusqlite::Transaction::new_unchecked(&self.conn, TransactionBehavior::Immediate)
             .map_err(sql_err)?;
-        let n = enqueue_on(&tx, events, result_id, only, super::paths::now_unix_ms()).map_err(sql_err)?;
+        let n = enqueue_on(&tx, events, result_id, only, due_ms).map_err(sql_err)?;
         tx.commit().map_err(sql_err)?;
         Ok(n)
     }

@@ -295,6 +295,14 @@ impl Store {
             .map_err(|e| self.sql_err(e))
     }
 
+    /// The agent whose intake produced result `result_id`, if one did.
+    pub fn intake_agent_of(&self, result_id: i64) -> Result<Option<String>, StoreError> {
+        self.conn
+            .query_row("SELECT agent_id FROM intake WHERE result_id = ?1", params![result_id], |r| r.get(0))
+            .optional()
+            .map_err(|e| self.sql_err(e))
+    }
+
     /// What the watch folder recorded for `path`: (size, modified ms).
     pub fn watched(&self, path: &str) -> Result<Option<(i64, i64)>, StoreError> {
         self.conn
