@@ -1,9 +1,9 @@
 //! `debrief analyze` and `debrief estimate`.
 
-use super::output::result_line;
 use super::spec_args::{SpecArgs, check_paths};
 use super::{CliError, DataDirArg, Exit};
 use crate::core::cost::{self, PriceTable, format_usd};
+use crate::core::line::result_line;
 use crate::core::outcome::Status;
 use crate::core::prompt;
 use crate::core::schema::dialect;

@@ -7,10 +7,10 @@
 //! `--fresh`, so a rerun after a crash or Ctrl-C pays only for what was not done.
 
 use super::analyze::load;
-use super::output::result_line;
 use super::spec_args::SpecArgs;
 use super::{CliError, DataDirArg, Exit, engine_err};
 use crate::core::cost::format_usd;
+use crate::core::line::result_line;
 use crate::core::outcome::{Outcome, Status, Usage};
 use crate::core::stability;
 use crate::engine::{Engine, Event, MAX_CONCURRENCY, RunHandle, RunRequest};

@@ -11,9 +11,9 @@ mod batch;
 mod compare;
 mod eval;
 mod lint;
-mod output;
 mod project;
 mod runs;
+mod serve;
 mod spec_args;
 mod templates;
 mod webhooks;
@@ -56,6 +56,8 @@ pub enum Command {
     Templates(templates::TemplatesArgs),
     /// Check a schema against best practices and a provider's rules; exit 1 on any error.
     Lint(lint::LintArgs),
+    /// Run the pipeline: intake, analysis, signed webhooks and the read API over HTTP.
+    Serve(serve::ServeArgs),
     /// Agents for `debrief serve`: an agent id mapped to a spec and provider settings.
     Agents(admin::AgentsArgs),
     /// API keys for `debrief serve` (shown once, stored as hashes).
@@ -115,6 +117,7 @@ pub fn run(command: Command, runtime: &tokio::runtime::Runtime) -> Result<Exit, 
         Command::Runs(args) => runs::runs(args),
         Command::Templates(args) => templates::templates(args),
         Command::Lint(args) => lint::lint(args),
+        Command::Serve(args) => runtime.block_on(serve::serve(args)),
         Command::Agents(args) => admin::agents(args),
         Command::Keys(args) => admin::keys(args),
         Command::Webhooks(args) => runtime.block_on(webhooks::webhooks(args)),

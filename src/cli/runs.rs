@@ -1,8 +1,8 @@
 //! `debrief runs`: browse the history.
 
-use super::output::result_line;
 use super::{CliError, DataDirArg, Exit, engine_err};
 use crate::core::cost::format_usd;
+use crate::core::line::result_line;
 use crate::store::{RunQuery, RunSummary};
 use std::io::Write;
 

@@ -5,6 +5,8 @@ pub mod compare;
 pub mod cost;
 pub mod dashboard;
 pub mod eval;
+pub mod intake;
+pub mod line;
 pub mod lint;
 pub mod outcome;
 pub mod policy;

@@ -17,11 +17,13 @@ pub mod admin;
 pub mod analyze;
 pub mod deliver;
 pub mod events;
+pub mod intake;
 pub mod limit;
 pub mod lock;
 mod plan;
 pub mod queries;
 pub mod run;
+pub mod watch;
 
 pub use analyze::{analyze_one, extract_json};
 pub use limit::{Limiter, MAX_CONCURRENCY};
