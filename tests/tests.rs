@@ -10,12 +10,17 @@
 //!   JSON and text reports, exit 2 for unknown or disjoint runs.
 //! - `cli`: the `debrief` binary end to end — output contract, exit codes, history, secrets.
 //! - `lint`: `debrief lint` — templates clean for every provider, poor schemas, exit codes.
+//! - `serve`: `debrief serve` in process — intake, signed webhooks against an independent
+//!   verifier, the read API, retries, 410, timeouts, rules, the watch folder, exports.
+//! - `serve_process`: the `debrief serve` binary — kill -9 and restart lose nothing, SIGTERM
+//!   exits 0, keys and secrets never in logs, exports, payloads or listings.
 //!
 //! Nothing here reaches the internet: provider tests talk to wiremock on 127.0.0.1.
 
 // Test helpers outside #[test] functions may unwrap: a panic is a failed test.
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
+mod receiver;
 mod util;
 
 mod anthropic;
@@ -27,4 +32,6 @@ mod gui;
 mod lint;
 mod openai;
 mod pipeline;
+mod serve;
+mod serve_process;
 mod transcripts;

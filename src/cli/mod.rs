@@ -10,6 +10,7 @@ mod analyze;
 mod batch;
 mod compare;
 mod eval;
+mod export;
 mod lint;
 mod project;
 mod runs;
@@ -50,6 +51,8 @@ pub enum Command {
     Estimate(analyze::EstimateArgs),
     /// Project the monthly cost of running a spec in production, for every priced model.
     Project(project::ProjectArgs),
+    /// Write stored results to a file: JSON lines, CSV or Parquet.
+    Export(export::ExportArgs),
     /// List runs in the history, or show one.
     Runs(runs::RunsArgs),
     /// List the bundled spec templates, or print one.
@@ -115,6 +118,7 @@ pub fn run(command: Command, runtime: &tokio::runtime::Runtime) -> Result<Exit, 
         Command::Estimate(args) => analyze::estimate(args),
         Command::Project(args) => project::project(args),
         Command::Runs(args) => runs::runs(args),
+        Command::Export(args) => export::export(args),
         Command::Templates(args) => templates::templates(args),
         Command::Lint(args) => lint::lint(args),
         Command::Serve(args) => runtime.block_on(serve::serve(args)),

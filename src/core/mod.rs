@@ -5,6 +5,7 @@ pub mod compare;
 pub mod cost;
 pub mod dashboard;
 pub mod eval;
+pub mod export;
 pub mod intake;
 pub mod line;
 pub mod lint;

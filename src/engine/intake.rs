@@ -353,10 +353,17 @@ async fn process(
         }
     };
     let hash = row.content_hash.clone();
-    let Some(conversation) = engine.blocking(move |e| e.conversation(&hash)).await? else {
+    let Some(mut conversation) = engine.blocking(move |e| e.conversation(&hash)).await? else {
         let message = "the conversation is missing from the history".to_string();
         return engine.blocking(move |e| e.with(|s| s.intake_fail(seq, &message))).await;
     };
+    // Conversations are stored by content: the same words posted under two ids share one row,
+    // so the id and the facts of this ending come from the queue row, not the stored copy.
+    conversation.id = row.conversation_id.clone();
+    conversation.source = format!("api:{}", row.conversation_id);
+    conversation.metadata.channel = row.channel.clone();
+    conversation.metadata.ended_reason = row.end_reason.clone();
+    conversation.metadata.ended_at = row.ended_at.clone();
     let failed = |message: String| {
         let mut o = Outcome::skeleton(
             &conversation.id,

@@ -17,6 +17,7 @@ pub mod admin;
 pub mod analyze;
 pub mod deliver;
 pub mod events;
+pub mod export;
 pub mod intake;
 pub mod limit;
 pub mod lock;
