@@ -12,13 +12,13 @@ use egui_kittest::kittest::Queryable;
 use std::time::{Duration, Instant};
 use tempfile::TempDir;
 
-struct Gui {
-    harness: Harness<'static, DebriefApp>,
+pub(crate) struct Gui {
+    pub harness: Harness<'static, DebriefApp>,
     _runtime: tokio::runtime::Runtime,
     _data: TempDir,
 }
 
-fn gui_with(state: UiState) -> Gui {
+pub(crate) fn gui_with(state: UiState) -> Gui {
     gui_in(state, TempDir::new().unwrap())
 }
 
@@ -39,13 +39,13 @@ fn gui_in(state: UiState, data: TempDir) -> Gui {
     gui
 }
 
-fn gui() -> Gui {
+pub(crate) fn gui() -> Gui {
     gui_with(UiState::default())
 }
 
 impl Gui {
     /// Step frames until `done` holds; background work arrives through the engine's channel.
-    fn wait(&mut self, what: &str, done: impl Fn(&DebriefApp) -> bool) {
+    pub fn wait(&mut self, what: &str, done: impl Fn(&DebriefApp) -> bool) {
         let start = Instant::now();
         while !done(self.harness.state()) {
             assert!(start.elapsed() < Duration::from_secs(20), "timed out waiting until {what}");
@@ -56,16 +56,16 @@ impl Gui {
         self.harness.step();
     }
 
-    fn app(&self) -> &DebriefApp {
+    pub fn app(&self) -> &DebriefApp {
         self.harness.state()
     }
 
-    fn has_label(&self, text: &str) -> bool {
+    pub fn has_label(&self, text: &str) -> bool {
         self.harness.query_all_by_label_contains(text).next().is_some()
     }
 
     /// Run all 29 samples, switch to History and open the newest run (its results load next).
-    fn run_all_and_open_the_run(&mut self) {
+    pub fn run_all_and_open_the_run(&mut self) {
         self.harness.get_by_role_and_label(Role::Button, "Run all (29)").click();
         self.wait("the batch finishes", |app| app.model.run.is_none() && app.model.outcomes.len() >= 29);
         self.harness.key_press_modifiers(egui::Modifiers::COMMAND | egui::Modifiers::SHIFT, egui::Key::Num2);

@@ -29,6 +29,7 @@ mod cli;
 mod compare;
 mod gemini;
 mod gui;
+mod gui_pipeline;
 mod lint;
 mod openai;
 mod pipeline;

@@ -8,7 +8,7 @@
 
 use super::analyze::load;
 use super::spec_args::SpecArgs;
-use super::{CliError, DataDirArg, Exit, engine_err};
+use super::{CliError, DataDirArg, Exit};
 use crate::core::cost::format_usd;
 use crate::core::line::result_line;
 use crate::core::outcome::{Outcome, Status, Usage};
@@ -99,11 +99,7 @@ pub async fn batch(args: BatchArgs) -> Result<Exit, CliError> {
         concurrency: usize::from(args.concurrency),
         repeat: args.repeat,
         reuse: !args.fresh,
-        deliver: if args.deliver {
-            Some(crate::engine::events::Announcer::load(&engine, args.agent.clone()).map_err(engine_err)?)
-        } else {
-            None
-        },
+        deliver: args.deliver.then(|| crate::engine::Deliver { agent_id: args.agent.clone() }),
     };
     let started = Instant::now();
     let RunHandle { events: mut rx, cancel, join } = engine.spawn(provider, request);

@@ -177,6 +177,25 @@ impl Engine {
         self.with(|s| s.put_rule(name, expression, event))
     }
 
+    /// Replace every rule (the GUI's review queue saves its list this way); all must be valid.
+    pub fn replace_rules(&self, rules: &[Rule]) -> Result<(), EngineError> {
+        let mut rows = Vec::new();
+        for r in rules {
+            r.compile().map_err(|e| EngineError::Invalid(e.to_string()))?;
+            let event = r.event.as_deref().map(str::trim).filter(|e| !e.is_empty());
+            if let Some(e) = event
+                && !is_valid_event_name(e)
+            {
+                return Err(EngineError::Invalid(format!(
+                    "rule {:?}: {e:?} is not an event name; use dotted lower-case words such as qa.review_needed",
+                    r.name
+                )));
+            }
+            rows.push((r.name.clone(), r.expression.clone(), event.map(str::to_string)));
+        }
+        self.with(|s| s.replace_rules(&rows))
+    }
+
     /// Every rule.
     pub fn rules(&self) -> Result<Vec<StoredRule>, EngineError> {
         self.with(|s| s.rules())

@@ -38,15 +38,19 @@ impl Announcer {
     /// The rules that carry an event, compiled; a stored rule that no longer parses is left out
     /// (it was checked when added, so this only happens to a hand-edited history).
     pub fn load(engine: &Engine, agent_id: Option<String>) -> Result<Announcer, EngineError> {
-        let rules = engine
-            .rules()?
+        Ok(Announcer::from_rules(engine.rules()?, agent_id))
+    }
+
+    /// The same from rules already read.
+    pub fn from_rules(rules: Vec<crate::store::StoredRule>, agent_id: Option<String>) -> Announcer {
+        let rules = rules
             .into_iter()
             .filter_map(|r| {
                 let event = r.event?;
                 Rule::new(r.name, r.expression).compile().ok().map(|c| (c, event))
             })
             .collect();
-        Ok(Announcer { agent_id, rules })
+        Announcer { agent_id, rules }
     }
 
     /// The agent the events are for.

@@ -28,7 +28,7 @@ pub mod watch;
 
 pub use analyze::{analyze_one, extract_json};
 pub use limit::{Limiter, MAX_CONCURRENCY};
-pub use run::{Event, RunHandle, RunRequest, cancel_on_ctrl_c, run, spawn_run};
+pub use run::{Deliver, Event, RunHandle, RunRequest, cancel_on_ctrl_c, run, spawn_run};
 
 use crate::core::cost::PriceTable;
 use crate::core::schema::{self, CompiledSchema, SchemaError};

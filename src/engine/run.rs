@@ -55,9 +55,10 @@ pub struct RunRequest {
     /// Reuse stored `ok` results of the same spec version on the same content instead of paying
     /// again (resume); `false` is `--fresh`.
     pub reuse: bool,
-    /// Send each result's webhook events (`batch --deliver`, the workbench's Deliver): they are
-    /// queued in the outbox with the result, for whichever process delivers.
-    pub deliver: Option<super::events::Announcer>,
+    /// Send each result's webhook events (`batch --deliver`, the workbench's Deliver) as from
+    /// this agent (`None`: no agent): they are queued in the outbox with the result, for
+    /// whichever process delivers. The rules with events are read when the run starts.
+    pub deliver: Option<Deliver>,
 }
 
 impl RunRequest {
@@ -78,6 +79,12 @@ impl RunRequest {
             deliver: None,
         }
     }
+}
+
+/// Webhook delivery for a run's results.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Deliver {
+    pub agent_id: Option<String>,
 }
 
 /// Run a spec over conversations. Returns the run id once every result is committed (or the run
@@ -111,7 +118,13 @@ pub async fn run(
     let planned = request.conversations.len() * repeat as usize;
     let _ = events.send(Event::Started { run_id, planned });
     let spec_hash = spec.version_hash();
-    let announce = request.deliver.map(|a| Arc::new((a, spec_hash.clone())));
+    let announce = match request.deliver {
+        Some(d) => {
+            let rules = with_store(&store, |s| s.rules()).await?;
+            Some(Arc::new((Announcer::from_rules(rules, d.agent_id), spec_hash.clone())))
+        }
+        None => None,
+    };
 
     let limiter = Arc::new(Limiter::new(request.concurrency));
     let mut tasks = JoinSet::new();

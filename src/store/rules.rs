@@ -30,6 +30,28 @@ impl Store {
         Ok(existed)
     }
 
+    /// Replace every rule with `rules` (name, expression, event), in one transaction.
+    pub fn replace_rules(&self, rules: &[(String, String, Option<String>)]) -> Result<(), StoreError> {
+        let sql_err = |e| self.sql_err(e);
+        let tx = rusqlite::Transaction::new_unchecked(&self.conn, rusqlite::TransactionBehavior::Immediate)
+            .map_err(sql_err)?;
+        tx.execute("DELETE FROM rules", []).map_err(sql_err)?;
+        // Created times one millisecond apart keep the given order.
+        let base = super::paths::now_unix_ms();
+        for (i, (name, expression, event)) in rules.iter().enumerate() {
+            let at = super::paths::format_rfc3339(
+                std::time::UNIX_EPOCH
+                    + std::time::Duration::from_millis(u64::try_from(base).unwrap_or(0) + i as u64),
+            );
+            tx.execute(
+                "INSERT OR REPLACE INTO rules (name, expression, event, created_at) VALUES (?1, ?2, ?3, ?4)",
+                params![name, expression, event, at],
+            )
+            .map_err(sql_err)?;
+        }
+        tx.commit().map_err(sql_err)
+    }
+
     /// Every rule, oldest first (the order they were added in).
     pub fn rules(&self) -> Result<Vec<StoredRule>, StoreError> {
         let mut stmt = self

@@ -65,6 +65,37 @@ pub enum UiEvent {
     },
     /// A store query failed.
     QueryFailed(EngineError),
+    /// The pipeline views' lists.
+    Pipeline(Box<crate::ui::app::pipeline::PipelineSnapshot>),
+    /// An administrative change was made; `revealed` is a new key or secret to show once.
+    AdminDone {
+        message: Option<String>,
+        revealed: Option<(String, String)>,
+    },
+    ServerStarted(Result<crate::ui::app::pipeline::ServerBox, EngineError>),
+    ServerStopped(Result<(), EngineError>),
+    TestSent(Result<crate::engine::deliver::TestResult, EngineError>),
+    Attempts {
+        delivery_id: i64,
+        attempts: Vec<crate::store::AttemptRow>,
+    },
+    Exported(Result<crate::engine::export::Exported, EngineError>),
+    /// The rules stored in the history (shared with `debrief serve`).
+    StoredRules(Vec<crate::store::StoredRule>),
+}
+
+/// Sends events to the UI from any task, waking it.
+#[derive(Clone)]
+pub struct EventSender {
+    tx: Sender<UiEvent>,
+    repaint: Arc<dyn Fn() + Send + Sync>,
+}
+
+impl EventSender {
+    pub fn send(&self, event: UiEvent) {
+        let _ = self.tx.send(event);
+        (self.repaint)();
+    }
 }
 
 /// What a file dialog is for.
@@ -118,6 +149,11 @@ impl Bridge {
 
     fn sender(&self) -> (Sender<UiEvent>, Arc<dyn Fn() + Send + Sync>) {
         (self.tx.clone(), Arc::clone(&self.repaint))
+    }
+
+    /// A sender for tasks the app starts itself.
+    pub fn clone_sender(&self) -> EventSender {
+        EventSender { tx: self.tx.clone(), repaint: Arc::clone(&self.repaint) }
     }
 
     /// Send one event and wake the UI.

@@ -12,11 +12,13 @@ pub struct ExampleRule {
     pub expression: &'static str,
     /// Which template's fields it reads.
     pub template: &'static str,
+    /// The webhook event it sends when it matches.
+    pub event: &'static str,
 }
 
 impl From<&ExampleRule> for Rule {
     fn from(example: &ExampleRule) -> Rule {
-        Rule::new(example.name, example.expression)
+        Rule::new(example.name, example.expression).with_event(example.event)
     }
 }
 
@@ -25,6 +27,7 @@ pub const QA_REVIEW_NEEDED: ExampleRule = ExampleRule {
     name: "QA review needed",
     expression: "overall_score < 70 || len(compliance_issues) > 0",
     template: "quality_assurance",
+    event: "qa.review_needed",
 };
 
 /// Sales: a hot lead who decides.
@@ -32,6 +35,7 @@ pub const HOT_LEAD: ExampleRule = ExampleRule {
     name: "Hot lead",
     expression: "lead_quality == \"hot\" && decision_maker",
     template: "sales_qualification",
+    event: "lead.hot",
 };
 
 /// Post-call: the customer needs a follow-up.
@@ -39,6 +43,7 @@ pub const FOLLOW_UP_NEEDED: ExampleRule = ExampleRule {
     name: "Follow-up needed",
     expression: "follow_up_needed == true",
     template: "post_analysis",
+    event: "followup.needed",
 };
 
 /// QA: any compliance issue at all.
@@ -46,6 +51,7 @@ pub const COMPLIANCE_ISSUE: ExampleRule = ExampleRule {
     name: "Compliance issue",
     expression: "len(compliance_issues) > 0",
     template: "quality_assurance",
+    event: "qa.compliance_issue",
 };
 
 /// All the example rules, in the order the GUI offers them.

@@ -38,12 +38,21 @@ pub struct Rule {
     pub name: String,
     /// An evalexpr expression that evaluates to a boolean.
     pub expression: String,
+    /// The webhook event a matching analysis sends (e.g. `qa.review_needed`), if any.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub event: Option<String>,
 }
 
 impl Rule {
     /// A rule from its name and expression.
     pub fn new(name: impl Into<String>, expression: impl Into<String>) -> Rule {
-        Rule { name: name.into(), expression: expression.into() }
+        Rule { name: name.into(), expression: expression.into(), event: None }
+    }
+
+    /// The same rule, sending `event` when it matches.
+    pub fn with_event(mut self, event: impl Into<String>) -> Rule {
+        self.event = Some(event.into());
+        self
     }
 
     /// Parse and check the expression once, so that evaluating it is cheap.

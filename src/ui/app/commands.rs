@@ -70,6 +70,8 @@ pub enum Command {
     Evaluate,
     /// Apply a schema linter fix to the draft's schema text.
     ApplyLintFix(crate::core::lint::Fix),
+    /// Server, keys, agents, endpoints, deliveries, exports.
+    Pipeline(super::pipeline::PipelineCommand),
 }
 
 impl DebriefApp {
@@ -161,6 +163,9 @@ impl DebriefApp {
                     ));
                 }
                 self.commands.push(Command::RefreshHistory);
+                if self.state.deliver && self.server.is_none() {
+                    self.deliver_now();
+                }
                 if let Some(hash) = self.state.selected.clone() {
                     self.bridge.query_conversation_history(hash);
                 }
@@ -280,6 +285,21 @@ impl DebriefApp {
                 self.model.history.loading = false;
                 self.model.notice(format!("{error:#}"));
             }
+            UiEvent::StoredRules(stored) => {
+                if !stored.is_empty() {
+                    self.state.rules = stored
+                        .into_iter()
+                        .map(|r| {
+                            let rule = crate::core::rules::Rule::new(r.name, r.expression);
+                            match r.event {
+                                Some(e) => rule.with_event(e),
+                                None => rule,
+                            }
+                        })
+                        .collect();
+                }
+            }
+            other => self.on_pipeline_event(other),
         }
     }
 
@@ -388,6 +408,9 @@ impl DebriefApp {
                 if view == View::History {
                     self.refresh_history();
                 }
+                if matches!(view, View::Server | View::Deliveries) {
+                    self.refresh_pipeline();
+                }
             }
             Command::SetTab(tab) => self.state.tab = tab,
             Command::RefreshHistory => self.refresh_history(),
@@ -448,6 +471,7 @@ impl DebriefApp {
             }
             Command::ToggleProjection => self.state.projection.open = !self.state.projection.open,
             Command::ApplyLintFix(fix) => self.apply_lint_fix(&fix),
+            Command::Pipeline(command) => self.run_pipeline(command),
         }
     }
 
@@ -535,7 +559,10 @@ impl DebriefApp {
         // Run all resumes: stored ok results of this spec version are reused, not paid again.
         // Run on one conversation always asks the model afresh.
         let repeat = if all { self.state.repeat.clamp(1, 100) } else { 1 };
-        let request = crate::ui::bridge::workbench_request(spec, conversations, all, repeat);
+        let mut request = crate::ui::bridge::workbench_request(spec, conversations, all, repeat);
+        if self.state.deliver {
+            request.deliver = Some(crate::engine::Deliver { agent_id: self.state.draft.agent_id.clone() });
+        }
         let cancel = self.bridge.start_run(self.provider_config(), request);
         self.model.pinned = None;
         self.model.run = Some(RunProgress::new(spec_hash, planned * repeat as usize, cancel));

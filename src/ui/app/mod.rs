@@ -7,9 +7,10 @@
 
 pub mod commands;
 pub mod model;
+pub mod pipeline;
 pub mod state;
 
-use super::bridge::Bridge;
+use super::bridge::{Bridge, UiEvent};
 use super::panels;
 use crate::engine::{Engine, EngineError};
 pub use commands::Command;
@@ -36,6 +37,8 @@ pub struct DebriefApp {
     pub bridge: Bridge,
     /// Commands queued by panels this frame.
     pub commands: Vec<Command>,
+    /// The server this window started (Server view), while it runs.
+    pub server: Option<crate::server::Server>,
 }
 
 impl DebriefApp {
@@ -70,7 +73,7 @@ impl DebriefApp {
             warmed();
         });
         let bridge = Bridge::new(context.runtime.clone(), engine, repaint);
-        let mut app = DebriefApp { state, model, bridge, commands: Vec::new() };
+        let mut app = DebriefApp { state, model, bridge, commands: Vec::new(), server: None };
         app.apply_price_overrides();
         app.startup_loads(context.samples_dir);
         Ok(app)
@@ -92,6 +95,8 @@ impl DebriefApp {
             self.bridge.import(paths);
         }
         self.commands.push(Command::RefreshHistory);
+        // Rules saved for the server (`debrief rules`) are the review queue's rules too.
+        self.bridge.query(|e| e.rules(), UiEvent::StoredRules);
         let _ = self.model.recheck(&self.state.draft);
     }
 
@@ -125,6 +130,7 @@ impl DebriefApp {
             self.model.history.refresh_review(&self.state.rules);
         }
         self.model.refresh_projection(&self.state, self.bridge.prices());
+        self.tick_pipeline(ui.ctx());
         let key_status = self.key_status();
         let cx = panels::PanelCtx { model: &self.model, prices: self.bridge.prices(), key_status };
         panels::draw(ui, &mut self.state, &cx, &mut self.commands);

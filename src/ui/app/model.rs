@@ -272,6 +272,8 @@ pub struct Model {
     pending_since: Option<std::time::Instant>,
     /// Linter findings for the draft's schema and provider.
     pub lint: LintCache,
+    /// The Server and Deliveries views.
+    pub pipeline: super::pipeline::PipelineModel,
 }
 
 /// Schemas larger than this are checked after a pause in typing, not on every keystroke.

@@ -142,7 +142,42 @@ pub enum View {
     #[default]
     Workbench,
     History,
+    Server,
+    Deliveries,
     Settings,
+}
+
+/// The Server and Deliveries views' inputs. The address is kept; what is being typed is not.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(default)]
+pub struct ServerSettings {
+    pub listen: String,
+    #[serde(skip)]
+    pub key_name: String,
+    #[serde(skip)]
+    pub agent_id: String,
+    #[serde(skip)]
+    pub endpoint_url: String,
+    #[serde(skip)]
+    pub endpoint_events: String,
+    #[serde(skip)]
+    pub endpoint_agent: String,
+    /// Where the run browser exports to.
+    pub export_path: String,
+}
+
+impl Default for ServerSettings {
+    fn default() -> ServerSettings {
+        ServerSettings {
+            listen: crate::server::DEFAULT_LISTEN.to_string(),
+            key_name: String::new(),
+            agent_id: String::new(),
+            endpoint_url: String::new(),
+            endpoint_events: String::new(),
+            endpoint_agent: String::new(),
+            export_path: String::new(),
+        }
+    }
 }
 
 /// Settings; keys are memory-only.
@@ -203,6 +238,10 @@ pub struct UiState {
     pub projection: ProjectionSettings,
     /// "Run all" analyses each conversation this many times (stability over repeats).
     pub repeat: u32,
+    /// Workbench runs queue their results' webhook events for the configured endpoints.
+    pub deliver: bool,
+    /// The Server and Deliveries views.
+    pub server: ServerSettings,
     /// Review rules over analysis fields; matching conversations gather in the review queue.
     pub rules: Vec<crate::core::rules::Rule>,
     /// Labels file for scoring runs (`expected.jsonl`); empty means the first loaded folder's.
@@ -245,6 +284,8 @@ impl Default for UiState {
             settings: Settings::default(),
             projection: ProjectionSettings::default(),
             repeat: 1,
+            deliver: false,
+            server: ServerSettings::default(),
             rules: crate::core::rules::example_rules(),
             expected_path: String::new(),
             path_input: String::new(),

@@ -186,6 +186,7 @@ fn run_browser_ui(
         }
         ui.weak(format!("{} result(s) · Up/Down or J/K to move", h.results.len()));
     });
+    run_actions_ui(ui, state, model, run_id, out);
     match h.tab {
         RunTab::Dashboard => return super::dashboard::dashboard_ui(ui, h.dashboard.as_ref()),
         RunTab::Evaluation => return super::dashboard::evaluation_ui(ui, state, h.evaluation.as_ref(), out),
@@ -224,6 +225,65 @@ fn run_browser_ui(
         }
         None => {
             ui.weak("Loading…");
+        }
+    });
+}
+
+/// Replay the run's webhooks, or export it.
+fn run_actions_ui(
+    ui: &mut egui::Ui,
+    state: &mut UiState,
+    model: &Model,
+    run_id: i64,
+    out: &mut Vec<Command>,
+) {
+    use crate::engine::events::Replay;
+    use crate::engine::export::Format;
+    use crate::ui::app::pipeline::PipelineCommand as P;
+    ui.horizontal(|ui| {
+        if ui
+            .button("Replay webhooks")
+            .on_hover_text("Send conversation.analyzed again for every result of this run")
+            .clicked()
+        {
+            out.push(Command::Pipeline(P::Replay(Replay::Run(run_id))));
+        }
+        if let Some(r) = model.history.results.get(model.history.selected)
+            && ui.button("Replay this result").clicked()
+        {
+            out.push(Command::Pipeline(P::Replay(Replay::Result(r.id))));
+        }
+        ui.separator();
+        let l = ui.label("Export to");
+        ui.add(
+            egui::TextEdit::singleline(&mut state.server.export_path)
+                .desired_width(260.0)
+                .hint_text("results.parquet, .csv or .jsonl"),
+        )
+        .labelled_by(l.id);
+        let path = state.server.export_path.trim().to_string();
+        let format = match path.rsplit('.').next() {
+            Some("csv") => Some(Format::Csv),
+            Some("jsonl") | Some("ndjson") => Some(Format::Jsonl),
+            Some("parquet") => Some(Format::Parquet),
+            _ => None,
+        };
+        if ui
+            .add_enabled(format.is_some(), egui::Button::new("Export"))
+            .on_hover_text("The file's extension picks the format: .jsonl, .csv or .parquet")
+            .clicked()
+            && let Some(format) = format
+        {
+            out.push(Command::Pipeline(P::Export { run: run_id, format, path: path.into() }));
+        }
+        match &model.pipeline.exported {
+            Some(Ok(e)) => {
+                ui.weak(format!("{} row(s) written to {}", e.rows, e.path.display()));
+            }
+            Some(Err(e)) => {
+                ui.colored_label(ui.visuals().error_fg_color, e);
+            }
+            None => {}
         }
     });
 }

@@ -8,6 +8,7 @@ mod analysis;
 mod compare;
 mod conversations;
 mod dashboard;
+mod deliveries;
 mod dialog;
 mod editor;
 mod history;
@@ -15,6 +16,7 @@ mod lint;
 mod projection;
 mod results;
 mod review;
+mod server;
 mod settings;
 mod top_bar;
 pub mod widgets;
@@ -64,6 +66,12 @@ pub fn draw(ui: &mut egui::Ui, state: &mut UiState, cx: &PanelCtx<'_>, out: &mut
         View::History => {
             egui::CentralPanel::default().show(ui, |ui| history::history_ui(ui, state, cx.model, out));
         }
+        View::Server => {
+            egui::CentralPanel::default().show(ui, |ui| server::server_ui(ui, state, cx.model, out));
+        }
+        View::Deliveries => {
+            egui::CentralPanel::default().show(ui, |ui| deliveries::deliveries_ui(ui, state, cx.model, out));
+        }
         View::Settings => {
             egui::CentralPanel::default().show(ui, |ui| settings::settings_ui(ui, state, cx, out));
         }
@@ -86,8 +94,8 @@ fn notices_ui(ui: &mut egui::Ui, model: &Model, out: &mut Vec<Command>) {
 }
 
 /// Global shortcuts: Ctrl+Enter run, Ctrl+S save, Ctrl+O open, Esc cancel, ↑/↓ (and J/K)
-/// through conversations or, in the History view, through the open run's results; Ctrl+Shift+1/2/3
-/// switch views, Ctrl+1..4 the result tabs.
+/// through conversations or, in the History view, through the open run's results;
+/// Ctrl+Shift+1/2/3/4/5 switch views (Workbench, History, Settings, Server, Deliveries), Ctrl+1..4 the result tabs.
 pub fn keyboard(ctx: &egui::Context, state: &UiState, model: &Model, out: &mut Vec<Command>) {
     // Only a text field owns the arrow keys; a focused button (after a click) must not.
     let typing = ctx.text_edit_focused();
@@ -104,9 +112,13 @@ pub fn keyboard(ctx: &egui::Context, state: &UiState, model: &Model, out: &mut V
         if model.run.is_some() && i.consume_key(Modifiers::NONE, Key::Escape) {
             out.push(Command::Cancel);
         }
-        for (key, view) in
-            [(Key::Num1, View::Workbench), (Key::Num2, View::History), (Key::Num3, View::Settings)]
-        {
+        for (key, view) in [
+            (Key::Num1, View::Workbench),
+            (Key::Num2, View::History),
+            (Key::Num3, View::Settings),
+            (Key::Num4, View::Server),
+            (Key::Num5, View::Deliveries),
+        ] {
             // Ctrl+Shift, not Alt: Alt+digit also arrives as typed text in the focused editor.
             if i.consume_key(Modifiers::COMMAND | Modifiers::SHIFT, key) {
                 out.push(Command::SetView(view));

@@ -39,6 +39,17 @@ pub fn review_ui(ui: &mut egui::Ui, state: &mut UiState, model: &Model, out: &mu
                         .desired_width(f32::INFINITY),
                 )
                 .labelled_by(l.id);
+                ui.horizontal(|ui| {
+                    let l = ui.label("Event");
+                    let mut event = rule.event.clone().unwrap_or_default();
+                    let edit = ui
+                        .add(egui::TextEdit::singleline(&mut event).desired_width(200.0).hint_text("none, or e.g. qa.review_needed"))
+                        .labelled_by(l.id)
+                        .on_hover_text("The webhook event a matching analysis sends (saved rules apply to debrief serve and Deliver runs)");
+                    if edit.changed() {
+                        rule.event = Some(event).filter(|e| !e.trim().is_empty());
+                    }
+                });
                 if let Some(Some(error)) = errors.get(i) {
                     ui.colored_label(ui.visuals().error_fg_color, egui::RichText::new(error).monospace());
                 }
@@ -48,11 +59,20 @@ pub fn review_ui(ui: &mut egui::Ui, state: &mut UiState, model: &Model, out: &mu
         if let Some(i) = remove {
             state.rules.remove(i);
         }
-        if ui.button("Add rule").clicked() {
-            state
-                .rules
-                .push(Rule::new(format!("rule {}", state.rules.len() + 1), "follow_up_needed == true"));
-        }
+        ui.horizontal(|ui| {
+            if ui.button("Add rule").clicked() {
+                state
+                    .rules
+                    .push(Rule::new(format!("rule {}", state.rules.len() + 1), "follow_up_needed == true"));
+            }
+            if ui
+                .button("Save rules")
+                .on_hover_text("Store these rules in the history: debrief serve, Deliver runs and `debrief rules` use them")
+                .clicked()
+            {
+                out.push(Command::Pipeline(crate::ui::app::pipeline::PipelineCommand::SaveRules));
+            }
+        });
     });
     egui::Panel::left("review_queue").resizable(true).default_size(260.0).show(ui, |ui| {
         ui.strong(format!("Queue: {} of {} evaluated", queue.items.len(), queue.evaluated));

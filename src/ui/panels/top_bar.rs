@@ -13,9 +13,13 @@ pub fn top_bar_ui(ui: &mut egui::Ui, state: &mut UiState, cx: &PanelCtx<'_>, out
     ui.horizontal(|ui| {
         ui.heading("Debrief");
         ui.separator();
-        for (view, label) in
-            [(View::Workbench, "Workbench"), (View::History, "History"), (View::Settings, "Settings")]
-        {
+        for (view, label) in [
+            (View::Workbench, "Workbench"),
+            (View::History, "History"),
+            (View::Server, "Server"),
+            (View::Deliveries, "Deliveries"),
+            (View::Settings, "Settings"),
+        ] {
             if ui.selectable_label(state.view == view, label).clicked() && state.view != view {
                 out.push(Command::SetView(view));
             }
@@ -168,6 +172,8 @@ fn run_controls_ui(ui: &mut egui::Ui, state: &mut UiState, cx: &PanelCtx<'_>, ou
     }
     ui.add(egui::DragValue::new(&mut state.repeat).range(1..=100).prefix("×"))
         .on_hover_text("Run all analyses each conversation this many times; the run's dashboard shows how stable each field is");
+    ui.checkbox(&mut state.deliver, "Deliver")
+        .on_hover_text("Send each result's webhook events to the endpoints in the Deliveries view (while a server runs on this data folder)");
     if ui
         .selectable_label(state.projection.open, "Cost...")
         .on_hover_text("What the listed conversations cost, and a monthly projection for every model")
