@@ -130,9 +130,27 @@ impl Pipeline {
         }
     }
 
+    /// Wait (at most 5 s) until the newest delivery is in `state`, and return it.
+    pub fn wait_delivery_state(&self, state: &str) -> debrief::store::DeliveryRow {
+        let start = Instant::now();
+        loop {
+            let d = self.deliveries().remove(0);
+            if d.state == state {
+                return d;
+            }
+            assert!(
+                start.elapsed() < Duration::from_secs(5),
+                "delivery {} is {}, not {state}",
+                d.id,
+                d.state
+            );
+            std::thread::sleep(Duration::from_millis(20));
+        }
+    }
+
     /// Deliveries of the only endpoint, newest first.
     pub fn deliveries(&self) -> Vec<debrief::store::DeliveryRow> {
-        self.engine.with(|s| s.deliveries(&Default::default())).unwrap()
+        self.engine.deliveries(&Default::default()).unwrap()
     }
 }
 
@@ -315,16 +333,8 @@ fn a_500_then_200_is_retried_with_the_same_webhook_id_and_every_attempt_is_logge
     assert_eq!(got[1].id(), got[2].id());
     assert!(got.iter().all(|r| verify(&p.secret, r)));
     assert!(got[2].at - got[1].at >= Duration::from_millis(900), "Retry-After: 1 was honoured");
-    let start = Instant::now();
-    let d = loop {
-        let d = p.deliveries().remove(0);
-        if d.state == "delivered" || start.elapsed() > Duration::from_secs(5) {
-            break d;
-        }
-        std::thread::sleep(Duration::from_millis(20));
-    };
-    assert_eq!(d.state, "delivered");
-    let attempts = p.engine.with(|s| s.delivery_attempts(d.id)).unwrap();
+    let d = p.wait_delivery_state("delivered");
+    let attempts = p.engine.delivery_attempts(d.id).unwrap();
     let statuses: Vec<Option<u16>> = attempts.iter().map(|a| a.status_code).collect();
     assert_eq!(statuses, [Some(500), Some(503), Some(200)]);
     assert_eq!(attempts[0].response.as_deref(), Some("ok"), "the reply's start is kept");
@@ -336,11 +346,7 @@ fn a_410_disables_the_endpoint_and_a_dead_receiver_fails_after_the_schedule() {
     let p = Pipeline::start(&[Behaviour::Status(410)]);
     assert_eq!(p.post(intake("g1", json!(BILLING)), "").0, 202);
     p.receiver.wait_for(1, 10);
-    let start = Instant::now();
-    while p.deliveries()[0].state != "failed" {
-        assert!(start.elapsed() < Duration::from_secs(5));
-        std::thread::sleep(Duration::from_millis(20));
-    }
+    p.wait_delivery_state("failed");
     let endpoint = p.engine.webhooks().unwrap().remove(0);
     assert!(!endpoint.enabled);
     assert!(endpoint.disabled_reason.unwrap().contains("410"));
@@ -360,16 +366,8 @@ fn hanging_and_half_closing_receivers_are_timed_out_logged_and_retried() {
     assert_eq!(p.post(intake("h1", json!(BILLING)), "").0, 202);
     let got = p.receiver.wait_for(3, 15);
     assert!(got.windows(2).all(|w| w[0].id() == w[1].id()));
-    let start = Instant::now();
-    let d = loop {
-        let d = p.deliveries().remove(0);
-        if d.state == "delivered" || start.elapsed() > Duration::from_secs(5) {
-            break d;
-        }
-        std::thread::sleep(Duration::from_millis(20));
-    };
-    assert_eq!(d.state, "delivered");
-    let attempts = p.engine.with(|s| s.delivery_attempts(d.id)).unwrap();
+    let d = p.wait_delivery_state("delivered");
+    let attempts = p.engine.delivery_attempts(d.id).unwrap();
     assert_eq!(attempts.len(), 3);
     let first = attempts[0].error.as_deref().unwrap();
     assert!(first.contains("timed out"), "{first}");
@@ -491,4 +489,65 @@ fn exports_read_back_with_the_arrow_and_csv_readers() {
         std::fs::read_to_string(&jsonl).unwrap().lines().map(|l| serde_json::from_str(l).unwrap()).collect();
     assert_eq!(lines.len(), 3);
     assert!(lines.iter().all(|l| l["status"] == "ok" && l.get("usage").is_some()));
+}
+
+#[test]
+fn during_a_rotation_both_secrets_sign() {
+    let mut p = Pipeline::start(&[Behaviour::Status(200)]);
+    let endpoint = p.engine.webhooks().unwrap()[0].id;
+    let new = p.engine.rotate_webhook(endpoint).unwrap().expose();
+    assert_eq!(p.post(intake("rot", json!(BILLING)), "").0, 202);
+    let got = p.receiver.wait_for(1, 10);
+    assert!(verify(&new, &got[0]), "the new secret verifies");
+    assert!(verify(&p.secret, &got[0]), "the old secret still verifies during the overlap");
+    assert_eq!(got[0].headers["webhook-signature"].split(' ').count(), 2);
+    p.secret = new;
+}
+
+#[test]
+fn the_cli_tests_delivers_batches_and_replays() {
+    let receiver = Receiver::start(&[Behaviour::Status(200)]);
+    let dir = TempDir::new().unwrap();
+    let data = dir.path().to_str().unwrap().to_string();
+    let run = |args: &[&str]| {
+        std::process::Command::new(env!("CARGO_BIN_EXE_debrief"))
+            .args(args)
+            .args(["--data-dir", &data])
+            .current_dir(crate::util::root())
+            .output()
+            .unwrap()
+    };
+    let secret =
+        String::from_utf8(run(&["webhooks", "add", &receiver.url]).stdout).unwrap().trim().to_string();
+    let out = run(&["webhooks", "test", "1"]);
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stdout));
+    let test: Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(test["delivered"], true);
+    assert!(verify(&secret, &receiver.wait_for(1, 10)[0]));
+
+    let out = run(&[
+        "batch",
+        "--template",
+        "post_analysis",
+        "--deliver",
+        "--agent",
+        "agt_cli",
+        "sample_conversations/support_password_reset.txt",
+    ]);
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    let summary: Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(summary["deliveries"]["sent"]["delivered"], 1, "{summary}");
+    let got = receiver.wait_for(2, 10);
+    assert_eq!(got[1].json()["agent_id"], "agt_cli");
+    assert!(verify(&secret, &got[1]));
+
+    let run_id = summary["run_id"].as_i64().unwrap().to_string();
+    let out = run(&["webhooks", "replay", &run_id]);
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    let got = receiver.wait_for(3, 10);
+    assert_eq!(got[2].json()["conversation_id"], got[1].json()["conversation_id"]);
+    let log: Value = serde_json::from_slice(&run(&["webhooks", "deliveries", "--json"]).stdout).unwrap();
+    assert_eq!(log.as_array().unwrap().len(), 3);
+    assert!(log.as_array().unwrap().iter().all(|d| d["state"] == "delivered"));
+    assert_eq!(run(&["webhooks", "replay", "999"]).status.code(), Some(2));
 }

@@ -24,6 +24,7 @@ mod receiver;
 mod util;
 
 mod anthropic;
+mod architecture;
 mod batch;
 mod cli;
 mod compare;

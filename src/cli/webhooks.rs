@@ -167,7 +167,7 @@ pub async fn webhooks(args: WebhooksArgs) -> Result<Exit, CliError> {
         }
         WebhooksCommand::Deliveries { state, endpoint, limit, json } => {
             let q = DeliveryQuery { limit, state, webhook_id: endpoint, result_id: None };
-            let rows = engine.with(|s| s.deliveries(&q)).map_err(engine_err)?;
+            let rows = engine.deliveries(&q).map_err(engine_err)?;
             if json {
                 let _ = writeln!(out, "{}", serde_json::to_string_pretty(&rows).unwrap_or_default());
             } else {
@@ -187,7 +187,7 @@ pub async fn webhooks(args: WebhooksArgs) -> Result<Exit, CliError> {
             }
         }
         WebhooksCommand::Attempts { delivery_id, json } => {
-            let rows = engine.with(|s| s.delivery_attempts(delivery_id)).map_err(engine_err)?;
+            let rows = engine.delivery_attempts(delivery_id).map_err(engine_err)?;
             if json {
                 let _ = writeln!(out, "{}", serde_json::to_string_pretty(&rows).unwrap_or_default());
             } else {
@@ -212,7 +212,7 @@ pub async fn webhooks(args: WebhooksArgs) -> Result<Exit, CliError> {
 /// Send what is due now, or say who will; the JSON summary for the command's output.
 pub async fn deliver_due(engine: &Engine) -> Result<Value, CliError> {
     let drained = engine.deliver_due(DeliveryConfig::default()).await.map_err(engine_err)?;
-    let counts = engine.with(|s| s.delivery_counts()).map_err(engine_err)?;
+    let counts = engine.delivery_counts().map_err(engine_err)?;
     Ok(match drained {
         Drained::Sent(stats) => {
             if counts.pending > 0 {

@@ -139,8 +139,9 @@ impl Engine {
         self.prices = Arc::new(prices);
     }
 
-    /// Run `f` with the store locked, on the calling thread. For synchronous front ends (the
-    /// CLI) and inside [`Engine::blocking`].
+    /// Run `f` with the store locked, on the calling thread: for the engine's own modules,
+    /// benchmarks and tests. Front ends call the named methods instead (a test in
+    /// `tests/architecture.rs` holds them to it).
     pub fn with<T>(&self, f: impl FnOnce(&Store) -> Result<T, StoreError>) -> Result<T, EngineError> {
         let guard = self.store.lock().map_err(|_| EngineError::StorePoisoned)?;
         f(&guard).map_err(EngineError::from)

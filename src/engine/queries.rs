@@ -11,7 +11,9 @@ use crate::core::compare::{self, Comparison, ResultRef, RunSide};
 use crate::core::eval::{self, LabelSet};
 use crate::core::spec::AnalysisSpec;
 use crate::core::transcript::Conversation;
-use crate::store::{RunId, RunQuery, RunSummary, StoredResult};
+use crate::store::{
+    AttemptRow, DeliveryCounts, DeliveryQuery, DeliveryRow, RunId, RunQuery, RunSummary, StoredResult,
+};
 use std::collections::{HashMap, HashSet};
 use std::path::Path;
 
@@ -143,6 +145,28 @@ impl Engine {
             (!labels.is_empty()).then_some(&labels),
         )
         .map_err(|cause| EngineError::Compare { a, b, cause })
+    }
+}
+
+impl Engine {
+    /// The webhook delivery log, newest first.
+    pub fn deliveries(&self, query: &DeliveryQuery) -> Result<Vec<DeliveryRow>, EngineError> {
+        self.with(|s| s.deliveries(query))
+    }
+
+    /// Every attempt of one delivery, in order.
+    pub fn delivery_attempts(&self, delivery_id: i64) -> Result<Vec<AttemptRow>, EngineError> {
+        self.with(|s| s.delivery_attempts(delivery_id))
+    }
+
+    /// Deliveries per state.
+    pub fn delivery_counts(&self) -> Result<DeliveryCounts, EngineError> {
+        self.with(|s| s.delivery_counts())
+    }
+
+    /// Intake rows queued and running.
+    pub fn intake_open(&self) -> Result<(u64, u64), EngineError> {
+        self.with(|s| s.intake_open())
     }
 }
 

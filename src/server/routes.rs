@@ -19,7 +19,7 @@ pub const MAX_BODY: usize = 64 * 1024 * 1024;
 
 pub async fn healthz(State(state): State<AppState>) -> Result<Json<serde_json::Value>, ApiError> {
     let (counts, (queued, running)) =
-        state.engine.blocking(|e| e.with(|s| Ok((s.delivery_counts()?, s.intake_open()?)))).await?;
+        state.engine.blocking(|e| Ok((e.delivery_counts()?, e.intake_open()?))).await?;
     Ok(Json(json!({
         "status": "ok",
         "version": env!("CARGO_PKG_VERSION"),
@@ -182,7 +182,8 @@ pub async fn list_runs(
     Ok(Json(json!({"data": runs})).into_response())
 }
 
-pub async fn get_run(State(state): State<AppState>, Path(id): Path<i64>) -> Result<Response, ApiError> {
+pub async fn get_run(State(state): State<AppState>, Path(id): Path<String>) -> Result<Response, ApiError> {
+    let id: i64 = id.parse().map_err(|_| ApiError::bad_request(format!("run id {id:?} is not a number")))?;
     let (run, results) = state.engine.blocking(move |e| Ok((e.run_summary(id)?, e.run_results(id)?))).await?;
     let lines: Vec<_> =
         results.iter().map(|r| crate::core::line::result_line(&r.outcome, Some(id))).collect();

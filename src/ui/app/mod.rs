@@ -6,6 +6,7 @@
 //! commands), then run the commands.
 
 pub mod commands;
+mod events;
 pub mod model;
 pub mod pipeline;
 pub mod state;

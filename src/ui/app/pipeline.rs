@@ -154,7 +154,7 @@ impl DebriefApp {
                 });
             }
             PipelineCommand::ShowAttempts(id) => self.bridge.query(
-                move |e| e.with(|s| s.delivery_attempts(id)),
+                move |e| e.delivery_attempts(id),
                 move |attempts| UiEvent::Attempts { delivery_id: id, attempts },
             ),
             PipelineCommand::Replay(what) => {
@@ -220,10 +220,9 @@ impl DebriefApp {
                     keys: e.keys()?,
                     agents: e.agents()?,
                     endpoints: e.webhooks()?,
-                    deliveries: e
-                        .with(|s| s.deliveries(&DeliveryQuery { limit: 200, ..Default::default() }))?,
-                    counts: e.with(|s| s.delivery_counts())?,
-                    intake: e.with(|s| s.intake_open())?,
+                    deliveries: e.deliveries(&DeliveryQuery { limit: 200, ..Default::default() })?,
+                    counts: e.delivery_counts()?,
+                    intake: e.intake_open()?,
                 })
             },
             |snapshot| UiEvent::Pipeline(Box::new(snapshot)),
