@@ -2,13 +2,16 @@
 //!
 //! The GUI, the CLI and the server (`debrief serve`) never open the store or build a provider
 //! themselves: they hold an [`Engine`] and ask it. Reads (`queries`), administration of agents,
-//! keys, webhook endpoints and rules (`admin`), runs (`run`), the intake queue (`intake`), the
-//! webhook outbox (`deliver`) and exports (`export`) all live behind it, so the three front ends
-//! cannot disagree about what a query means.
+//! keys, webhook endpoints and rules (`admin`), runs (`run`, with `plan` deciding what needs a
+//! call), the intake queue and its worker (`intake`), the watch folder (`watch`), the events a
+//! result sends (`events`), the webhook outbox's worker (`deliver`), exports (`export`) and the
+//! data folder's pipeline lock (`lock`) all live behind it, so the three front ends cannot
+//! disagree about what a query means. `tests/architecture.rs` checks that they do not reach past.
 //!
-//! Tasks: runs, the intake worker and the delivery worker are spawned here. Front ends spawn only
-//! their own plumbing (the GUI bridge runs engine calls on blocking threads and forwards events;
-//! the server's HTTP handlers are axum's tasks), never work that must survive them.
+//! Tasks: runs, the intake worker, the watch folder and the delivery worker are spawned here.
+//! Front ends spawn only their own plumbing (the GUI bridge runs engine calls on blocking threads
+//! and forwards events; the server's HTTP handlers are axum's tasks), never work that must
+//! survive them.
 //!
 //! Errors cross task boundaries as [`EngineError`], typed; front ends turn them into text only
 //! where a person reads them.
