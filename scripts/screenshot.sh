@@ -41,7 +41,7 @@ screen_h=860
 schema_editor_xy=(${SCHEMA_EDITOR_XY:-560 400})  # inside the schema (left) code editor
 history_row1_xy=(${HISTORY_ROW1_XY:-120 130})    # first data row of the History runs table
 run_all_xy=(${RUN_ALL_XY:-553 40})               # the "Run all (N)" button in the top bar
-cost_xy=(${COST_XY:-675 40})                      # the "Cost..." button in the top bar
+cost_xy=(${COST_XY:-742 40})                      # the "Cost..." button in the top bar
 run_tabs_y=${RUN_TABS_Y:-216}                      # the History run browser's tab row
 tab_results_x=78 tab_dashboard_x=154 tab_evaluation_x=240 tab_review_x=334 tab_compare_x=426
 settle=${SETTLE:-1.5}                            # seconds for a frame to settle before a capture
