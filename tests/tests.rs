@@ -31,6 +31,7 @@ mod compare;
 mod gemini;
 mod gui;
 mod gui_pipeline;
+mod labels;
 mod lint;
 mod openai;
 mod pipeline;

@@ -80,9 +80,11 @@ pub async fn batch(args: BatchArgs) -> Result<Exit, CliError> {
         eprintln!("nothing to analyse: no input file could be read");
         return Ok(Exit::NotAllOk);
     }
-    let labels = super::eval::labels(args.expected.as_deref(), &import.conversations)?;
-    if !args.gates.is_empty() && labels.is_empty() {
-        return Err(CliError::usage(anyhow!("--min-accuracy needs labels: pass --expected FILE")));
+    let labels = super::eval::labels(&engine, args.expected.as_deref(), &import.conversations)?;
+    if !args.gates.is_empty() && labels.set.is_empty() {
+        return Err(CliError::usage(anyhow!(
+            "--min-accuracy needs labels: pass --expected FILE, or label the conversations (`debrief labels import`)"
+        )));
     }
     let schema = spec.schema.clone();
     let fields: Vec<String> = spec
@@ -150,9 +152,11 @@ pub async fn batch(args: BatchArgs) -> Result<Exit, CliError> {
         summary["stability"] = json!(stability::stability(&fields, &repeats));
     }
     let mut gates_passed = true;
-    if !labels.is_empty() {
+    if !labels.set.is_empty() {
+        super::eval::report_sources(&labels.sources);
+        summary["labels"] = json!(labels.sources);
         let outcomes: Vec<Outcome> = outcomes.into_values().collect();
-        let (evaluation, gates) = super::eval::evaluate(&schema, &outcomes, &labels, &args.gates);
+        let (evaluation, gates) = super::eval::evaluate(&schema, &outcomes, &labels.set, &args.gates);
         eprint!("{}", crate::core::eval::render_table(&evaluation));
         summary["evaluation"] = json!(evaluation);
         if !gates.is_empty() {

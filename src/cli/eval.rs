@@ -45,9 +45,22 @@ pub fn parse_gate(s: &str) -> Result<(String, f64), String> {
     Ok((field.trim().to_string(), min))
 }
 
-/// Labels from `file` (if any) merged with those embedded in `conversations`.
-pub fn labels(file: Option<&Path>, conversations: &[Conversation]) -> Result<LabelSet, CliError> {
-    crate::engine::queries::labels(file, conversations).map_err(engine_err)
+/// Labels from `file` (if any), those embedded in `conversations`, and reviewers' labels.
+pub fn labels(
+    engine: &crate::engine::Engine,
+    file: Option<&Path>,
+    conversations: &[Conversation],
+) -> Result<crate::engine::labels::Labels, CliError> {
+    engine.labels(file, conversations).map_err(engine_err)
+}
+
+/// Where the labels came from and what was not scored, on stderr.
+pub fn report_sources(sources: &eval::LabelSources) {
+    eprintln!("{}", sources.summary());
+    for d in &sources.disagreements {
+        let values: Vec<String> = d.values.iter().map(|(o, v)| format!("{o}: {v}")).collect();
+        eprintln!("  disagreement, not scored: {} {} — {}", d.conversation_id, d.field, values.join(" · "));
+    }
 }
 
 /// One gate's verdict.
@@ -97,22 +110,26 @@ pub fn eval(args: EvalArgs) -> Result<Exit, CliError> {
     let engine = args.data.open()?;
     let (results, spec) = engine.run_with_spec(args.run_id).map_err(engine_err)?;
     let conversations = engine.conversations_of(&results).map_err(engine_err)?;
-    let labels = labels(args.expected.as_deref(), &conversations)?;
-    if labels.is_empty() {
+    let labels = labels(&engine, args.expected.as_deref(), &conversations)?;
+    if labels.set.is_empty() {
         return Err(CliError::usage(anyhow!(
-            "no labels: pass --expected FILE, or analyse JSON transcripts that carry an \"expected\" object"
+            "no labels: pass --expected FILE, review the run in the workbench, `debrief labels import FILE`, or analyse JSON transcripts that carry an \"expected\" object"
         )));
     }
+    report_sources(&labels.sources);
     let outcomes: Vec<Outcome> = results.into_iter().map(|r| r.outcome).collect();
-    let (evaluation, gates) = evaluate(&spec.schema, &outcomes, &labels, &args.gates);
+    let (evaluation, gates) = evaluate(&spec.schema, &outcomes, &labels.set, &args.gates);
+    let agreement = eval::agreement(&outcomes, &labels.reviewers);
     if args.json {
         let _ = writeln!(
             std::io::stdout().lock(),
             "{}",
-            json!({"run_id": args.run_id, "evaluation": evaluation, "gates": gates})
+            json!({"run_id": args.run_id, "evaluation": evaluation, "gates": gates, "labels": labels.sources, "agreement": agreement})
         );
     } else {
-        let _ = write!(std::io::stdout().lock(), "{}", eval::render_details(&evaluation));
+        let mut out = std::io::stdout().lock();
+        let _ = write!(out, "{}", eval::render_details(&evaluation));
+        let _ = write!(out, "{}", eval::render_agreement(&agreement));
     }
     Ok(if report_gates(&gates) { Exit::Ok } else { Exit::NotAllOk })
 }

@@ -11,6 +11,7 @@ mod batch;
 mod compare;
 mod eval;
 mod export;
+mod labels;
 mod lint;
 mod project;
 mod runs;
@@ -67,6 +68,8 @@ pub enum Command {
     Keys(admin::KeysArgs),
     /// Webhook endpoints, the delivery log, test sends and replays.
     Webhooks(webhooks::WebhooksArgs),
+    /// Reviewer labels: list, export (expected.jsonl or CSV), import.
+    Labels(labels::LabelsArgs),
     /// Rules over analysis fields; a rule with an event sends it when an analysis matches.
     Rules(admin::RulesArgs),
 }
@@ -126,6 +129,7 @@ pub fn run(command: Command, runtime: &tokio::runtime::Runtime) -> Result<Exit, 
         Command::Keys(args) => admin::keys(args),
         Command::Webhooks(args) => runtime.block_on(webhooks::webhooks(args)),
         Command::Rules(args) => admin::rules(args),
+        Command::Labels(args) => labels::labels(args),
     }
 }
 

@@ -22,6 +22,7 @@ pub mod deliver;
 pub mod events;
 pub mod export;
 pub mod intake;
+pub mod labels;
 pub mod limit;
 pub mod lock;
 mod plan;

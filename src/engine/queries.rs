@@ -137,7 +137,7 @@ impl Engine {
         let (results_a, spec_a) = self.run_with_spec(a)?;
         let (results_b, spec_b) = self.run_with_spec(b)?;
         let conversations = self.conversations_of(results_a.iter().chain(&results_b))?;
-        let labels = labels(expected, &conversations)?;
+        let labels = self.labels(expected, &conversations)?.set;
         let (refs_a, refs_b) = (result_refs(&results_a), result_refs(&results_b));
         compare::compare(
             RunSide { spec: &spec_a, results: &refs_a },

@@ -232,6 +232,26 @@ pub const MIGRATIONS: &[&str] = &[
     -- The read API finds results of conversations analysed outside intake by their id.
     CREATE INDEX results_by_conversation_id ON results(conversation_id, id);
     "#,
+    // 4: reviewer labels, with provenance: one row per verdict, never updated (a change is a new
+    // row; the newest per reviewer, conversation and field counts). And the evidence quotes of a
+    // result, beside its analysis (not inside it), last because it is large.
+    r#"
+    CREATE TABLE labels (
+        id               INTEGER PRIMARY KEY,
+        conversation_id  TEXT NOT NULL,
+        content_hash     TEXT,
+        pointer          TEXT NOT NULL,
+        value_json       TEXT NOT NULL,
+        verdict          TEXT NOT NULL CHECK (verdict IN ('correct', 'wrong', 'label')),
+        note             TEXT,
+        reviewer         TEXT NOT NULL,
+        result_id        INTEGER,
+        created_at       TEXT NOT NULL
+    );
+    CREATE INDEX labels_by_conversation ON labels(conversation_id, pointer, reviewer, id);
+    CREATE INDEX labels_by_result ON labels(result_id);
+    ALTER TABLE results ADD COLUMN evidence_json TEXT;
+    "#,
 ];
 
 /// The schema version this build writes.
@@ -302,6 +322,7 @@ mod tests {
                 "deliveries",
                 "delivery_attempts",
                 "intake",
+                "labels",
                 "results",
                 "rules",
                 "runs",

@@ -18,7 +18,8 @@
 //! `runs` (run life cycle), `summary` (runs read back with SQL-side aggregates), `results`
 //! (outcomes and resume lookups), and the pipeline of `debrief serve`: `agents`, `keys` (server
 //! API keys, hashes only), `webhooks` (endpoints), `deliveries` (the outbox and its attempts),
-//! `intake` (the durable queue and the watch folder's record) and `rules`. Every public type is
+//! `intake` (the durable queue and the watch folder's record), `rules`, and `labels` (reviewer
+//! verdicts with their provenance). Every public type is
 //! re-exported here.
 
 mod agents;
@@ -26,6 +27,7 @@ mod content;
 mod deliveries;
 mod intake;
 mod keys;
+mod labels;
 pub mod migrations;
 pub mod paths;
 mod results;
@@ -47,6 +49,7 @@ pub use deliveries::{
 };
 pub use intake::{IntakeQuery, IntakeRow, IntakeState, NewIntake};
 pub use keys::ApiKeyInfo;
+pub use labels::{Label, NewLabel, Verdict};
 pub use paths::{
     DATA_DIR_ENV, DB_FILE_NAME, now_rfc3339, now_unix_ms, resolve_data_dir, resolve_data_dir_from,
 };

@@ -31,6 +31,7 @@
 //!   a warning; labels outside the schema's `enum` are scored (the model cannot match them) and
 //!   warned about; labels of the wrong type are warned about and not scored.
 
+pub mod agreement;
 mod class;
 pub mod expected;
 mod field;
@@ -38,6 +39,7 @@ pub mod metrics;
 mod pairing;
 pub(crate) mod render;
 mod report;
+pub mod reviewers;
 pub mod text;
 
 #[cfg(test)]
@@ -52,6 +54,9 @@ pub use render::{render_details, render_table};
 pub use report::{
     ClassReport, ClassificationMetrics, Confusion, Evaluation, FieldMetrics, FieldReport, KindSource,
     LOW_CONFIDENCE_N, Mean, Mismatch, NumericMetrics, Overall, Rate, SetMetrics, TextMetrics,
+};
+pub use reviewers::{
+    Disagreement, FieldAgreement, LabelSources, ReviewerValue, agreement, combine, render_agreement,
 };
 
 use field::Cell;
