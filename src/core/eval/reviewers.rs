@@ -73,10 +73,12 @@ pub struct Disagreement {
     pub values: Vec<(String, Value)>,
 }
 
+/// One conversation's label values: field → [(where from, value)].
+type ByField<'a> = BTreeMap<&'a str, Vec<(String, &'a Value)>>;
+
 /// Combine file (and embedded) labels with reviewer labels.
 pub fn combine(files: &LabelSet, reviewers: &[ReviewerValue]) -> (LabelSet, LabelSources) {
-    // conversation → field → [(origin, value)]
-    let mut all: BTreeMap<&str, BTreeMap<&str, Vec<(String, &Value)>>> = BTreeMap::new();
+    let mut all: BTreeMap<&str, ByField<'_>> = BTreeMap::new();
     let mut order: Vec<&str> = Vec::new();
     let mut sources = LabelSources::default();
     for entry in files.entries() {
