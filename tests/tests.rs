@@ -28,6 +28,7 @@ mod architecture;
 mod batch;
 mod cli;
 mod compare;
+mod evidence;
 mod gemini;
 mod gui;
 mod gui_pipeline;

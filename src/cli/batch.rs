@@ -87,12 +87,7 @@ pub async fn batch(args: BatchArgs) -> Result<Exit, CliError> {
         )));
     }
     let schema = spec.schema.clone();
-    let fields: Vec<String> = spec
-        .schema
-        .get("properties")
-        .and_then(Value::as_object)
-        .map(|p| p.keys().cloned().collect())
-        .unwrap_or_default();
+    let fields: Vec<String> = crate::core::schema::top_level_fields(&spec.schema);
     let n_conversations = import.conversations.len();
     let request = RunRequest {
         spec,
@@ -150,6 +145,16 @@ pub async fn batch(args: BatchArgs) -> Result<Exit, CliError> {
     }
     if args.repeat > 1 {
         summary["stability"] = json!(stability::stability(&fields, &repeats));
+    }
+    let evidence: Vec<(&Value, &crate::core::evidence::Evidence)> = outcomes
+        .values()
+        .filter(|o| o.status == Status::Ok)
+        .filter_map(|o| o.analysis.as_ref().zip(o.evidence.as_ref()))
+        .collect();
+    if !evidence.is_empty() {
+        let grounding = crate::core::evidence::grounding(evidence, &fields);
+        eprint!("{}", crate::core::evidence::render_grounding(&grounding));
+        summary["grounding"] = json!(grounding);
     }
     let mut gates_passed = true;
     if !labels.set.is_empty() {

@@ -120,16 +120,27 @@ pub fn eval(args: EvalArgs) -> Result<Exit, CliError> {
     let outcomes: Vec<Outcome> = results.into_iter().map(|r| r.outcome).collect();
     let (evaluation, gates) = evaluate(&spec.schema, &outcomes, &labels.set, &args.gates);
     let agreement = eval::agreement(&outcomes, &labels.reviewers);
+    let fields: Vec<String> = crate::core::schema::top_level_fields(&spec.schema);
+    let with_evidence: Vec<_> = outcomes
+        .iter()
+        .filter(|o| o.status == crate::core::outcome::Status::Ok)
+        .filter_map(|o| o.analysis.as_ref().zip(o.evidence.as_ref()))
+        .collect();
+    let grounding =
+        (!with_evidence.is_empty()).then(|| crate::core::evidence::grounding(with_evidence, &fields));
     if args.json {
         let _ = writeln!(
             std::io::stdout().lock(),
             "{}",
-            json!({"run_id": args.run_id, "evaluation": evaluation, "gates": gates, "labels": labels.sources, "agreement": agreement})
+            json!({"run_id": args.run_id, "evaluation": evaluation, "gates": gates, "labels": labels.sources, "agreement": agreement, "grounding": grounding})
         );
     } else {
         let mut out = std::io::stdout().lock();
         let _ = write!(out, "{}", eval::render_details(&evaluation));
         let _ = write!(out, "{}", eval::render_agreement(&agreement));
+        if let Some(g) = &grounding {
+            let _ = write!(out, "{}", crate::core::evidence::render_grounding(g));
+        }
     }
     Ok(if report_gates(&gates) { Exit::Ok } else { Exit::NotAllOk })
 }

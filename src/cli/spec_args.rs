@@ -41,6 +41,10 @@ pub struct SpecArgs {
     /// Extra attempts with validation errors fed back (default from the spec, else 1).
     #[arg(long, value_name = "N")]
     pub max_repairs: Option<u32>,
+    /// Ask for a verbatim supporting quote per field and check it against the transcript (the
+    /// spec's "evidence": true).
+    #[arg(long)]
+    pub evidence: bool,
 }
 
 fn parse_provider(s: &str) -> Result<ProviderKind, String> {
@@ -81,6 +85,9 @@ impl SpecArgs {
         }
         if let Some(n) = self.max_repairs {
             spec.max_repairs = n;
+        }
+        if self.evidence {
+            spec.evidence = true;
         }
         let origin = self.schema_origin();
         schema::compile(&spec.schema, &origin).map_err(CliError::usage)?;

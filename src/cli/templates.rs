@@ -26,12 +26,7 @@ pub fn templates(args: TemplatesArgs) -> Result<Exit, CliError> {
         None => {
             for (name, _) in TEMPLATES {
                 let spec = AnalysisSpec::template(name).map_err(CliError::usage)?;
-                let fields: Vec<String> = spec
-                    .schema
-                    .get("properties")
-                    .and_then(|p| p.as_object())
-                    .map(|p| p.keys().cloned().collect())
-                    .unwrap_or_default();
+                let fields: Vec<String> = crate::core::schema::top_level_fields(&spec.schema);
                 let _ = writeln!(out, "{name:<22} {}", spec.description.as_deref().unwrap_or(&spec.name));
                 let _ = writeln!(out, "{:<22} fields: {}", "", fields.join(", "));
             }

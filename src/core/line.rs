@@ -36,5 +36,8 @@ pub fn result_line(outcome: &Outcome, run_id: Option<i64>) -> Value {
     if let Some(note) = &outcome.note {
         line["note"] = json!(note);
     }
+    if let Some(evidence) = &outcome.evidence {
+        line["evidence"] = json!(evidence);
+    }
     line
 }

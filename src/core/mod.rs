@@ -5,6 +5,7 @@ pub mod compare;
 pub mod cost;
 pub mod dashboard;
 pub mod eval;
+pub mod evidence;
 pub mod export;
 pub mod intake;
 pub mod line;

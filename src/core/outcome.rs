@@ -141,6 +141,10 @@ pub struct Outcome {
     /// A human note, e.g. "offline baseline (no LLM)" or why the result was skipped.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub note: Option<String>,
+    /// Per field, the quote supporting its value and where it is in the transcript (specs with
+    /// `"evidence": true`); kept beside the analysis, never inside it.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub evidence: Option<crate::core::evidence::Evidence>,
 }
 
 impl Outcome {
@@ -161,6 +165,7 @@ impl Outcome {
             cost_usd: None,
             latency_ms: 0,
             note: None,
+            evidence: None,
         }
     }
 }

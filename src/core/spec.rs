@@ -102,6 +102,13 @@ pub struct AnalysisSpec {
     /// version hash: it never changes an answer.
     #[serde(default, skip_serializing_if = "crate::core::policy::Policy::is_default")]
     pub policy: crate::core::policy::Policy,
+    /// Ask, per top-level field, for a verbatim quote from the transcript supporting the value
+    /// (see `core::evidence`). Part of the version: it changes what is sent.
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub evidence: bool,
+    /// Put the evidence into webhook payloads too (off: it stays in the history and the API).
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub webhook_evidence: bool,
 }
 
 /// Why a spec file could not be used.
@@ -166,7 +173,7 @@ impl AnalysisSpec {
 
     /// Content address of everything that affects the model's answer.
     pub fn version_hash(&self) -> String {
-        let material = serde_json::json!({
+        let mut material = serde_json::json!({
             "schema": self.schema,
             "prompt": self.prompt,
             "provider": self.provider,
@@ -175,6 +182,10 @@ impl AnalysisSpec {
             "max_output_tokens": self.max_output_tokens,
             "max_repairs": self.max_repairs,
         });
+        // Only when on, so every spec version made before the option keeps its hash.
+        if self.evidence {
+            material["evidence"] = serde_json::Value::Bool(true);
+        }
         let mut hasher = Sha256::new();
         hasher.update(material.to_string().as_bytes());
         hex::encode(hasher.finalize())

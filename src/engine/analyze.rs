@@ -6,6 +6,7 @@
 //! request and raw reply is kept in the outcome.
 
 use crate::core::cost::{self, PriceTable};
+use crate::core::evidence;
 use crate::core::outcome::{Attempt, FieldError, Outcome, Status, Usage};
 use crate::core::prompt::{self, RepairReason};
 use crate::core::schema::dialect::{self, NoteAction, schema_name};
@@ -25,7 +26,9 @@ pub async fn analyze_one(
     prices: &PriceTable,
 ) -> Outcome {
     let kind = provider.kind();
-    let sent = provider.sent_schema(compiled.schema());
+    // Evidence asks for one more object beside the fields, in the sent copy only.
+    let asked = if spec.evidence { evidence::augment(compiled.schema()) } else { compiled.schema().clone() };
+    let sent = provider.sent_schema(&asked);
     let nullable_rewrite =
         sent.notes.iter().any(|n| n.keyword == "required" && n.action == NoteAction::Rewritten);
     let mut messages = prompt::build(spec, conversation, provider.prompt_options());
@@ -54,6 +57,7 @@ pub async fn analyze_one(
         cost_usd: None,
         latency_ms: 0,
         note: provider.result_note().map(str::to_string),
+        evidence: None,
     };
     // A deterministic provider gives the same answer when asked again: no repairs.
     let max_attempts = if provider.deterministic() { 1 } else { 1 + spec.max_repairs };
@@ -63,7 +67,7 @@ pub async fn analyze_one(
         let request = CompletionRequest {
             model: &spec.model,
             messages: &messages,
-            schema: compiled.schema(),
+            schema: &asked,
             schema_name: &name,
             temperature: spec.temperature,
             max_output_tokens: spec.max_output_tokens,
@@ -142,6 +146,10 @@ pub async fn analyze_one(
                 RepairReason::NotJson(e)
             }
             Ok(mut value) => {
+                if spec.evidence {
+                    let quotes = evidence::take(&mut value);
+                    outcome.evidence = Some(evidence::verify(conversation, &quotes));
+                }
                 if nullable_rewrite {
                     nulls::strip_added_nulls(compiled.schema(), &mut value);
                 }

@@ -32,6 +32,8 @@ pub fn event_timestamp() -> String {
 pub struct Announcer {
     agent_id: Option<String>,
     rules: Vec<(CompiledRule, String)>,
+    /// Put the evidence quotes into `conversation.analyzed`.
+    evidence: bool,
 }
 
 impl Announcer {
@@ -50,7 +52,13 @@ impl Announcer {
                 Rule::new(r.name, r.expression).compile().ok().map(|c| (c, event))
             })
             .collect();
-        Announcer { agent_id, rules }
+        Announcer { agent_id, rules, evidence: false }
+    }
+
+    /// Send the outcomes' evidence in `conversation.analyzed` (the spec's `webhook_evidence`).
+    pub fn with_evidence(mut self, on: bool) -> Announcer {
+        self.evidence = on;
+        self
     }
 
     /// The agent the events are for.
@@ -67,7 +75,10 @@ impl Announcer {
             event: crate::core::webhook::ANALYZED.to_string(),
             conversation_id: Some(outcome.conversation_id.clone()),
             agent_id: self.agent_id.clone(),
-            payload: AnalyzedEvent::new(outcome, agent, spec_version, &timestamp).to_body(),
+            payload: {
+                let event = AnalyzedEvent::new(outcome, agent, spec_version, &timestamp);
+                if self.evidence { event.with_evidence(outcome) } else { event }.to_body()
+            },
         }];
         let (Status::Ok, Some(analysis)) = (outcome.status, outcome.analysis.as_ref()) else {
             return events;

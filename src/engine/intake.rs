@@ -58,6 +58,9 @@ pub struct AnalysisDoc {
     #[serde(skip_serializing_if = "Option::is_none")]
     pub note: Option<String>,
     pub received_at: Option<String>,
+    /// Per field, the supporting quote and where it is (specs with `"evidence": true`).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub evidence: Option<crate::core::evidence::Evidence>,
 }
 
 /// Which spec made (or will make) an analysis.
@@ -161,6 +164,7 @@ impl Engine {
             analyzed_at: None,
             note: None,
             received_at: received,
+            evidence: None,
         })
     }
 }
@@ -185,6 +189,7 @@ fn doc_from_result(
         analyzed_at: Some(r.created_at.clone()),
         note: o.note.clone(),
         received_at,
+        evidence: o.evidence.clone(),
     }
 }
 
@@ -404,11 +409,17 @@ async fn process(
     };
     // Rules are read per result (one small query), so a rule added while the server runs fires
     // from the next result on.
-    let (run_id, content_hash, spec_hash, agent) =
-        (ctx.run_id, row.content_hash.clone(), ctx.spec_hash.clone(), row.agent_id.clone());
+    let (run_id, content_hash, spec_hash, agent, with_evidence) = (
+        ctx.run_id,
+        row.content_hash.clone(),
+        ctx.spec_hash.clone(),
+        row.agent_id.clone(),
+        ctx.spec.webhook_evidence,
+    );
     engine
         .blocking(move |e| {
-            let events = Announcer::load(e, Some(agent))?.events(&outcome, &spec_hash);
+            let events =
+                Announcer::load(e, Some(agent))?.with_evidence(with_evidence).events(&outcome, &spec_hash);
             e.with(|s| s.record_result_with(run_id, &content_hash, &outcome, &events, Some(seq)))
         })
         .await?;

@@ -121,7 +121,8 @@ pub async fn run(
     let announce = match request.deliver {
         Some(d) => {
             let rules = with_store(&store, |s| s.rules()).await?;
-            Some(Arc::new((Announcer::from_rules(rules, d.agent_id), spec_hash.clone())))
+            let announcer = Announcer::from_rules(rules, d.agent_id).with_evidence(spec.webhook_evidence);
+            Some(Arc::new((announcer, spec_hash.clone())))
         }
         None => None,
     };

@@ -26,6 +26,8 @@ pub fn spec(name: &str) -> AnalysisSpec {
         max_repairs: 1,
         agent_id: None,
         policy: Default::default(),
+        evidence: false,
+        webhook_evidence: false,
     }
 }
 
@@ -94,6 +96,7 @@ pub fn outcome(status: Status, input: u64, output: u64, cost: Option<f64>) -> Ou
         cost_usd: cost,
         latency_ms: 130,
         note: (!ok).then(|| "see errors".to_string()),
+        evidence: None,
     }
 }
 

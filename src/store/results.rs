@@ -40,7 +40,7 @@ pub const REUSED_PREFIX: &str = "reused ";
 const COLUMNS: &str = "id, run_id, spec_hash, conversation_hash, created_at, conversation_id,
     source, provider, model, status, analysis_json, errors_json, attempts_json, input_tokens,
     cached_input_tokens, output_tokens, reasoning_tokens, est_input_tokens, est_output_tokens,
-    est_cost_usd, cost_usd, latency_ms, note, cache_write_tokens";
+    est_cost_usd, cost_usd, latency_ms, note, cache_write_tokens, evidence_json";
 
 /// A result row before its JSON columns are decoded (decoding errors need the store's path).
 struct RawResult {
@@ -62,6 +62,7 @@ struct RawResult {
     cost_usd: Option<f64>,
     latency_ms: i64,
     note: Option<String>,
+    evidence: Option<String>,
 }
 
 impl RawResult {
@@ -93,6 +94,7 @@ impl RawResult {
             cost_usd: row.get(20)?,
             latency_ms: row.get(21)?,
             note: row.get(22)?,
+            evidence: row.get(24)?,
         })
     }
 }
@@ -127,6 +129,10 @@ impl Store {
             None => None,
         };
         let errors = self.encode("validation errors", &outcome.errors)?;
+        let evidence = match &outcome.evidence {
+            Some(e) => Some(self.encode("evidence", e)?),
+            None => None,
+        };
         let attempts = self.encode("attempts", &outcome.attempts)?;
         let sql_err = |e| self.sql_err(e);
         // IMMEDIATE: take the write lock up front so the busy timeout applies, instead of failing
@@ -149,7 +155,7 @@ impl Store {
         tx.execute(
             &format!(
                 "INSERT INTO results ({COLUMNS}) VALUES (NULL, ?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9,
-                 ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17, ?18, ?19, ?20, ?21, ?22, ?23)"
+                 ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17, ?18, ?19, ?20, ?21, ?22, ?23, ?24)"
             ),
             params![
                 run_id,
@@ -175,6 +181,7 @@ impl Store {
                 to_sql_int(outcome.latency_ms),
                 outcome.note,
                 to_sql_int(usage.cache_write_tokens),
+                evidence,
             ],
         )
         .map_err(sql_err)?;
@@ -310,6 +317,10 @@ impl Store {
         };
         let errors = serde_json::from_str(&raw.errors).map_err(|e| self.decode_err(&what, e))?;
         let attempts = serde_json::from_str(&raw.attempts).map_err(|e| self.decode_err(&what, e))?;
+        let evidence = match raw.evidence {
+            Some(text) => Some(serde_json::from_str(&text).map_err(|e| self.decode_err(&what, e))?),
+            None => None,
+        };
         let [input, cached, output, reasoning, est_input, est_output, cache_write] =
             raw.ints.map(from_sql_int);
         Ok(StoredResult {
@@ -342,6 +353,7 @@ impl Store {
                 cost_usd: raw.cost_usd,
                 latency_ms: from_sql_int(raw.latency_ms),
                 note: raw.note,
+                evidence,
             },
         })
     }

@@ -29,6 +29,7 @@ pub(super) fn outcome(id: &str, status: Status, analysis: Option<Value>) -> Outc
         cost_usd: Some(0.001),
         latency_ms: 200,
         note: None,
+        evidence: None,
     }
 }
 

@@ -241,6 +241,7 @@ fn outcome(id: &str, status: Status, analysis: Option<Value>) -> Outcome {
         cost_usd: None,
         latency_ms: 0,
         note: None,
+        evidence: None,
     }
 }
 

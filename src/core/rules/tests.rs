@@ -206,6 +206,7 @@ fn outcome(status: Status, analysis: Option<serde_json::Value>) -> Outcome {
         cost_usd: None,
         latency_ms: 0,
         note: None,
+        evidence: None,
     }
 }
 

@@ -179,12 +179,17 @@ impl CompiledSchema {
 
     /// Top-level property names in schema order.
     pub fn field_names(&self) -> Vec<String> {
-        self.schema
-            .get("properties")
-            .and_then(Value::as_object)
-            .map(|p| p.keys().cloned().collect())
-            .unwrap_or_default()
+        top_level_fields(&self.schema)
     }
+}
+
+/// A schema's top-level property names, in schema order (the one place they are read from).
+pub fn top_level_fields(schema: &Value) -> Vec<String> {
+    schema
+        .get("properties")
+        .and_then(Value::as_object)
+        .map(|p| p.keys().cloned().collect())
+        .unwrap_or_default()
 }
 
 /// Resolve a local `$ref` (`#/$defs/x`, `#/definitions/x`, `#`) against the root schema.

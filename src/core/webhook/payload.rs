@@ -49,6 +49,9 @@ pub struct AnalyzedEvent<'a> {
     /// Present when the status is not `ok`: what went wrong, or why it was skipped.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub errors: Option<Vec<FieldError>>,
+    /// The evidence quotes, only when the spec sends them (`"webhook_evidence": true`).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub evidence: Option<&'a crate::core::evidence::Evidence>,
 }
 
 impl<'a> AnalyzedEvent<'a> {
@@ -71,7 +74,14 @@ impl<'a> AnalyzedEvent<'a> {
             model: &outcome.model,
             cost_usd: outcome.cost_usd,
             errors: (!ok).then(|| errors_of(outcome)),
+            evidence: None,
         }
+    }
+
+    /// The same event carrying the outcome's evidence.
+    pub fn with_evidence(mut self, outcome: &'a Outcome) -> AnalyzedEvent<'a> {
+        self.evidence = outcome.evidence.as_ref();
+        self
     }
 
     /// The exact bytes sent (and signed).

@@ -257,55 +257,60 @@ fn score_value(value: &str, ev: &Evidence<'_>, defs: &HashMap<String, Vec<String
     score
 }
 
+/// Words of a satisfied customer (emphatic thanks; plain "thanks" is politeness).
+pub(super) const POS: &[&str] = &[
+    "thank you so much",
+    "thanks so much",
+    "really appreciate",
+    "great",
+    "perfect",
+    "awesome",
+    "appreciate",
+    "helpful",
+    "excellent",
+    "wonderful",
+    "love",
+    "happy",
+    "glad",
+    "amazing",
+    "fantastic",
+    "brilliant",
+    "works now",
+    "that's fine",
+    "sounds good",
+];
+
+/// Words of an unhappy customer.
+pub(super) const NEG: &[&str] = &[
+    "unacceptable",
+    "ridiculous",
+    "terrible",
+    "awful",
+    "angry",
+    "frustrat",
+    "disappoint",
+    "worst",
+    "useless",
+    "annoy",
+    "furious",
+    "upset",
+    "horrible",
+    "waste",
+    "never again",
+    "cancel",
+    "still not",
+    "doesn't work",
+    "not working",
+    "complain",
+    "outrageous",
+    "fed up",
+    "rude",
+];
+
 /// Customer sentiment from a lexicon: positive words minus negative words, per customer turn.
 pub fn sentiment_score(ev: &Evidence<'_>) -> f64 {
     // Plain "thanks" is politeness, not satisfaction; only emphatic thanks counts.
-    const POS: &[&str] = &[
-        "thank you so much",
-        "thanks so much",
-        "really appreciate",
-        "great",
-        "perfect",
-        "awesome",
-        "appreciate",
-        "helpful",
-        "excellent",
-        "wonderful",
-        "love",
-        "happy",
-        "glad",
-        "amazing",
-        "fantastic",
-        "brilliant",
-        "works now",
-        "that's fine",
-        "sounds good",
-    ];
-    const NEG: &[&str] = &[
-        "unacceptable",
-        "ridiculous",
-        "terrible",
-        "awful",
-        "angry",
-        "frustrat",
-        "disappoint",
-        "worst",
-        "useless",
-        "annoy",
-        "furious",
-        "upset",
-        "horrible",
-        "waste",
-        "never again",
-        "cancel",
-        "still not",
-        "doesn't work",
-        "not working",
-        "complain",
-        "outrageous",
-        "fed up",
-        "rude",
-    ];
+
     let text = &ev.customer;
     // Distinct cues, so one word repeated does not swing the verdict.
     let pos = POS.iter().filter(|w| text.contains(*w)).count() as f64;

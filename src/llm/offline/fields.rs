@@ -75,6 +75,58 @@ const UNRESOLVED: &[&str] = &[
     "going to cancel",
 ];
 
+/// How a proper greeting opens.
+const GREETING: &[&str] = &[
+    "hello",
+    "hi ",
+    "hi,",
+    "good morning",
+    "good afternoon",
+    "good evening",
+    "thank you for calling",
+    "thanks for calling",
+    "welcome",
+    "thanks for reaching out",
+    "thank you for contacting",
+];
+
+/// An agent correcting wrong information.
+const CORRECTIONS: &[&str] = &[
+    "i was wrong",
+    "i misspoke",
+    "correction",
+    "that's incorrect",
+    "that was incorrect",
+    "let me correct",
+    "sorry, actually",
+    "i gave you the wrong",
+];
+
+/// What a professional agent never says.
+const RUDE: &[&str] = &[
+    "calm down",
+    "not my problem",
+    "whatever",
+    "stupid",
+    "obviously you",
+    "i already told you",
+    "shut up",
+    "your fault",
+];
+
+/// How a proper closing sounds.
+const CLOSING: &[&str] = &[
+    "anything else",
+    "have a great",
+    "have a good",
+    "have a nice",
+    "goodbye",
+    "bye",
+    "thank you for calling",
+    "thanks for calling",
+    "take care",
+];
+
 /// A boolean for a known field name, or `None` to let the generic rule decide.
 pub fn boolean(field: &str, ev: &Evidence<'_>) -> Option<bool> {
     let f = field.to_lowercase();
@@ -97,71 +149,15 @@ pub fn boolean(field: &str, ev: &Evidence<'_>) -> Option<bool> {
             Evidence::count(&ev.agent, FOLLOW_UP) > 0
         }
         x if x.contains("escalat") => Evidence::count(&ev.all, ESCALATE) > 0,
-        x if x.contains("greeting") => {
-            Evidence::count(
-                &agent_first,
-                &[
-                    "hello",
-                    "hi ",
-                    "hi,",
-                    "good morning",
-                    "good afternoon",
-                    "good evening",
-                    "thank you for calling",
-                    "thanks for calling",
-                    "welcome",
-                    "thanks for reaching out",
-                    "thank you for contacting",
-                ],
-            ) > 0
-        }
+        x if x.contains("greeting") => Evidence::count(&agent_first, GREETING) > 0,
         x if x.contains("identif") || x.contains("verif") => identity_verified(ev),
         x if x.contains("accurate") || x.contains("correct_info") => {
-            Evidence::count(
-                &ev.agent,
-                &[
-                    "i was wrong",
-                    "i misspoke",
-                    "correction",
-                    "that's incorrect",
-                    "that was incorrect",
-                    "let me correct",
-                    "sorry, actually",
-                    "i gave you the wrong",
-                ],
-            ) == 0
+            Evidence::count(&ev.agent, CORRECTIONS) == 0
         }
         x if x.contains("professional") || x.contains("tone") || x.contains("polite") => {
-            Evidence::count(
-                &ev.agent,
-                &[
-                    "calm down",
-                    "not my problem",
-                    "whatever",
-                    "stupid",
-                    "obviously you",
-                    "i already told you",
-                    "shut up",
-                    "your fault",
-                ],
-            ) == 0
+            Evidence::count(&ev.agent, RUDE) == 0
         }
-        x if x.contains("closing") || x.contains("close") => {
-            Evidence::count(
-                &ev.ending,
-                &[
-                    "anything else",
-                    "have a great",
-                    "have a good",
-                    "have a nice",
-                    "goodbye",
-                    "bye",
-                    "thank you for calling",
-                    "thanks for calling",
-                    "take care",
-                ],
-            ) > 0
-        }
+        x if x.contains("closing") || x.contains("close") => Evidence::count(&ev.ending, CLOSING) > 0,
         x if x.contains("budget") => budget(ev).is_some() || ev.customer.contains("budget"),
         x if x.contains("decision") => {
             let yes = Evidence::count(
@@ -340,4 +336,21 @@ pub fn text(field: &str, description: &str, ev: &Evidence<'_>) -> Option<String>
         );
     }
     None
+}
+
+/// The cue phrases the rule for `field` looks for (for the evidence of its answer).
+pub fn cues(field: &str) -> Vec<&'static str> {
+    let f = field.to_lowercase();
+    let lists: &[&[&str]] = match f.as_str() {
+        x if x.contains("resolved") || x == "resolution" => &[RESOLVED, UNRESOLVED],
+        x if x.contains("follow_up") || x.contains("followup") || x.contains("callback") => &[FOLLOW_UP],
+        x if x.contains("escalat") => &[ESCALATE],
+        x if x.contains("greeting") => &[GREETING],
+        x if x.contains("accurate") || x.contains("correct_info") => &[CORRECTIONS],
+        x if x.contains("professional") || x.contains("tone") || x.contains("polite") => &[RUDE],
+        x if x.contains("closing") || x.contains("close") => &[CLOSING],
+        x if x.contains("sentiment") => &[super::enums::POS, super::enums::NEG],
+        _ => &[],
+    };
+    lists.iter().flat_map(|l| l.iter().copied()).collect()
 }

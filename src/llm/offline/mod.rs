@@ -13,6 +13,7 @@ mod enums;
 mod evidence;
 mod extract;
 mod fields;
+mod support;
 
 use super::{BoxFuture, Completion, CompletionRequest, Finish, LlmError, Provider};
 use crate::core::outcome::Usage;
@@ -28,14 +29,39 @@ pub const LABEL: &str = "offline baseline (no LLM)";
 /// The offline baseline provider.
 pub struct Offline;
 
-/// Fill `schema` for a conversation; `prompt` supplies enum definitions.
+/// Fill `schema` for a conversation; `prompt` supplies enum definitions. When the schema asks
+/// for evidence (`core::evidence::EVIDENCE_KEY`), the quotes are the sentences that best support
+/// each value (see `support`), never invented text.
 pub fn analyze(schema: &Value, prompt: &str, conversation: &crate::core::transcript::Conversation) -> Value {
+    let key = crate::core::evidence::EVIDENCE_KEY;
+    let wants_evidence = schema.get("properties").and_then(|p| p.get(key)).is_some();
+    let stripped;
+    let schema = if wants_evidence {
+        let mut s = schema.clone();
+        if let Some(p) = s.get_mut("properties").and_then(Value::as_object_mut) {
+            p.remove(key);
+        }
+        if let Some(r) = s.get_mut("required").and_then(Value::as_array_mut) {
+            r.retain(|v| v.as_str() != Some(key));
+        }
+        stripped = s;
+        &stripped
+    } else {
+        schema
+    };
     let ev = Evidence::new(conversation);
     let mut defs = enums::definitions(prompt);
     collect_description_definitions(schema, &mut defs);
     let filler =
         Filler { root: schema, ev: &ev, defs: &defs, active: std::cell::RefCell::new(vec!["#".into()]) };
-    filler.fill(schema, "analysis", 0).unwrap_or(Value::Null)
+    let mut analysis = filler.fill(schema, "analysis", 0).unwrap_or(Value::Null);
+    if wants_evidence {
+        let quotes = support::quotes(&analysis, conversation, &defs);
+        if let Some(o) = analysis.as_object_mut() {
+            o.insert(key.to_string(), Value::Object(quotes));
+        }
+    }
+    analysis
 }
 
 /// Descriptions like "billing = money matters" count as definitions too.

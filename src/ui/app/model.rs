@@ -216,11 +216,7 @@ impl HistoryModel {
             }
         }
         if groups.values().any(|g| g.len() >= 2) {
-            let fields: Vec<String> = schema
-                .get("properties")
-                .and_then(Value::as_object)
-                .map(|p| p.keys().cloned().collect())
-                .unwrap_or_default();
+            let fields: Vec<String> = crate::core::schema::top_level_fields(schema);
             let repeats: Vec<Vec<&Value>> = groups.into_values().collect();
             dashboard.stability = Some(crate::core::stability::stability(&fields, &repeats));
         }

@@ -27,6 +27,10 @@ pub struct Draft {
     /// The spec's cost controls, kept as loaded (edited in the spec file).
     #[serde(default)]
     pub policy: crate::core::policy::Policy,
+    /// Ask for evidence quotes (the Evidence toggle in the editor).
+    pub evidence: bool,
+    /// Put evidence into webhook payloads.
+    pub webhook_evidence: bool,
     /// The file this draft was opened from or last saved to.
     pub path: Option<PathBuf>,
     /// Which template it started from, when it did.
@@ -52,6 +56,8 @@ impl Default for Draft {
                 max_repairs: 1,
                 agent_id: None,
                 policy: Default::default(),
+                evidence: false,
+                webhook_evidence: false,
                 path: None,
                 template: None,
                 saved: String::new(),
@@ -74,6 +80,8 @@ impl Draft {
             max_repairs: spec.max_repairs,
             agent_id: spec.agent_id.clone(),
             policy: spec.policy.clone(),
+            evidence: spec.evidence,
+            webhook_evidence: spec.webhook_evidence,
             path,
             template,
             saved: String::new(),
@@ -85,7 +93,7 @@ impl Draft {
     /// A stable text form of everything that is saved, used to detect unsaved changes.
     fn fingerprint(&self) -> String {
         format!(
-            "{}\u{1}{}\u{1}{}\u{1}{}\u{1}{}\u{1}{}\u{1}{:?}\u{1}{:?}\u{1}{}\u{1}{:?}\u{1}{:?}",
+            "{}\u{1}{}\u{1}{}\u{1}{}\u{1}{}\u{1}{}\u{1}{:?}\u{1}{:?}\u{1}{}\u{1}{:?}\u{1}{:?}\u{1}{}\u{1}{}",
             self.name,
             self.description,
             self.schema_text,
@@ -96,7 +104,9 @@ impl Draft {
             self.max_output_tokens,
             self.max_repairs,
             self.agent_id,
-            self.policy
+            self.policy,
+            self.evidence,
+            self.webhook_evidence
         )
     }
 
@@ -122,6 +132,8 @@ impl Draft {
             max_repairs: self.max_repairs,
             agent_id: self.agent_id.clone(),
             policy: self.policy.clone(),
+            evidence: self.evidence,
+            webhook_evidence: self.webhook_evidence,
         }
     }
 }
