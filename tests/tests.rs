@@ -32,6 +32,7 @@ mod evidence;
 mod gemini;
 mod gui;
 mod gui_pipeline;
+mod gui_review;
 mod labels;
 mod lint;
 mod openai;

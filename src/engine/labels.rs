@@ -140,6 +140,71 @@ impl Engine {
     }
 }
 
+/// A run scored against every label source, as `eval` and the GUI's Evaluation tab show it.
+#[derive(Debug, Clone, serde::Serialize)]
+pub struct RunEvaluation {
+    pub run_id: crate::store::RunId,
+    pub evaluation: eval::Evaluation,
+    pub labels: LabelSources,
+    pub agreement: Vec<eval::FieldAgreement>,
+    /// Per field, the share of values with a verified evidence quote (runs with evidence).
+    pub grounding: Option<std::collections::BTreeMap<String, crate::core::evidence::Grounding>>,
+}
+
+impl RunEvaluation {
+    /// The text report: sources, the evaluation tables, agreement, grounding.
+    pub fn render(&self) -> String {
+        let mut out = format!("{}\n", self.labels.summary());
+        for d in &self.labels.disagreements {
+            let values: Vec<String> = d.values.iter().map(|(o, v)| format!("{o}: {v}")).collect();
+            out.push_str(&format!(
+                "  disagreement, not scored: {} {} — {}\n",
+                d.conversation_id,
+                d.field,
+                values.join(" · ")
+            ));
+        }
+        out.push('\n');
+        out.push_str(&eval::render_details(&self.evaluation));
+        out.push_str(&eval::render_agreement(&self.agreement));
+        if let Some(g) = &self.grounding {
+            out.push_str(&crate::core::evidence::render_grounding(g));
+        }
+        out
+    }
+}
+
+impl Engine {
+    /// Score run `run_id` against `expected` (if any), embedded labels and reviewers' labels.
+    pub fn evaluate_run(
+        &self,
+        run_id: crate::store::RunId,
+        expected: Option<&Path>,
+    ) -> Result<RunEvaluation, EngineError> {
+        let (results, spec) = self.run_with_spec(run_id)?;
+        let conversations = self.conversations_of(&results)?;
+        let labels = self.labels(expected, &conversations)?;
+        if labels.set.is_empty() {
+            return Err(EngineError::Invalid(
+                "no labels: review the run (Correct / Wrong per field), give an expected.jsonl file, `debrief labels import FILE`, or load JSON transcripts with an \"expected\" object".into(),
+            ));
+        }
+        let outcomes: Vec<crate::core::outcome::Outcome> = results.into_iter().map(|r| r.outcome).collect();
+        let pairing = eval::pair_outcomes(&outcomes, &labels.set);
+        let evaluation = eval::evaluate(&spec.schema, &pairing.items);
+        let agreement = eval::agreement(&outcomes, &labels.reviewers);
+        let fields = crate::core::schema::top_level_fields(&spec.schema);
+        let with_evidence: Vec<_> = outcomes
+            .iter()
+            .filter(|o| o.status == crate::core::outcome::Status::Ok)
+            .filter_map(|o| o.analysis.as_ref().zip(o.evidence.as_ref()))
+            .collect();
+        let grounding =
+            (!with_evidence.is_empty()).then(|| crate::core::evidence::grounding(with_evidence, &fields));
+        Ok(RunEvaluation { run_id, evaluation, labels: labels.sources, agreement, grounding })
+    }
+}
+
 /// CSV: `conversation_id`, then one column per field in first-seen order; strings as they are,
 /// other values as JSON; an empty cell is "not labelled".
 fn write_csv(set: &LabelSet) -> Result<String, String> {

@@ -82,6 +82,17 @@ pub enum UiEvent {
     Exported(Result<crate::engine::export::Exported, EngineError>),
     /// The rules stored in the history (shared with `debrief serve`).
     StoredRules(Vec<crate::store::StoredRule>),
+    /// Verdicts were saved.
+    LabelsSaved,
+    /// A stored conversation (the History view's transcript).
+    Transcript {
+        hash: String,
+        conversation: Option<Conversation>,
+    },
+    /// Reviewers' current labels of the conversations in view.
+    Labels(Vec<crate::store::Label>),
+    /// The open run scored.
+    Evaluated(Result<Box<crate::engine::labels::RunEvaluation>, EngineError>),
 }
 
 /// Sends events to the UI from any task, waking it.

@@ -69,6 +69,11 @@ pub enum Command {
     ApplyLintFix(crate::core::lint::Fix),
     /// Server, keys, agents, endpoints, deliveries, exports.
     Pipeline(super::pipeline::PipelineCommand),
+    /// Reviewing: verdicts and corrections.
+    Review(super::review::ReviewCommand),
+    /// Open a conversation of the open run in the Results tab (from an evaluation mismatch or
+    /// the follow-up queue).
+    OpenInRun(String),
 }
 
 impl DebriefApp {
@@ -288,6 +293,15 @@ impl DebriefApp {
             Command::ToggleProjection => self.state.projection.open = !self.state.projection.open,
             Command::ApplyLintFix(fix) => self.apply_lint_fix(&fix),
             Command::Pipeline(command) => self.run_pipeline(command),
+            Command::Review(command) => self.run_review(command),
+            Command::OpenInRun(conversation_id) => {
+                let h = &mut self.model.history;
+                if let Some(i) = h.results.iter().position(|r| r.outcome.conversation_id == conversation_id) {
+                    h.selected = i;
+                    h.tab = super::model::RunTab::Results;
+                    self.state.scroll_to_selection = true;
+                }
+            }
         }
     }
 
@@ -301,41 +315,14 @@ impl DebriefApp {
         self.state.loaded_paths.iter().map(|p| p.join("expected.jsonl")).find(|p| p.is_file())
     }
 
-    fn evaluate_open_run(&mut self) {
-        use crate::core::eval;
-        let h = &self.model.history;
-        let Some((_, schema)) = &h.spec else {
-            self.model.history.evaluation = Some(Err("the run's spec is still loading".into()));
-            return;
-        };
-        // Only transcripts that carry labels are needed (cloning every loaded one would cost the
-        // UI thread a copy of the whole corpus per click).
-        let embedded: Vec<_> = self
-            .model
-            .conversations
-            .iter()
-            .filter(|c| c.conversation.expected.is_some())
-            .map(|c| c.conversation.clone())
-            .collect();
-        let labels = (|| {
-            let mut labels = match self.expected_path() {
-                Some(path) => eval::load_expected(&path).map_err(|e| e.to_string())?,
-                None => eval::LabelSet::default(),
-            };
-            labels
-                .merge(eval::LabelSet::from_conversations(&embedded).map_err(|e| e.to_string())?)
-                .map_err(|e| e.to_string())?;
-            if labels.is_empty() {
-                return Err("no labels: give an expected.jsonl file above, or load JSON transcripts with an \"expected\" object".to_string());
-            }
-            Ok(labels)
-        })();
-        let result = labels.map(|labels| {
-            let outcomes: Vec<_> = h.results.iter().map(|r| r.outcome.clone()).collect();
-            let pairing = eval::pair_outcomes(&outcomes, &labels);
-            eval::evaluate(schema, &pairing.items)
-        });
-        self.model.history.evaluation = Some(result);
+    /// Score the open run against every label source, on the engine.
+    pub(super) fn evaluate_open_run(&mut self) {
+        let Some(run) = self.model.history.open_run else { return };
+        let expected = self.expected_path();
+        self.bridge.query(
+            move |e| Ok(e.evaluate_run(run, expected.as_deref()).map(Box::new)),
+            crate::ui::bridge::UiEvent::Evaluated,
+        );
     }
 
     pub(super) fn select(&mut self, hash: String) {

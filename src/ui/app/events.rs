@@ -94,6 +94,7 @@ impl DebriefApp {
                 }
                 if added > 0 {
                     self.model.latest_for = None;
+                    self.refresh_labels();
                 }
                 let restored = self.state.selected.clone().filter(|h| self.model.conversations.iter().any(|c| &c.hash == h));
                 match restored.or_else(|| self.model.conversations.first().map(|c| c.hash.clone())) {
@@ -128,7 +129,9 @@ impl DebriefApp {
                     self.model.history.selected = 0;
                     self.model.history.compare_with = None;
                     self.model.history.comparison = None;
+                    self.model.history.evaluation = None;
                     self.model.history.rebuild_dashboard();
+                    self.refresh_labels();
                 }
             }
             UiEvent::Compared { a, b, result } => {
@@ -187,6 +190,16 @@ impl DebriefApp {
                         })
                         .collect();
                 }
+            }
+            UiEvent::LabelsSaved => self.refresh_labels(),
+            UiEvent::Transcript { hash, conversation } => {
+                if let Some(c) = conversation {
+                    self.model.history.transcript = Some((hash, c));
+                }
+            }
+            UiEvent::Labels(labels) => self.on_labels(labels),
+            UiEvent::Evaluated(result) => {
+                self.model.history.evaluation = Some(result.map_err(|e| format!("{e:#}")));
             }
             other => self.on_pipeline_event(other),
         }

@@ -9,6 +9,7 @@ pub mod commands;
 mod events;
 pub mod model;
 pub mod pipeline;
+pub mod review;
 pub mod state;
 
 use super::bridge::{Bridge, UiEvent};
@@ -133,9 +134,12 @@ impl DebriefApp {
         self.model.refresh_projection(&self.state, self.bridge.prices());
         self.tick_pipeline(ui.ctx());
         let key_status = self.key_status();
-        let cx = panels::PanelCtx { model: &self.model, prices: self.bridge.prices(), key_status };
+        self.ensure_transcript();
+        let review = self.review_target();
+        let reviewing = review.is_some();
+        let cx = panels::PanelCtx { model: &self.model, prices: self.bridge.prices(), key_status, review };
         panels::draw(ui, &mut self.state, &cx, &mut self.commands);
-        panels::keyboard(ui.ctx(), &self.state, &self.model, &mut self.commands);
+        panels::keyboard(ui.ctx(), &self.state, &self.model, reviewing, &mut self.commands);
         let commands = std::mem::take(&mut self.commands);
         for command in commands {
             self.run_command(command);

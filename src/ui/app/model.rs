@@ -119,8 +119,8 @@ pub struct HistoryModel {
     pub started: HashMap<String, String>,
     /// Built once the run's results and schema are both here (not every frame).
     pub dashboard: Option<crate::core::dashboard::Dashboard>,
-    /// The open run scored against labels, or why it could not be.
-    pub evaluation: Option<Result<crate::core::eval::Evaluation, String>>,
+    /// The open run scored against labels (files, embedded, reviewers), or why it could not be.
+    pub evaluation: Option<Result<Box<crate::engine::labels::RunEvaluation>, String>>,
     /// The open run's review queue under the current rules: (cache key, queue, one compile
     /// error per rule that does not compile, shown under it).
     pub review: Option<(String, crate::core::rules::ReviewQueue, Vec<Option<String>>)>,
@@ -128,6 +128,10 @@ pub struct HistoryModel {
     pub compare_with: Option<RunId>,
     /// The comparison of the open run (A) with `compare_with` (B), as text, or why not.
     pub comparison: Option<(RunId, Result<String, String>)>,
+    /// The transcript of the selected result: (content hash, conversation).
+    pub transcript: Option<(String, Conversation)>,
+    /// The content hash whose transcript was asked for.
+    pub transcript_asked: Option<String>,
 }
 
 /// What the History run browser shows.
@@ -270,6 +274,8 @@ pub struct Model {
     pub lint: LintCache,
     /// The Server and Deliveries views.
     pub pipeline: super::pipeline::PipelineModel,
+    /// Reviewers' current labels of the conversations in view, by conversation id.
+    pub labels: HashMap<String, Vec<crate::store::Label>>,
 }
 
 /// Schemas larger than this are checked after a pause in typing, not on every keystroke.

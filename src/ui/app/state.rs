@@ -203,9 +203,18 @@ pub struct Settings {
     pub keys: BTreeMap<String, String>,
     /// Per-model price overrides (USD per 1M tokens: input, cached input, output).
     pub price_overrides: BTreeMap<String, [f64; 3]>,
+    /// Whose labels verdicts become (empty: the OS user).
+    pub reviewer: String,
 }
 
 impl Settings {
+    /// The reviewer name labels are saved under.
+    pub fn reviewer_name(&self) -> String {
+        Some(self.reviewer.trim().to_string())
+            .filter(|r| !r.is_empty())
+            .unwrap_or_else(crate::engine::labels::default_reviewer)
+    }
+
     /// The base URL a provider is reached at: typed here, else its environment variable; `None`
     /// means the provider's default.
     pub fn base_url(&self, kind: crate::core::spec::ProviderKind) -> Option<String> {
@@ -267,6 +276,9 @@ pub struct UiState {
     /// A question the window is asking (modal), if any.
     #[serde(skip)]
     pub dialog: Option<Dialog>,
+    /// Reviewing: the field in focus and the correction being entered.
+    #[serde(skip)]
+    pub review: super::review::ReviewUi,
     /// The schema text before a linter fix replaced it, for the editor to record as an undo
     /// point (Ctrl+Z in the schema editor takes the fix back).
     #[serde(skip)]
@@ -303,6 +315,7 @@ impl Default for UiState {
             path_input: String::new(),
             scroll_to_selection: false,
             dialog: None,
+            review: Default::default(),
             lint_undo: None,
         }
     }

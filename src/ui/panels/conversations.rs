@@ -66,11 +66,16 @@ pub fn conversations_ui(ui: &mut egui::Ui, state: &mut UiState, model: &Model, o
         ui.weak(format!("{} of {} shown", visible.len(), model.conversations.len()));
     }
     let errors_height = if model.import_errors.is_empty() { 0.0 } else { 90.0 };
-    egui::ScrollArea::vertical()
+    let selected_row = visible.iter().position(|c| state.selected.as_ref() == Some(&c.hash));
+    let area = egui::ScrollArea::vertical()
         .id_salt("conversation_list")
         .max_height(ui.available_height() - errors_height)
-        .auto_shrink([false, false])
-        .show_rows(ui, 22.0, visible.len(), |ui, range| {
+        .auto_shrink([false, false]);
+    super::widgets::follow_selection(area, ui, 22.0, selected_row, &mut state.scroll_to_selection).show_rows(
+        ui,
+        22.0,
+        visible.len(),
+        |ui, range| {
             for c in &visible[range] {
                 let selected = state.selected.as_ref() == Some(&c.hash);
                 ui.horizontal(|ui| {
@@ -94,16 +99,13 @@ pub fn conversations_ui(ui: &mut egui::Ui, state: &mut UiState, model: &Model, o
                     let row = ui
                         .add(egui::Button::selectable(selected, text).truncate())
                         .on_hover_text(&c.conversation.source);
-                    if selected && state.scroll_to_selection {
-                        row.scroll_to_me(None);
-                        state.scroll_to_selection = false;
-                    }
                     if row.clicked() {
                         out.push(Command::Select(c.hash.clone()));
                     }
                 });
             }
-        });
+        },
+    );
     if !model.import_errors.is_empty() {
         ui.separator();
         egui::CollapsingHeader::new(format!("{} file(s) could not be imported", model.import_errors.len()))

@@ -4,7 +4,7 @@
 
 use crate::core::dashboard::{Chart, Dashboard};
 use crate::core::eval::Rate;
-use crate::core::eval::{Evaluation, render_details};
+
 use crate::ui::app::Command;
 use crate::ui::app::state::UiState;
 use egui_plot::{Bar, BarChart, Plot};
@@ -13,7 +13,7 @@ use egui_plot::{Bar, BarChart, Plot};
 pub fn evaluation_ui(
     ui: &mut egui::Ui,
     state: &mut UiState,
-    evaluation: Option<&Result<Evaluation, String>>,
+    evaluation: Option<&Result<Box<crate::engine::labels::RunEvaluation>, String>>,
     out: &mut Vec<Command>,
 ) {
     ui.horizontal(|ui| {
@@ -28,7 +28,7 @@ pub fn evaluation_ui(
             out.push(Command::Evaluate);
         }
     });
-    ui.weak("Labels inside JSON transcripts (an \"expected\" object) are used too.");
+    ui.weak("Reviewers' labels (Correct / Wrong in the Results tab) and labels inside JSON transcripts are used too; where sources disagree the field is not scored and the disagreement is listed.");
     ui.separator();
     match evaluation {
         None => {
@@ -38,15 +38,45 @@ pub fn evaluation_ui(
             ui.colored_label(ui.visuals().error_fg_color, e);
         }
         Some(Ok(e)) => {
+            ui.strong(e.labels.summary());
             egui::ScrollArea::vertical().id_salt("evaluation").auto_shrink([false, false]).show(ui, |ui| {
+                let mismatches: Vec<(&str, &crate::core::eval::Mismatch)> = e
+                    .evaluation
+                    .fields
+                    .iter()
+                    .flat_map(|f| f.mismatches.iter().map(move |m| (f.field.as_str(), m)))
+                    .collect();
+                if !mismatches.is_empty() {
+                    egui::CollapsingHeader::new(format!(
+                        "{} mismatch(es) — click one to open it beside its transcript",
+                        mismatches.len()
+                    ))
+                    .default_open(true)
+                    .show(ui, |ui| {
+                        for (field, m) in mismatches.iter().take(200) {
+                            let got = m
+                                .predicted
+                                .as_ref()
+                                .map(|v| v.to_string())
+                                .unwrap_or_else(|| "no answer".into());
+                            let text = format!(
+                                "{} · {field}: expected {}, got {got}",
+                                m.conversation_id, m.expected
+                            );
+                            if ui.link(text).clicked() {
+                                out.push(Command::OpenInRun(m.conversation_id.clone()));
+                            }
+                        }
+                    });
+                }
                 // The text report is the CLI's own, so both front ends say the same thing.
-                ui.monospace(render_details(e));
+                ui.monospace(e.render());
             });
         }
     }
 }
 
-pub fn dashboard_ui(ui: &mut egui::Ui, dashboard: Option<&Dashboard>) {
+pub fn dashboard_ui(ui: &mut egui::Ui, dashboard: Option<&Dashboard>, out: &mut Vec<Command>) {
     let Some(d) = dashboard else {
         ui.weak("Loading…");
         return;
@@ -90,7 +120,9 @@ pub fn dashboard_ui(ui: &mut egui::Ui, dashboard: Option<&Dashboard>) {
             ui.heading("Follow-up queue");
             egui::Grid::new("follow_up_queue").striped(true).show(ui, |ui| {
                 for f in &d.follow_up_queue {
-                    ui.monospace(&f.conversation_id);
+                    if ui.link(&f.conversation_id).on_hover_text("Open it beside its transcript").clicked() {
+                        out.push(Command::OpenInRun(f.conversation_id.clone()));
+                    }
                     ui.label(f.notes.as_deref().unwrap_or("(no notes)"));
                     ui.end_row();
                 }

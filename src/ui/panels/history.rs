@@ -2,7 +2,6 @@
 //! results), filters, and a run browser where ↑/↓ (or J/K) walks the run's conversations with
 //! the Analysis view beside it — a reviewer can go through a run by keyboard alone.
 
-use super::analysis::analysis_ui;
 use super::top_bar::thousands;
 use super::widgets::status_chip;
 use crate::core::cost::format_usd;
@@ -14,7 +13,8 @@ use crate::ui::app::model::{Model, RunTab};
 use crate::ui::app::state::UiState;
 use egui_extras::{Column, TableBuilder};
 
-pub fn history_ui(ui: &mut egui::Ui, state: &mut UiState, model: &Model, out: &mut Vec<Command>) {
+pub fn history_ui(ui: &mut egui::Ui, state: &mut UiState, cx: &super::PanelCtx<'_>, out: &mut Vec<Command>) {
+    let model = cx.model;
     let h = &model.history;
     ui.horizontal(|ui| {
         ui.heading("History");
@@ -45,7 +45,7 @@ pub fn history_ui(ui: &mut egui::Ui, state: &mut UiState, model: &Model, out: &m
     });
     if let Some(run_id) = h.open_run {
         ui.separator();
-        run_browser_ui(ui, state, model, run_id, out);
+        run_browser_ui(ui, state, cx, run_id, out);
     }
 }
 
@@ -168,10 +168,11 @@ fn runs_table_ui(ui: &mut egui::Ui, runs: &[RunSummary], open: Option<i64>, out:
 fn run_browser_ui(
     ui: &mut egui::Ui,
     state: &mut UiState,
-    model: &Model,
+    cx: &super::PanelCtx<'_>,
     run_id: i64,
     out: &mut Vec<Command>,
 ) {
+    let model = cx.model;
     let h = &model.history;
     ui.horizontal(|ui| {
         ui.strong(format!("Run {run_id}"));
@@ -185,48 +186,80 @@ fn run_browser_ui(
             out.push(Command::RunTab(tab));
         }
         ui.weak(format!("{} result(s) · Up/Down or J/K to move", h.results.len()));
+        if let Some(p) = review_progress(model, &state.settings.reviewer_name()) {
+            ui.strong(p);
+        }
     });
     run_actions_ui(ui, state, model, run_id, out);
     match h.tab {
-        RunTab::Dashboard => return super::dashboard::dashboard_ui(ui, h.dashboard.as_ref()),
+        RunTab::Dashboard => return super::dashboard::dashboard_ui(ui, h.dashboard.as_ref(), out),
         RunTab::Evaluation => return super::dashboard::evaluation_ui(ui, state, h.evaluation.as_ref(), out),
-        RunTab::Review => return super::review::review_ui(ui, state, model, out),
+        RunTab::Review => return super::review::review_ui(ui, state, cx, out),
         RunTab::Compare => return super::compare::compare_ui(ui, model, out),
         RunTab::Results => {}
     }
     egui::Panel::left("run_results").resizable(true).default_size(300.0).show(ui, |ui| {
-        egui::ScrollArea::vertical().id_salt("run_results_list").auto_shrink([false, false]).show_rows(
-            ui,
-            22.0,
-            h.results.len(),
-            |ui, range| {
+        let area = egui::ScrollArea::vertical().id_salt("run_results_list").auto_shrink([false, false]);
+        super::widgets::follow_selection(area, ui, 22.0, Some(h.selected), &mut state.scroll_to_selection)
+            .show_rows(ui, 22.0, h.results.len(), |ui, range| {
                 for i in range {
                     let r = &h.results[i];
                     ui.horizontal(|ui| {
                         status_chip(ui, r.outcome.status);
                         let row = ui.selectable_label(i == h.selected, &r.outcome.conversation_id);
-                        if i == h.selected && state.scroll_to_selection {
-                            row.scroll_to_me(None);
-                            state.scroll_to_selection = false;
-                        }
                         if row.clicked() {
                             out.push(Command::MoveResult(i as i32 - h.selected as i32));
                         }
                     });
                 }
-            },
-        );
+            });
     });
     egui::CentralPanel::default().show(ui, |ui| match h.results.get(h.selected) {
-        Some(r) => {
-            ui.strong(&r.outcome.conversation_id);
-            let schema = h.spec.as_ref().filter(|(hash, _)| *hash == r.spec_hash).map(|(_, s)| s);
-            analysis_ui(ui, &r.outcome, schema, Some(&r.spec_hash));
-        }
+        Some(r) => result_pane_ui(ui, state, cx, r, "history_pane", out),
         None => {
             ui.weak("Loading…");
         }
     });
+}
+
+/// A stored result of the open run, reviewed beside its transcript.
+pub fn result_pane_ui(
+    ui: &mut egui::Ui,
+    state: &mut UiState,
+    cx: &super::PanelCtx<'_>,
+    r: &crate::store::StoredResult,
+    id: &'static str,
+    out: &mut Vec<Command>,
+) {
+    let h = &cx.model.history;
+    ui.strong(&r.outcome.conversation_id);
+    let schema = h.spec.as_ref().filter(|(hash, _)| *hash == r.spec_hash).map(|(_, s)| s);
+    let conversation = h.transcript.as_ref().filter(|(hash, _)| *hash == r.conversation_hash).map(|(_, c)| c);
+    let labels = cx.model.labels.get(&r.outcome.conversation_id).map(Vec::as_slice).unwrap_or_default();
+    let pane = super::verdicts::Pane {
+        id,
+        conversation,
+        outcome: &r.outcome,
+        schema,
+        spec_version: Some(&r.spec_hash),
+        target: cx.review.clone().filter(|t| t.result_id == Some(r.id)),
+        labels,
+        progress: review_progress(cx.model, &state.settings.reviewer_name()),
+    };
+    super::verdicts::pane_ui(ui, state, &pane, out);
+}
+
+/// "37 of 120 reviewed by ana" for the open run.
+fn review_progress(model: &Model, reviewer: &str) -> Option<String> {
+    let h = &model.history;
+    h.open_run?;
+    let ids: std::collections::BTreeSet<&str> =
+        h.results.iter().map(|r| r.outcome.conversation_id.as_str()).collect();
+    let reviewed = ids
+        .iter()
+        .filter(|id| model.labels.get(**id).is_some_and(|ls| ls.iter().any(|l| l.reviewer == reviewer)))
+        .count();
+    Some(format!("{reviewed} of {} reviewed by {reviewer}", ids.len()))
 }
 
 /// Replay the run's webhooks, or export it.

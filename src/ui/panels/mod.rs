@@ -19,6 +19,8 @@ mod review;
 mod server;
 mod settings;
 mod top_bar;
+pub mod transcript;
+mod verdicts;
 pub mod widgets;
 
 use super::app::Command;
@@ -33,6 +35,8 @@ pub struct PanelCtx<'a> {
     pub prices: &'a PriceTable,
     /// "key from environment" / "key entered" / "key missing"; `None` when no key is needed.
     pub key_status: Option<&'static str>,
+    /// What verdicts apply to in the current view, if anything.
+    pub review: Option<crate::ui::app::review::Target>,
 }
 
 /// Draw the whole window.
@@ -58,13 +62,13 @@ pub fn draw(ui: &mut egui::Ui, state: &mut UiState, cx: &PanelCtx<'_>, out: &mut
             egui::Panel::right("results").resizable(true).default_size(440.0).size_range(320.0..=720.0).show(
                 ui,
                 |ui| {
-                    results::results_ui(ui, state, cx.model, out);
+                    results::results_ui(ui, state, cx, out);
                 },
             );
             egui::CentralPanel::default().show(ui, |ui| editor::editor_ui(ui, state, cx.model, out));
         }
         View::History => {
-            egui::CentralPanel::default().show(ui, |ui| history::history_ui(ui, state, cx.model, out));
+            egui::CentralPanel::default().show(ui, |ui| history::history_ui(ui, state, cx, out));
         }
         View::Server => {
             egui::CentralPanel::default().show(ui, |ui| server::server_ui(ui, state, cx.model, out));
@@ -96,10 +100,54 @@ fn notices_ui(ui: &mut egui::Ui, model: &Model, out: &mut Vec<Command>) {
 /// Global shortcuts: Ctrl+Enter run, Ctrl+S save, Ctrl+O open, Esc cancel, ↑/↓ (and J/K)
 /// through conversations or, in the History view, through the open run's results;
 /// Ctrl+Shift+1/2/3/4/5 switch views (Workbench, History, Settings, Server, Deliveries), Ctrl+1..4 the result tabs.
-pub fn keyboard(ctx: &egui::Context, state: &UiState, model: &Model, out: &mut Vec<Command>) {
+pub fn keyboard(
+    ctx: &egui::Context,
+    state: &UiState,
+    model: &Model,
+    reviewing: bool,
+    out: &mut Vec<Command>,
+) {
+    use crate::ui::app::review::{EditValue, ReviewCommand as R};
     // Only a text field owns the arrow keys; a focused button (after a click) must not.
     let typing = ctx.text_edit_focused();
     ctx.input_mut(|i| {
+        // Reviewing: the editor of a field marked wrong takes Enter, Esc and the arrows.
+        if reviewing && let Some((_, value)) = &state.review.editing {
+            if i.consume_key(Modifiers::NONE, Key::Escape) {
+                out.push(Command::Review(R::Cancel));
+            }
+            if (!typing || matches!(value, EditValue::Text(_))) && i.consume_key(Modifiers::NONE, Key::Enter)
+            {
+                out.push(Command::Review(R::Save));
+            }
+            if !typing {
+                let down = i.consume_key(Modifiers::NONE, Key::ArrowDown);
+                let up = i.consume_key(Modifiers::NONE, Key::ArrowUp);
+                if down || up {
+                    out.push(Command::Review(R::Step(if down { 1 } else { -1 })));
+                }
+                if i.consume_key(Modifiers::NONE, Key::Space) {
+                    out.push(Command::Review(R::Toggle));
+                }
+            }
+            return;
+        }
+        if reviewing && !typing {
+            let right = i.consume_key(Modifiers::NONE, Key::ArrowRight);
+            let left = i.consume_key(Modifiers::NONE, Key::ArrowLeft);
+            if right || left {
+                out.push(Command::Review(R::MoveField(if right { 1 } else { -1 })));
+            }
+            if i.consume_key(Modifiers::NONE, Key::C) {
+                out.push(Command::Review(R::Correct(None)));
+            }
+            if i.consume_key(Modifiers::NONE, Key::W) {
+                out.push(Command::Review(R::Wrong(None)));
+            }
+            if i.consume_key(Modifiers::NONE, Key::A) {
+                out.push(Command::Review(R::AllCorrect));
+            }
+        }
         if i.consume_key(Modifiers::COMMAND, Key::Enter) {
             out.push(Command::Run { all: false });
         }

@@ -1,14 +1,12 @@
 //! Right panel: tabs for the selected conversation — Transcript, Analysis, Raw, History.
 
-use super::analysis::analysis_ui;
 use super::widgets::status_chip;
-use crate::core::transcript::{Conversation, Speaker};
 use crate::ui::app::Command;
 use crate::ui::app::model::Model;
 use crate::ui::app::state::{ResultTab, UiState};
-use egui::{Color32, RichText};
 
-pub fn results_ui(ui: &mut egui::Ui, state: &mut UiState, model: &Model, out: &mut Vec<Command>) {
+pub fn results_ui(ui: &mut egui::Ui, state: &mut UiState, cx: &super::PanelCtx<'_>, out: &mut Vec<Command>) {
+    let model = cx.model;
     ui.add_space(4.0);
     let Some(selected) = model.selected(state) else {
         ui.weak("Select a conversation on the left.");
@@ -30,7 +28,7 @@ pub fn results_ui(ui: &mut egui::Ui, state: &mut UiState, model: &Model, out: &m
     });
     ui.separator();
     match state.tab {
-        ResultTab::Transcript => transcript_ui(ui, &selected.conversation),
+        ResultTab::Transcript => super::transcript::transcript_ui(ui, &selected.conversation, None, false),
         ResultTab::Analysis => match model.shown_outcome(state) {
             Some(outcome) => {
                 let version =
@@ -50,7 +48,19 @@ pub fn results_ui(ui: &mut egui::Ui, state: &mut UiState, model: &Model, out: &m
                     });
                 }
                 let schema = if same_spec { model.check.parsed.as_ref() } else { None };
-                analysis_ui(ui, outcome, schema, version);
+                let labels =
+                    model.labels.get(&selected.conversation.id).map(Vec::as_slice).unwrap_or_default();
+                let pane = super::verdicts::Pane {
+                    id: "workbench_pane",
+                    conversation: Some(&selected.conversation),
+                    outcome,
+                    schema,
+                    spec_version: version,
+                    target: cx.review.clone(),
+                    labels,
+                    progress: None,
+                };
+                super::verdicts::pane_ui(ui, state, &pane, out);
             }
             None if model.run.is_some() => {
                 ui.weak("Running…");
@@ -65,69 +75,6 @@ pub fn results_ui(ui: &mut egui::Ui, state: &mut UiState, model: &Model, out: &m
         ResultTab::Raw => raw_ui(ui, state, model),
         ResultTab::History => history_tab_ui(ui, model, out),
     }
-}
-
-fn speaker_color(s: Speaker) -> Color32 {
-    match s {
-        Speaker::Agent => Color32::from_rgb(90, 140, 220),
-        Speaker::Customer => Color32::from_rgb(220, 150, 60),
-        Speaker::System => Color32::GRAY,
-        Speaker::Other => Color32::from_rgb(160, 120, 200),
-    }
-}
-
-fn transcript_ui(ui: &mut egui::Ui, c: &Conversation) {
-    let m = &c.metadata;
-    egui::Grid::new("transcript_meta").num_columns(2).spacing([12.0, 2.0]).show(ui, |ui| {
-        ui.weak("source");
-        ui.label(&c.source);
-        ui.end_row();
-        for (k, v) in [
-            ("channel", m.channel.clone()),
-            ("started", m.started_at.clone()),
-            ("duration", m.duration_s.map(|d| format!("{d:.0} s"))),
-            ("ended", m.ended_reason.clone()),
-        ] {
-            if let Some(v) = v {
-                ui.weak(k);
-                ui.label(v);
-                ui.end_row();
-            }
-        }
-    });
-    ui.separator();
-    egui::ScrollArea::vertical().id_salt("transcript_turns").auto_shrink([false, false]).show_rows(
-        ui,
-        20.0,
-        c.turns.len(),
-        |ui, range| {
-            for (i, turn) in c.turns.iter().enumerate().skip(range.start).take(range.len()) {
-                ui.horizontal_top(|ui| {
-                    ui.add_sized(
-                        [28.0, 16.0],
-                        egui::Label::new(RichText::new(format!("{}", i + 1)).weak().monospace()),
-                    );
-                    let who = if turn.label.is_empty() {
-                        turn.speaker.as_str().to_string()
-                    } else {
-                        turn.label.clone()
-                    };
-                    let time = turn
-                        .start_s
-                        .map(|s| format!(" {:02}:{:02}", (s as u64) / 60, (s as u64) % 60))
-                        .unwrap_or_default();
-                    ui.add_sized(
-                        [90.0, 16.0],
-                        egui::Label::new(
-                            RichText::new(format!("{who}{time}")).color(speaker_color(turn.speaker)).strong(),
-                        )
-                        .truncate(),
-                    );
-                    ui.add(egui::Label::new(&turn.text).wrap());
-                });
-            }
-        },
-    );
 }
 
 fn raw_ui(ui: &mut egui::Ui, state: &UiState, model: &Model) {

@@ -2,13 +2,12 @@
 //! `overall_score < 70 || len(compliance_issues) > 0`), the conversations of the open run that
 //! match any of them, and the analysis of the one selected — walked with Up/Down or J/K.
 
-use super::analysis::analysis_ui;
 use crate::core::rules::Rule;
 use crate::ui::app::Command;
-use crate::ui::app::model::Model;
 use crate::ui::app::state::UiState;
 
-pub fn review_ui(ui: &mut egui::Ui, state: &mut UiState, model: &Model, out: &mut Vec<Command>) {
+pub fn review_ui(ui: &mut egui::Ui, state: &mut UiState, cx: &super::PanelCtx<'_>, out: &mut Vec<Command>) {
+    let model = cx.model;
     let h = &model.history;
     let Some((_, queue, errors)) = &h.review else {
         ui.weak("Loading…");
@@ -100,11 +99,7 @@ pub fn review_ui(ui: &mut egui::Ui, state: &mut UiState, model: &Model, out: &mu
     egui::CentralPanel::default().show(ui, |ui| {
         let shown = h.results.get(h.selected).filter(|_| queue.items.iter().any(|i| i.index == h.selected));
         match shown {
-            Some(r) => {
-                ui.strong(&r.outcome.conversation_id);
-                let schema = h.spec.as_ref().filter(|(hash, _)| *hash == r.spec_hash).map(|(_, s)| s);
-                analysis_ui(ui, &r.outcome, schema, Some(&r.spec_hash));
-            }
+            Some(r) => super::history::result_pane_ui(ui, state, cx, r, "review_pane", out),
             None if queue.items.is_empty() => {
                 ui.weak("No conversation matches the rules.");
             }

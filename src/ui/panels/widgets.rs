@@ -35,3 +35,24 @@ pub fn score_bar(ui: &mut egui::Ui, value: f64, min: f64, max: f64) {
     let fraction = if max > min { ((value - min) / (max - min)).clamp(0.0, 1.0) as f32 } else { 0.0 };
     ui.add(egui::ProgressBar::new(fraction).desired_width(120.0).text(format!("{value} / {max}")));
 }
+
+/// A virtualised list that follows the keyboard: when `follow` is set (the keyboard moved the
+/// selection), the scroll offset is set so row `selected` is in view — `scroll_to_me` cannot do
+/// it, because a row outside the drawn range is never drawn. The flag is cleared.
+pub fn follow_selection(
+    area: egui::ScrollArea,
+    ui: &egui::Ui,
+    row_height: f32,
+    selected: Option<usize>,
+    follow: &mut bool,
+) -> egui::ScrollArea {
+    match selected.filter(|_| *follow) {
+        Some(i) => {
+            *follow = false;
+            let step = row_height + ui.spacing().item_spacing.y;
+            // A few rows of context above the selection.
+            area.vertical_scroll_offset(((i as f32 - 3.0) * step).max(0.0))
+        }
+        None => area,
+    }
+}
