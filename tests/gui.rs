@@ -617,6 +617,10 @@ fn two_runs_are_compared_in_the_compare_tab() {
     let (b, text) = g.app().model.history.comparison.clone().unwrap();
     assert_eq!(b, older);
     let text = text.expect("the runs share every conversation");
+    assert!(
+        text.starts_with(&format!("A = run {older} (older), B = run {newer} (newer)")),
+        "the diff reads from the older run to the newer, whichever is open:\n{text}"
+    );
     assert!(text.contains("temperature"), "the settings that differ are named:\n{text}");
     assert!(text.contains("topic"), "{text}");
     assert!(g.has_label("temperature"));

@@ -168,3 +168,64 @@ fn lists_keep_the_selection_in_view_after_30_downs() {
         "the selected row is drawn in the list (and titled beside it)"
     );
 }
+
+#[test]
+fn save_as_by_enter_names_the_file_in_the_spec_picker() {
+    let mut g = gui_with(UiState::default());
+    let dir = tempfile::TempDir::new().unwrap();
+    let path = dir.path().join("typed.json");
+    g.harness.state_mut().commands.push(debrief::ui::app::Command::AskSpecPath { save: true });
+    g.harness.run_steps(3);
+    let field = g.harness.get_by_role_and_label(Role::TextInput, "Path of the spec file (JSON):");
+    field.type_text(path.to_str().unwrap());
+    g.harness.run_steps(2);
+    key(&mut g, Key::Enter);
+    g.harness.run_steps(2);
+    assert!(path.is_file(), "Enter saved the spec");
+    assert_eq!(g.app().state.draft.path.as_ref(), Some(&path));
+    assert_eq!(g.app().state.draft.template, None);
+    let picker = g.harness.get_by_role_and_label(Role::ComboBox, "Spec");
+    let shown = format!("{:?}", picker);
+    assert!(shown.contains("typed.json"), "the spec picker names the file, not the template: {shown}");
+}
+
+#[test]
+fn settings_have_keys_for_every_hosted_provider_and_a_reviewer() {
+    let mut g = gui_with(UiState::default());
+    g.harness.key_press_modifiers(Modifiers::COMMAND | Modifiers::SHIFT, Key::Num3);
+    g.harness.run_steps(3);
+    for name in ["openai", "anthropic", "gemini", "openai-compatible"] {
+        assert!(g.has_label(name), "a {name} section");
+    }
+    assert_eq!(g.harness.query_all_by_label("API key").count(), 4);
+    assert!(g.harness.query_by_label("Reviewer name").is_some());
+}
+
+#[test]
+fn failures_say_what_happened_in_the_result_panel() {
+    use debrief::core::spec::ProviderKind;
+    let port = std::net::TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port();
+    let mut state = UiState::default();
+    state.draft.provider = ProviderKind::Openai;
+    state.draft.model = "gpt-4o-mini".into();
+    state.settings.base_urls.insert("openai".into(), format!("http://127.0.0.1:{port}/v1"));
+    state.settings.keys.insert("openai".into(), "sk-test".into());
+    let mut g = gui_with(state);
+    g.harness.get_by_role_and_label(Role::Button, "Run").click();
+    g.wait("the refused connection ends the call", |app| {
+        app.model.run.is_none() && !app.model.outcomes.is_empty()
+    });
+    assert!(g.has_label("no reply came back"), "a refused connection is not called a reply");
+    assert!(g.has_label("cannot reach"), "the error names what happened");
+
+    // A run that cannot start at all says so beside the conversation, not only in the note bar.
+    g.harness.state_mut().state.draft.provider = ProviderKind::Anthropic;
+    g.harness.state_mut().state.draft.model = "claude-haiku-4-5".into();
+    g.harness.state_mut().state.settings.keys.clear();
+    g.harness.run_steps(2);
+    if std::env::var("ANTHROPIC_API_KEY").is_err() {
+        g.harness.get_by_role_and_label(Role::Button, "Run").click();
+        g.wait("the run fails to start", |app| app.model.run_failure.is_some());
+        assert!(g.has_label("the run failed"), "{:?}", g.app().model.run_failure);
+    }
+}

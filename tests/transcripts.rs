@@ -151,3 +151,21 @@ fn devices_are_refused_not_read_forever() {
     assert!(import.conversations.is_empty());
     assert!(import.errors[0].to_string().contains("not a regular file"), "{}", import.errors[0]);
 }
+
+#[test]
+fn opaque_ids_get_a_readable_name() {
+    let import = debrief::core::transcript::load_paths(&[real_conversations().join("tweetsumm")]);
+    let names: Vec<String> = import.conversations.iter().map(|c| c.display_name()).collect();
+    assert!(!names.is_empty());
+    assert!(names.iter().all(|n| n.starts_with('\u{201c}') && n.contains("tweetsumm-")), "{names:?}");
+    let distinct: std::collections::BTreeSet<&String> = names.iter().collect();
+    assert_eq!(distinct.len(), names.len(), "each can be told apart");
+    let plain = debrief::core::transcript::load_paths(&[
+        crate::util::root().join("sample_conversations/support_password_reset.txt")
+    ]);
+    assert_eq!(
+        plain.conversations[0].display_name(),
+        "support_password_reset",
+        "readable ids stay as they are"
+    );
+}

@@ -27,9 +27,11 @@
 //!   scored but never called right or wrong, because a lexical score has no honest threshold;
 //!   [`Overall`] lists which fields counted and which did not.
 //! - **Every rate carries its n** and is `low_confidence` under [`LOW_CONFIDENCE_N`] items.
-//! - Labelled fields the schema lacks are still scored, with a kind guessed from the labels and
-//!   a warning; labels outside the schema's `enum` are scored (the model cannot match them) and
-//!   warned about; labels of the wrong type are warned about and not scored.
+//! - Labelled fields the schema lacks are **not scored** — the model was never asked for them, so
+//!   "0% (0/29), 29 unanswered" would blame it for a question it did not get — and are listed in
+//!   [`Evaluation::not_in_schema`]. (A schema without `properties` scores every labelled field,
+//!   with a kind guessed from the labels.) Labels outside the schema's `enum` are scored (the model
+//!   cannot match them) and warned about; labels of the wrong type are warned about and not scored.
 
 pub mod agreement;
 mod class;
@@ -104,7 +106,12 @@ pub fn evaluate_with(schema: &Value, items: &[EvalItem], options: &EvalOptions) 
     let mut verdicts: Vec<Option<bool>> = vec![None; items.len()];
     let mut counted = Vec::new();
     let mut excluded = Vec::new();
+    let mut not_in_schema = Vec::new();
     for name in labelled_fields(properties, items) {
+        if !properties.is_empty() && !properties.contains_key(&name) {
+            not_in_schema.push(name);
+            continue;
+        }
         let cells: Vec<Cell> = items
             .iter()
             .enumerate()
@@ -161,6 +168,7 @@ pub fn evaluate_with(schema: &Value, items: &[EvalItem], options: &EvalOptions) 
             excluded_fields: excluded,
         },
         fields,
+        not_in_schema,
     }
 }
 

@@ -23,6 +23,13 @@ pub fn render_table(evaluation: &Evaluation) -> String {
     if !overall.counted_fields.is_empty() {
         let _ = writeln!(out, "  counted: {}", overall.counted_fields.join(", "));
     }
+    if !evaluation.not_in_schema.is_empty() {
+        let _ = writeln!(
+            out,
+            "  labelled but not in the schema, not scored (the model was not asked for them): {}",
+            evaluation.not_in_schema.join(", ")
+        );
+    }
     if !overall.excluded_fields.is_empty() {
         let _ = writeln!(out, "  free text, scored but not counted: {}", overall.excluded_fields.join(", "));
     }

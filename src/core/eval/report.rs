@@ -64,8 +64,11 @@ pub struct Evaluation {
     /// Items evaluated (labelled results; a conversation run N times counts N times).
     pub items: usize,
     pub overall: Overall,
-    /// One report per labelled field: schema order first, then fields the schema lacks.
+    /// One report per labelled field of the schema, in schema order.
     pub fields: Vec<FieldReport>,
+    /// Labelled fields the schema does not have: not scored (the model was not asked for them).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub not_in_schema: Vec<String>,
 }
 
 impl Evaluation {

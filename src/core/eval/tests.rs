@@ -81,12 +81,15 @@ fn fields_come_in_schema_order_with_their_kinds() {
             ("summary", "text"),
             ("issues", "set"),
             ("flags", "set"),
-            ("mood", "text")
         ]
     );
     assert_eq!(e.field("flags").unwrap().kind, FieldKind::Set { closed: true });
     assert_eq!(e.field("issues").unwrap().kind, FieldKind::Set { closed: false });
-    let mood = e.field("mood").unwrap();
+    assert_eq!(e.not_in_schema, ["mood"], "labelled but not in the schema: listed, not scored");
+    assert!(render_table(&e).contains("not in the schema, not scored"));
+    // Without properties, every labelled field is scored with a kind from its labels.
+    let free = evaluate(&serde_json::json!({"type": "object"}), &items(&s));
+    let mood = free.field("mood").unwrap();
     assert_eq!(mood.kind_source, KindSource::Labels);
     assert!(mood.warnings[0].contains("mood is not in the schema"), "{:?}", mood.warnings);
 }
@@ -146,9 +149,9 @@ fn text_and_set_fields() {
     let FieldMetrics::Text(t) = &e.field("summary").unwrap().metrics else { panic!() };
     assert!(close(t.mean_token_f1.value, 0.4) && t.mean_token_f1.n == 2);
     assert!(e.field("summary").unwrap().mismatches.is_empty());
-    // mood: "Happy!" vs "happy" normalise equal → 1.
-    let FieldMetrics::Text(t) = &e.field("mood").unwrap().metrics else { panic!() };
-    assert!(close(t.mean_token_f1.value, 1.0));
+    // mood is labelled but not in the schema: listed, not scored.
+    assert!(e.field("mood").is_none());
+    assert_eq!(e.not_in_schema, ["mood"]);
     // flags: c1 {} vs {} → P 1, R 1, exact; c2 {y, x} vs {x} → P 1/2, R 1. Means 0.75 and 1.
     let FieldMetrics::Set(f) = &e.field("flags").unwrap().metrics else { panic!() };
     assert!(close(f.mean_precision.value, 0.75) && close(f.mean_recall.value, 1.0));
@@ -165,7 +168,7 @@ fn overall_counts_only_exact_matchable_fields() {
     let s = set();
     let e = evaluate(&schema(), &items(&s));
     assert_eq!(e.overall.counted_fields, ["topic", "resolved", "score", "flags"]);
-    assert_eq!(e.overall.excluded_fields, ["summary", "issues", "mood"]);
+    assert_eq!(e.overall.excluded_fields, ["summary", "issues"]);
     // c1: score 78 ≠ 80 ✗; c2: topic ✗; c3: unanswered ✗; c4: resolved ✗ → 0/4.
     assert_eq!((e.overall.all_right.hits, e.overall.all_right.n), (0, 4));
     // With score ±2, c1 is right in topic, resolved, score and flags → 1/4.

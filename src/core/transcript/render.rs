@@ -55,6 +55,24 @@ impl Conversation {
         out
     }
 
+    /// A name a person can tell apart in a list: the id, or — when the id is opaque (a long run of
+    /// hex digits such as `tweetsumm-958df7e7…`) — the start of the first customer turn with the
+    /// id's first characters.
+    pub fn display_name(&self) -> String {
+        if !opaque(&self.id) {
+            return self.id.clone();
+        }
+        let first = self
+            .turns
+            .iter()
+            .find(|t| t.speaker == Speaker::Customer)
+            .or_else(|| self.turns.first())
+            .map(|t| t.text.split_whitespace().take(7).collect::<Vec<_>>().join(" "))
+            .unwrap_or_default();
+        let short: String = self.id.chars().take(18).collect();
+        if first.is_empty() { self.id.clone() } else { format!("\u{201c}{first}…\u{201d} · {short}…") }
+    }
+
     /// Concatenated text of the customer's turns, one turn per line (used by the sentiment
     /// lexicon, which must not count the agent's politeness as the customer's mood).
     pub fn customer_text(&self) -> String {
@@ -87,6 +105,18 @@ fn single_line(text: &str) -> String {
 
 fn collapse_whitespace(text: &str) -> String {
     text.split_whitespace().collect::<Vec<_>>().join(" ")
+}
+
+/// An id with a run of 16 or more hex digits says nothing to a person.
+fn opaque(id: &str) -> bool {
+    let mut run = 0;
+    for c in id.chars() {
+        run = if c.is_ascii_hexdigit() { run + 1 } else { 0 };
+        if run >= 16 {
+            return true;
+        }
+    }
+    false
 }
 
 #[cfg(test)]

@@ -76,8 +76,9 @@ fn cue_from_block(block: &[&str]) -> Option<Cue> {
     Some(Cue { voice, text, start_s: parse_timecode(start) })
 }
 
-/// Take the `<v Name>` voice (first one wins), then strip markup tags. Entities such as `&amp;`
-/// are kept verbatim on purpose: the analysis must see exactly what the source says.
+/// Take the `<v Name>` voice (first one wins), strip markup tags, then decode character
+/// references (`&amp;` → `&`): WebVTT requires `&`, `<` and `>` to be written as references, so
+/// the decoded text is what the cue says (decoding is html-escape's).
 fn voice_and_text(payload: &str) -> (Option<String>, String) {
     let mut voice = None;
     let mut text = String::with_capacity(payload.len());
@@ -106,7 +107,7 @@ fn voice_and_text(payload: &str) -> (Option<String>, String) {
         rest = &rest[close + 1..];
     }
     text.push_str(rest);
-    let text = text.split_whitespace().collect::<Vec<_>>().join(" ");
+    let text = html_escape::decode_html_entities(&text).split_whitespace().collect::<Vec<_>>().join(" ");
     (voice, text)
 }
 

@@ -31,7 +31,7 @@ fn vtt_voice_tags_notes_and_settings() {
     assert_eq!(
         summary(&conv),
         [
-            (Speaker::Agent, "Dana", "Thanks for calling Acme &amp; Co.", Some(1.0)),
+            (Speaker::Agent, "Dana", "Thanks for calling Acme & Co.", Some(1.0)),
             (
                 Speaker::Customer,
                 "Sam",
@@ -43,7 +43,7 @@ fn vtt_voice_tags_notes_and_settings() {
     );
     assert_eq!(
         conv.render(),
-        "[00:01] Agent: Thanks for calling Acme &amp; Co.\n\
+        "[00:01] Agent: Thanks for calling Acme & Co.\n\
          [00:04] Customer: Hi, my internet is down. Since this morning. I see. Let me check now.\n\
          [00:11] Lee: Supervisor here, a < b <3"
     );

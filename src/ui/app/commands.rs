@@ -93,7 +93,7 @@ impl DebriefApp {
         let env = key_env(kind)?;
         if self.state.settings.keys.get(kind.as_str()).is_some_and(|k| !k.trim().is_empty()) {
             Some("key entered")
-        } else if std::env::var(env).is_ok_and(|v| !v.trim().is_empty()) {
+        } else if self.model.env_keys.contains(env) {
             Some("key from environment")
         } else if kind == crate::core::spec::ProviderKind::OpenaiCompatible {
             Some("no key (optional)")
@@ -278,10 +278,12 @@ impl DebriefApp {
                 }
             }
             Command::Evaluate => self.evaluate_open_run(),
-            Command::Compare(b) => {
-                if let Some(a) = self.model.history.open_run {
-                    self.model.history.compare_with = Some(b);
+            Command::Compare(other) => {
+                if let Some(open) = self.model.history.open_run {
+                    self.model.history.compare_with = Some(other);
                     self.model.history.comparison = None;
+                    // The older run is A, so the diffs read from old to new (an added line is +).
+                    let (a, b) = if open < other { (open, other) } else { (other, open) };
                     self.bridge.query_compare(a, b, self.expected_path());
                 }
             }
@@ -359,6 +361,9 @@ impl DebriefApp {
         let spec = self.state.draft.to_spec(schema);
         let spec_hash = spec.version_hash();
         let planned = conversations.len();
+        // A new run: old notes and the last failure no longer apply.
+        self.model.notices.clear();
+        self.model.run_failure = None;
         // Run all resumes: stored ok results of this spec version are reused, not paid again.
         // Run on one conversation always asks the model afresh.
         let repeat = if all { self.state.repeat.clamp(1, 100) } else { 1 };
@@ -381,6 +386,8 @@ impl DebriefApp {
         match std::fs::write(&path, spec.to_json_pretty() + "\n") {
             Ok(()) => {
                 self.state.draft.path = Some(path.clone());
+                // Saved to a file, the spec is that file now, not the template it came from.
+                self.state.draft.template = None;
                 self.state.draft.mark_saved();
                 self.remember_spec(path);
             }

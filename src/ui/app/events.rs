@@ -61,7 +61,9 @@ impl DebriefApp {
             }
             UiEvent::RunFailed(error) => {
                 self.model.run = None;
-                self.model.notice(format!("the run failed: {error:#}"));
+                let text = format!("the run failed: {error:#}");
+                self.model.run_failure = Some(text.clone());
+                self.model.notice(text);
             }
             UiEvent::Imported { paths, import } => {
                 self.model.importing = self.model.importing.saturating_sub(1);
@@ -136,9 +138,11 @@ impl DebriefApp {
             }
             UiEvent::Compared { a, b, result } => {
                 let h = &mut self.model.history;
-                if h.open_run == Some(a) && h.compare_with == Some(b) {
+                let asked = h.open_run.zip(h.compare_with).map(|(x, y)| (x.min(y), x.max(y)));
+                if asked == Some((a, b)) {
                     let text = result.map(|c| crate::core::compare::render(&c)).map_err(|e| format!("{e:#}"));
-                    h.comparison = Some((b, text));
+                    let other = if h.open_run == Some(a) { b } else { a };
+                    h.comparison = Some((other, text.map(|t| format!("A = run {a} (older), B = run {b} (newer)\n\n{t}"))));
                 }
             }
             UiEvent::Spec { hash, spec } => {

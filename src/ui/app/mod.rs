@@ -67,6 +67,11 @@ impl DebriefApp {
             }
         };
         model.data_dir = context.data_dir.clone();
+        model.env_keys = crate::core::spec::ProviderKind::ALL
+            .iter()
+            .filter_map(|k| crate::llm::key_env(*k))
+            .filter(|v| std::env::var(v).is_ok_and(|x| !x.trim().is_empty()))
+            .collect();
         // Build the tokenizers off the UI thread (~100 ms each); estimates wait for them and
         // appear with the repaint that follows.
         let warmed = Arc::clone(&repaint);

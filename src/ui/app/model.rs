@@ -124,6 +124,9 @@ pub struct HistoryModel {
     /// The open run's review queue under the current rules: (cache key, queue, one compile
     /// error per rule that does not compile, shown under it).
     pub review: Option<(String, crate::core::rules::ReviewQueue, Vec<Option<String>>)>,
+    /// Per rule, the fields it reads that the open run's schema does not have (why it matches
+    /// nothing).
+    pub review_missing: Vec<Vec<String>>,
     /// The run the open one is compared with (chosen in the Compare tab).
     pub compare_with: Option<RunId>,
     /// The comparison of the open run (A) with `compare_with` (B), as text, or why not.
@@ -148,22 +151,34 @@ pub enum RunTab {
 impl HistoryModel {
     /// Rebuild the review queue when the rules or the run's results changed (not every frame).
     pub fn refresh_review(&mut self, rules: &[crate::core::rules::Rule]) {
-        let key = format!("{:?}/{}/{:?}", self.open_run, self.results.len(), rules);
+        let schema_fields = self.spec.as_ref().map(|(_, s)| crate::core::schema::top_level_fields(s));
+        let key = format!("{:?}/{}/{:?}/{:?}", self.open_run, self.results.len(), rules, schema_fields);
         if self.review.as_ref().is_some_and(|(k, ..)| *k == key) {
             return;
         }
         let mut compiled = Vec::new();
         let mut errors = Vec::new();
+        self.review_missing.clear();
         for rule in rules {
             match rule.compile() {
                 Ok(c) => {
+                    let missing = match &schema_fields {
+                        Some(fields) if !fields.is_empty() => {
+                            c.fields().iter().filter(|f| !fields.contains(f)).cloned().collect()
+                        }
+                        _ => Vec::new(),
+                    };
+                    self.review_missing.push(missing);
                     compiled.push(c);
                     errors.push(None);
                 }
-                Err(e) => errors.push(Some(match e.syntax() {
-                    Some(syntax) => syntax.render(&rule.expression),
-                    None => e.to_string(),
-                })),
+                Err(e) => {
+                    self.review_missing.push(Vec::new());
+                    errors.push(Some(match e.syntax() {
+                        Some(syntax) => syntax.render(&rule.expression),
+                        None => e.to_string(),
+                    }));
+                }
             }
         }
         let items = self.results.iter().map(|r| (r.outcome.conversation_id.clone(), &r.outcome));
@@ -276,6 +291,10 @@ pub struct Model {
     pub pipeline: super::pipeline::PipelineModel,
     /// Reviewers' current labels of the conversations in view, by conversation id.
     pub labels: HashMap<String, Vec<crate::store::Label>>,
+    /// Why the last run could not start or failed as a whole, shown in the result panel.
+    pub run_failure: Option<String>,
+    /// The provider key variables set in the environment, read once at start (not every frame).
+    pub env_keys: std::collections::HashSet<&'static str>,
 }
 
 /// Schemas larger than this are checked after a pause in typing, not on every keystroke.

@@ -18,7 +18,21 @@ pub fn analysis_ui(ui: &mut egui::Ui, outcome: &Outcome, schema: Option<&Value>,
     summary_ui(ui, outcome, spec_version);
     ui.separator();
     let Some(analysis) = &outcome.analysis else {
-        ui.weak("No analysis: the model's reply could not be used. See the errors above and the Raw tab.");
+        use crate::core::outcome::Status;
+        let replied = outcome.attempts.iter().any(|a| !a.raw_reply.is_empty());
+        let text = match outcome.status {
+            Status::Error if !replied => {
+                "No analysis: no reply came back (see the error above; each try is in the Raw tab)."
+            }
+            Status::Error => "No analysis: the provider answered with an error (see above and the Raw tab).",
+            Status::Refused => "No analysis: the model refused (see above).",
+            Status::Truncated => {
+                "No analysis: the reply was cut off at the output-token limit; raise max_output_tokens."
+            }
+            Status::Skipped => "Not analysed: skipped by the spec's policy (see the note above).",
+            _ => "No analysis: the model's reply could not be used. See the errors above and the Raw tab.",
+        };
+        ui.weak(text);
         return;
     };
     egui::ScrollArea::vertical().id_salt("analysis_rows").auto_shrink([false, false]).show(ui, |ui| {

@@ -10,17 +10,25 @@ pub fn compare_ui(ui: &mut egui::Ui, model: &Model, out: &mut Vec<Command>) {
     let h = &model.history;
     let Some(a) = h.open_run else { return };
     ui.horizontal(|ui| {
-        ui.label(format!("A = run {a}, compared with B ="));
+        ui.label(format!("Run {a} compared with"));
         let chosen = h.compare_with.map(|b| format!("run {b}")).unwrap_or_else(|| "choose a run".into());
         egui::ComboBox::from_id_salt("compare_with").selected_text(chosen).show_ui(ui, |ui| {
             for r in h.runs.iter().filter(|r| r.id != a) {
-                let text = format!("run {} · {} · {} {}", r.id, r.spec_name, r.provider, r.model);
+                let text = format!(
+                    "run {} · {} · {} {} · version {} · {}",
+                    r.id,
+                    r.started_at.get(..16).unwrap_or(&r.started_at).replace('T', " "),
+                    r.spec_name,
+                    r.model,
+                    r.spec_hash.get(..8).unwrap_or(&r.spec_hash),
+                    r.state.as_str()
+                );
                 if ui.selectable_label(h.compare_with == Some(r.id), text).clicked() {
                     out.push(Command::Compare(r.id));
                 }
             }
         });
-        ui.weak("Runs listed on this page of History; labels come from the Evaluation tab's file.");
+        ui.weak("The older of the two runs is A, so the diffs read from old to new. Labels: the Evaluation tab's file, embedded labels and reviewers'.");
     });
     ui.separator();
     match &h.comparison {

@@ -95,7 +95,8 @@ pub fn conversations_ui(ui: &mut egui::Ui, state: &mut UiState, model: &Model, o
                             }
                         },
                     );
-                    let text = format!("{}  ·  {} turns", c.conversation.id, c.conversation.turns.len());
+                    let text =
+                        format!("{}  ·  {} turns", c.conversation.display_name(), c.conversation.turns.len());
                     let row = ui
                         .add(egui::Button::selectable(selected, text).truncate())
                         .on_hover_text(&c.conversation.source);

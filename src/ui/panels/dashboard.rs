@@ -193,8 +193,12 @@ fn chart_ui(ui: &mut egui::Ui, chart: &Chart) {
 fn trend_ui(ui: &mut egui::Ui, t: &crate::core::dashboard::Trend) {
     ui.strong(format!("{} over time ({} analyses with a start time)", t.field, t.n));
     ui.horizontal(|ui| {
+        // Headroom above the highest point keeps the legend off the lines.
+        let top = t.days.iter().flat_map(|(_, c)| c.iter()).copied().max().unwrap_or(0) as f64;
         fixed_plot(format!("trend_{}", t.field), 160.0)
-            .legend(egui_plot::Legend::default())
+            .include_y(top * 1.6 + 1.0)
+            .legend(egui_plot::Legend::default().position(egui_plot::Corner::LeftTop))
+            .x_grid_spacer(egui_plot::uniform_grid_spacer(|_| [1.0, 7.0, 28.0]))
             .x_axis_formatter({
                 let days: Vec<String> =
                     t.days.iter().map(|(d, _)| d.get(5..).unwrap_or(d).to_string()).collect();
@@ -208,7 +212,11 @@ fn trend_ui(ui: &mut egui::Ui, t: &crate::core::dashboard::Trend) {
                         .enumerate()
                         .map(|(d, (_, counts))| [d as f64, counts[i] as f64])
                         .collect();
-                    p.line(egui_plot::Line::new(value.clone(), points));
+                    let mut line = egui_plot::Line::new(value.clone(), points);
+                    if let Some(color) = sentiment_color(value) {
+                        line = line.color(color);
+                    }
+                    p.line(line);
                 }
             });
         egui::Grid::new(format!("trend_table_{}", t.field)).striped(true).show(ui, |ui| {
@@ -228,9 +236,24 @@ fn trend_ui(ui: &mut egui::Ui, t: &crate::core::dashboard::Trend) {
     });
 }
 
-/// A bar chart whose x axis names the bars (bar i is at x = i).
+/// Sentiment values in the colours people read them in: positive green, negative red.
+fn sentiment_color(value: &str) -> Option<egui::Color32> {
+    let v = value.to_lowercase();
+    if ["negative", "angry", "frustrated", "dissatisfied", "very_negative"].iter().any(|n| v == *n) {
+        Some(egui::Color32::from_rgb(220, 80, 80))
+    } else if ["positive", "satisfied", "happy", "very_positive"].iter().any(|p| v == *p) {
+        Some(egui::Color32::from_rgb(60, 170, 90))
+    } else if ["neutral", "mixed"].iter().any(|n| v == *n) {
+        Some(egui::Color32::GRAY)
+    } else {
+        None
+    }
+}
+
+/// A bar chart whose x axis names every bar (bar i is at x = i; a mark at each integer).
 fn plot_labelled(ui: &mut egui::Ui, id: &str, chart: BarChart, labels: Vec<String>) {
     fixed_plot(format!("plot_{id}"), 140.0)
+        .x_grid_spacer(egui_plot::uniform_grid_spacer(|_| [1.0, 2.0, 4.0]))
         .x_axis_formatter(move |mark, _| axis_label(&labels, mark.value))
         .show(ui, |p| p.bar_chart(chart));
 }

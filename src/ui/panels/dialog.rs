@@ -26,8 +26,11 @@ pub fn dialog_ui(ctx: &egui::Context, state: &mut UiState, out: &mut Vec<Command
                             .hint_text("/path/to/spec.json"),
                     )
                     .labelled_by(label.id);
-                edit.request_focus();
-                let enter = edit.lost_focus() && ui.input(|i| i.key_pressed(egui::Key::Enter));
+                let enter =
+                    (edit.has_focus() || edit.lost_focus()) && ui.input(|i| i.key_pressed(egui::Key::Enter));
+                if !edit.lost_focus() {
+                    edit.request_focus();
+                }
                 ui.horizontal(|ui| {
                     let verb = if *save { "Save spec" } else { "Open spec" };
                     if (ui.button(verb).clicked() || enter) && !text.trim().is_empty() {

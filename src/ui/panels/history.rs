@@ -117,10 +117,20 @@ fn runs_table_ui(ui: &mut egui::Ui, runs: &[RunSummary], open: Option<i64>, out:
         .columns(Column::exact(70.0), 3)
         .column(Column::exact(90.0))
         .column(Column::exact(80.0))
+        .column(Column::exact(80.0))
         .header(20.0, |mut header| {
-            for title in
-                ["run", "started", "spec", "provider / model", "convs", "ok", "failed", "tokens", "cost"]
-            {
+            for title in [
+                "run",
+                "started",
+                "spec",
+                "provider / model",
+                "convs",
+                "ok",
+                "failed",
+                "tokens",
+                "cost",
+                "state",
+            ] {
                 header.col(|ui| {
                     ui.strong(title);
                 });
@@ -152,6 +162,7 @@ fn runs_table_ui(ui: &mut egui::Ui, runs: &[RunSummary], open: Option<i64>, out:
                     failed.to_string(),
                     thousands(r.usage.input_tokens + r.usage.output_tokens),
                     if r.n_results == 0 { "$0.00".into() } else { format_usd(r.cost_usd) },
+                    r.state.as_str().to_string(),
                 ];
                 for cell in cells {
                     row.col(|ui| {

@@ -12,6 +12,9 @@ pub fn results_ui(ui: &mut egui::Ui, state: &mut UiState, cx: &super::PanelCtx<'
         ui.weak("Select a conversation on the left.");
         return;
     };
+    if let Some(failure) = &model.run_failure {
+        ui.colored_label(ui.visuals().error_fg_color, failure);
+    }
     ui.horizontal(|ui| {
         ui.strong(&selected.conversation.id);
         ui.weak(format!("{} turns", selected.conversation.turns.len()));

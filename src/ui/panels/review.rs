@@ -49,6 +49,12 @@ pub fn review_ui(ui: &mut egui::Ui, state: &mut UiState, cx: &super::PanelCtx<'_
                         rule.event = Some(event).filter(|e| !e.trim().is_empty());
                     }
                 });
+                if let Some(missing) = h.review_missing.get(i).filter(|m| !m.is_empty()) {
+                    ui.colored_label(
+                        ui.visuals().warn_fg_color,
+                        format!("matches nothing here: {} not a field of this run's schema", missing.join(", ")),
+                    );
+                }
                 if let Some(Some(error)) = errors.get(i) {
                     ui.colored_label(ui.visuals().error_fg_color, egui::RichText::new(error).monospace());
                 }

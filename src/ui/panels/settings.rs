@@ -15,12 +15,20 @@ pub fn settings_ui(ui: &mut egui::Ui, state: &mut UiState, cx: &PanelCtx<'_>, ou
         ui.heading("Providers");
         ui.weak("Keys typed here live in memory for this session only and are never written to disk. To keep one, set its environment variable.");
         ui.add_space(6.0);
-        for kind in [ProviderKind::Openai, ProviderKind::OpenaiCompatible] {
-            provider_ui(ui, state, kind);
+        for kind in [ProviderKind::Openai, ProviderKind::Anthropic, ProviderKind::Gemini, ProviderKind::OpenaiCompatible] {
+            provider_ui(ui, state, cx, kind);
             ui.add_space(6.0);
         }
         ui.add_space(8.0);
         prices_ui(ui, state, cx, out);
+        ui.add_space(12.0);
+        ui.heading("Review");
+        ui.horizontal(|ui| {
+            let l = ui.label("Reviewer name");
+            ui.add(egui::TextEdit::singleline(&mut state.settings.reviewer).hint_text(crate::engine::labels::default_reviewer()))
+                .labelled_by(l.id);
+            ui.weak("Verdicts are saved as this reviewer's labels.");
+        });
         ui.add_space(12.0);
         ui.heading("Data");
         ui.label(format!("History database: {}", cx.model.data_dir.join(crate::store::DB_FILE_NAME).display()));
@@ -28,10 +36,10 @@ pub fn settings_ui(ui: &mut egui::Ui, state: &mut UiState, cx: &PanelCtx<'_>, ou
     });
 }
 
-fn provider_ui(ui: &mut egui::Ui, state: &mut UiState, kind: ProviderKind) {
+fn provider_ui(ui: &mut egui::Ui, state: &mut UiState, cx: &PanelCtx<'_>, kind: ProviderKind) {
     let name = kind.as_str();
     let env = key_env(kind).unwrap_or("");
-    let env_set = std::env::var(env).is_ok_and(|v| !v.trim().is_empty());
+    let env_set = cx.model.env_keys.contains(env);
     egui::Frame::group(ui.style()).show(ui, |ui| {
         ui.set_width(ui.available_width().min(760.0));
         ui.strong(name);
