@@ -59,7 +59,7 @@ pub fn draw(ui: &mut egui::Ui, state: &mut UiState, cx: &PanelCtx<'_>, out: &mut
                 .show(ui, |ui| {
                     conversations::conversations_ui(ui, state, cx.model, out);
                 });
-            egui::Panel::right("results").resizable(true).default_size(440.0).size_range(320.0..=720.0).show(
+            egui::Panel::right("results").resizable(true).default_size(520.0).size_range(360.0..=900.0).show(
                 ui,
                 |ui| {
                     results::results_ui(ui, state, cx, out);

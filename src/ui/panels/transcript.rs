@@ -42,7 +42,7 @@ fn meta_ui(ui: &mut egui::Ui, c: &Conversation) {
     let m = &c.metadata;
     egui::Grid::new(("transcript_meta", &c.source)).num_columns(2).spacing([12.0, 2.0]).show(ui, |ui| {
         ui.weak("source");
-        ui.label(&c.source);
+        ui.add(egui::Label::new(&c.source).truncate());
         ui.end_row();
         let started = start_time(c).map(readable).or_else(|| m.started_at.clone());
         for (k, v) in [
@@ -76,8 +76,10 @@ pub fn transcript_ui(ui: &mut egui::Ui, c: &Conversation, highlight: Option<&Quo
     }
     ui.separator();
     let start = start_time(c);
-    let width = (ui.available_width() - 130.0).max(80.0);
-    let char_w = 7.0;
+    // The width really visible (a long line above must not widen the rows past the clip).
+    let visible_width = ui.available_width().min(ui.clip_rect().width());
+    let width = (visible_width - 130.0).max(80.0);
+    let char_w = 8.0;
     let line_h = ui.text_style_height(&egui::TextStyle::Body) + 2.0;
     let heights: Vec<f32> = c
         .turns

@@ -35,22 +35,29 @@ pub fn pane_ui(ui: &mut egui::Ui, state: &mut UiState, pane: &Pane<'_>, out: &mu
     let selected = fields.get(state.review.field.min(fields.len().saturating_sub(1))).cloned();
     let quote = selected.as_ref().and_then(|f| pane.outcome.evidence.as_ref()?.get(f));
     let scroll = std::mem::take(&mut state.review.scroll_quote);
-    egui::Panel::left(("transcript", pane.id))
-        .resizable(true)
-        .default_size(ui.available_width() * 0.45)
-        .show(ui, |ui| match pane.conversation {
+    super::widgets::split_ui(
+        ui,
+        ("review_split", pane.id),
+        0.45,
+        |ui| match pane.conversation {
             Some(c) => transcript_ui(ui, c, quote, scroll),
             None => {
                 ui.weak("Loading the transcript…");
             }
-        });
-    egui::CentralPanel::default().show(ui, |ui| {
-        if let Some(target) = &pane.target {
-            verdicts_ui(ui, state, pane, target, &fields, out);
-            ui.separator();
-        }
-        analysis_ui(ui, pane.outcome, pane.schema, pane.spec_version);
-    });
+        },
+        |ui| {
+            egui::ScrollArea::vertical().id_salt(("review_side", pane.id)).auto_shrink([false, false]).show(
+                ui,
+                |ui| {
+                    if let Some(target) = &pane.target {
+                        verdicts_ui(ui, state, pane, target, &fields, out);
+                        ui.separator();
+                    }
+                    analysis_ui(ui, pane.outcome, pane.schema, pane.spec_version);
+                },
+            );
+        },
+    );
 }
 
 fn short(v: Option<&Value>) -> String {
@@ -97,7 +104,17 @@ fn verdicts_ui(
             if ui.selectable_label(on, RichText::new(field).strong()).clicked() {
                 out.push(Command::Review(R::SelectField(i)));
             }
-            ui.label(short(target.analysis.as_ref().and_then(|a| a.get(field))));
+            // The buttons before the value, so a narrow panel never hides them.
+            ui.push_id(i, |ui| {
+                ui.horizontal(|ui| {
+                    if target.analysis.is_some() && ui.small_button("Correct").clicked() {
+                        out.push(Command::Review(R::Correct(Some(field.clone()))));
+                    }
+                    if ui.small_button("Wrong").clicked() {
+                        out.push(Command::Review(R::Wrong(Some(field.clone()))));
+                    }
+                });
+            });
             let pointer = format!("/{field}");
             let labels: Vec<&Label> = pane.labels.iter().filter(|l| l.pointer == pointer).collect();
             ui.horizontal(|ui| {
@@ -115,16 +132,7 @@ fn verdicts_ui(
                     ui.colored_label(ui.visuals().warn_fg_color, "reviewers disagree");
                 }
             });
-            ui.push_id(i, |ui| {
-                ui.horizontal(|ui| {
-                    if target.analysis.is_some() && ui.small_button("Correct").clicked() {
-                        out.push(Command::Review(R::Correct(Some(field.clone()))));
-                    }
-                    if ui.small_button("Wrong").clicked() {
-                        out.push(Command::Review(R::Wrong(Some(field.clone()))));
-                    }
-                });
-            });
+            ui.add(egui::Label::new(short(target.analysis.as_ref().and_then(|a| a.get(field)))).truncate());
             ui.end_row();
         }
     });

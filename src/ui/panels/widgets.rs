@@ -56,3 +56,46 @@ pub fn follow_selection(
         None => area,
     }
 }
+
+/// Two children side by side in the space left, with a handle between them that drags the split
+/// (its position is kept per `id` in egui's memory). Works inside any panel, however narrow,
+/// because it only divides the rectangle it is given.
+pub fn split_ui(
+    ui: &mut egui::Ui,
+    id: impl std::hash::Hash + std::fmt::Debug,
+    default_fraction: f32,
+    left: impl FnOnce(&mut egui::Ui),
+    right: impl FnOnce(&mut egui::Ui),
+) {
+    let id = ui.make_persistent_id(id);
+    let rect = ui.available_rect_before_wrap();
+    let mut fraction: f32 = ui.data(|d| d.get_temp(id)).unwrap_or(default_fraction);
+    let handle_w = 6.0;
+    let min = 120.0_f32.min(rect.width() / 3.0);
+    let split_x = (rect.left() + rect.width() * fraction).clamp(rect.left() + min, rect.right() - min);
+    let handle =
+        egui::Rect::from_x_y_ranges(split_x - handle_w / 2.0..=split_x + handle_w / 2.0, rect.y_range());
+    let response = ui.interact(handle, id.with("handle"), egui::Sense::drag());
+    if response.dragged()
+        && let Some(p) = response.interact_pointer_pos()
+    {
+        fraction = ((p.x - rect.left()) / rect.width()).clamp(0.15, 0.85);
+        ui.data_mut(|d| d.insert_temp(id, fraction));
+    }
+    if response.hovered() || response.dragged() {
+        ui.ctx().set_cursor_icon(egui::CursorIcon::ResizeHorizontal);
+    }
+    let stroke = ui.visuals().widgets.noninteractive.bg_stroke;
+    ui.painter().vline(split_x, rect.y_range(), stroke);
+    let left_rect = egui::Rect::from_x_y_ranges(rect.left()..=split_x - handle_w / 2.0, rect.y_range());
+    let right_rect = egui::Rect::from_x_y_ranges(split_x + handle_w / 2.0..=rect.right(), rect.y_range());
+    ui.scope_builder(egui::UiBuilder::new().max_rect(left_rect).id_salt(id.with("left")), |ui| {
+        ui.set_clip_rect(left_rect);
+        left(ui);
+    });
+    ui.scope_builder(egui::UiBuilder::new().max_rect(right_rect).id_salt(id.with("right")), |ui| {
+        ui.set_clip_rect(right_rect);
+        right(ui);
+    });
+    ui.allocate_rect(rect, egui::Sense::hover());
+}
