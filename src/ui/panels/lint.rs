@@ -66,15 +66,16 @@ fn finding_ui(ui: &mut egui::Ui, f: &Finding, out: &mut Vec<Command>) {
             Severity::Warning => ui.visuals().warn_fg_color,
             Severity::Info => ui.visuals().weak_text_color(),
         };
-        ui.colored_label(color, f.severity.word());
-        let pointer = if f.pointer.is_empty() { "(root)" } else { f.pointer.as_str() };
-        ui.label(egui::RichText::new(pointer).monospace());
-        ui.weak(f.code);
+        // The Fix button first: on a narrow editor column the end of the row is cut off.
         if let Some(fix) = &f.fix
             && ui.small_button("Fix").on_hover_text(&fix.label).clicked()
         {
             out.push(Command::ApplyLintFix(fix.clone()));
         }
+        ui.colored_label(color, f.severity.word());
+        let pointer = if f.pointer.is_empty() { "(root)" } else { f.pointer.as_str() };
+        ui.add(egui::Label::new(egui::RichText::new(pointer).monospace()).truncate());
+        ui.weak(f.code);
     });
     ui.add(egui::Label::new(egui::RichText::new(&f.message).small()).wrap());
     ui.add_space(2.0);
