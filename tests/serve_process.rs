@@ -210,50 +210,7 @@ fn kill_9_with_queued_intake_and_pending_deliveries_loses_nothing() {
     let exit = second.wait().unwrap();
     assert_eq!(exit.code(), Some(0), "SIGTERM ends debrief serve with 0");
 
-    // Secrets: never in the log, the exports, the payloads, or the list commands; the API key is
-    // not even in the database (only its hash).
-    let out = dir.path().join("all.jsonl");
-    assert!(
-        debrief(&data, &["export", "--all", "--format", "jsonl", "--out", out.to_str().unwrap()])
-            .status
-            .success()
-    );
-    let csv = dir.path().join("all.csv");
-    assert!(
-        debrief(&data, &["export", "--all", "--format", "csv", "--out", csv.to_str().unwrap()])
-            .status
-            .success()
-    );
-    let secret_b64 = secret.trim_start_matches("whsec_");
-    let mut haystacks = vec![
-        ("serve log", std::fs::read_to_string(&log).unwrap()),
-        ("jsonl export", std::fs::read_to_string(&out).unwrap()),
-        ("csv export", std::fs::read_to_string(&csv).unwrap()),
-        (
-            "payloads",
-            receiver.all().iter().map(|r| format!("{:?}{}", r.headers.get("webhook-id"), r.body)).collect(),
-        ),
-    ];
-    for cmd in [
-        vec!["webhooks", "list", "--json"],
-        vec!["keys", "list", "--json"],
-        vec!["webhooks", "deliveries", "--json"],
-        vec!["agents", "list", "--json"],
-    ] {
-        let o = debrief(&data, &cmd);
-        haystacks.push((
-            "a list command",
-            String::from_utf8_lossy(&o.stdout).into_owned() + &String::from_utf8_lossy(&o.stderr),
-        ));
-    }
-    assert!(haystacks[0].1.contains("listening"), "the log was captured");
-    for (what, text) in &haystacks {
-        assert!(!text.contains(&key), "the API key is in the {what}");
-        assert!(!text.contains(secret_b64), "the webhook secret is in the {what}");
-    }
-    let db = std::fs::read(data.join("debrief.sqlite")).unwrap();
-    let db = String::from_utf8_lossy(&db);
-    assert!(!db.contains(&key), "the API key itself is stored");
+    assert_no_secrets(&data, dir.path(), &log, &receiver, &key, &secret);
 }
 
 #[test]
@@ -281,4 +238,53 @@ fn a_non_loopback_address_needs_a_key_and_a_second_server_is_refused() {
     );
     first.kill().unwrap();
     let _ = first.wait();
+}
+
+/// Keys and secrets never in the log, the exports, the payloads, or the list commands; the API
+/// key is not even in the database (only its hash).
+fn assert_no_secrets(data: &Path, dir: &Path, log: &Path, receiver: &Receiver, key: &str, secret: &str) {
+    // Secrets: never in the log, the exports, the payloads, or the list commands; the API key is
+    // not even in the database (only its hash).
+    let out = dir.join("all.jsonl");
+    assert!(
+        debrief(data, &["export", "--all", "--format", "jsonl", "--out", out.to_str().unwrap()])
+            .status
+            .success()
+    );
+    let csv = dir.join("all.csv");
+    assert!(
+        debrief(data, &["export", "--all", "--format", "csv", "--out", csv.to_str().unwrap()])
+            .status
+            .success()
+    );
+    let secret_b64 = secret.trim_start_matches("whsec_");
+    let mut haystacks = vec![
+        ("serve log", std::fs::read_to_string(log).unwrap()),
+        ("jsonl export", std::fs::read_to_string(&out).unwrap()),
+        ("csv export", std::fs::read_to_string(&csv).unwrap()),
+        (
+            "payloads",
+            receiver.all().iter().map(|r| format!("{:?}{}", r.headers.get("webhook-id"), r.body)).collect(),
+        ),
+    ];
+    for cmd in [
+        vec!["webhooks", "list", "--json"],
+        vec!["keys", "list", "--json"],
+        vec!["webhooks", "deliveries", "--json"],
+        vec!["agents", "list", "--json"],
+    ] {
+        let o = debrief(data, &cmd);
+        haystacks.push((
+            "a list command",
+            String::from_utf8_lossy(&o.stdout).into_owned() + &String::from_utf8_lossy(&o.stderr),
+        ));
+    }
+    assert!(haystacks[0].1.contains("listening"), "the log was captured");
+    for (what, text) in &haystacks {
+        assert!(!text.contains(&key), "the API key is in the {what}");
+        assert!(!text.contains(secret_b64), "the webhook secret is in the {what}");
+    }
+    let db = std::fs::read(data.join("debrief.sqlite")).unwrap();
+    let db = String::from_utf8_lossy(&db);
+    assert!(!db.contains(&key), "the API key itself is stored");
 }

@@ -82,20 +82,7 @@ pub async fn analyze_one(
             Ok(c) => (c.retries.clone(), c.request_body.clone()),
             Err(e) => (e.retries().to_vec(), e.request_body()),
         };
-        let mut retry_reason = reason.clone();
-        for (i, r) in retries.iter().enumerate() {
-            outcome.attempts.push(Attempt {
-                number: outcome.attempts.len() as u32 + 1,
-                reason: retry_reason.clone(),
-                request: sent_body.clone(),
-                raw_reply: r.body.clone(),
-                http_status: r.http_status,
-                usage: Default::default(),
-                error: Some(format!("{}; retried after {} ms", r.reason, r.delay_ms)),
-                latency_ms: 0,
-            });
-            retry_reason = format!("retry {} of {} ({})", i + 1, retries.len(), reason);
-        }
+        let retry_reason = push_retries(&mut outcome, &retries, &sent_body, &reason);
         let number = outcome.attempts.len() as u32 + 1;
         let mut attempt = Attempt { number, reason: retry_reason, latency_ms, ..Attempt::default() };
         let completion = match result {
@@ -186,6 +173,31 @@ pub async fn analyze_one(
     outcome.estimate = estimate.await.unwrap_or_default();
     outcome.cost_usd = if provider.free() { Some(0.0) } else { cost::cost_usd(&outcome.usage, price) };
     outcome
+}
+
+/// Record each retried try as an attempt of its own, with its reason and the wait after it;
+/// returns the reason the next attempt is made for.
+fn push_retries(
+    outcome: &mut Outcome,
+    retries: &[crate::llm::retry::Retry],
+    sent: &Value,
+    reason: &str,
+) -> String {
+    let mut retry_reason = reason.to_string();
+    for (i, r) in retries.iter().enumerate() {
+        outcome.attempts.push(Attempt {
+            number: outcome.attempts.len() as u32 + 1,
+            reason: retry_reason.clone(),
+            request: sent.clone(),
+            raw_reply: r.body.clone(),
+            http_status: r.http_status,
+            usage: Default::default(),
+            error: Some(format!("{}; retried after {} ms", r.reason, r.delay_ms)),
+            latency_ms: 0,
+        });
+        retry_reason = format!("retry {} of {} ({})", i + 1, retries.len(), reason);
+    }
+    retry_reason
 }
 
 /// Parse the model's text as JSON, tolerating code fences and prose around one object, which

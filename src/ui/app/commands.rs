@@ -140,11 +140,6 @@ impl DebriefApp {
                 self.state.dialog = None;
                 self.run_confirmed(*inner);
             }
-            Command::AskSpecPath { save } => {
-                let text =
-                    self.state.draft.path.as_ref().map(|p| p.display().to_string()).unwrap_or_default();
-                self.state.dialog = Some(Dialog::SpecPath { save, text });
-            }
             Command::Run { all } => self.start_run(all),
             Command::Cancel => {
                 if let Some(run) = &self.model.run {
@@ -176,6 +171,45 @@ impl DebriefApp {
                     let hash = c.hash.clone();
                     self.select(hash);
                 }
+            }
+            Command::DismissNotices => self.model.notices.clear(),
+            Command::ApplyPrices => self.apply_price_overrides(),
+            Command::ToggleProjection => self.state.projection.open = !self.state.projection.open,
+            Command::Pipeline(command) => self.run_pipeline(command),
+            Command::Review(command) => self.run_review(command),
+            command @ (Command::ApplyLintFix(..)
+            | Command::AskSpecPath { .. }
+            | Command::FormatSchema
+            | Command::LoadTemplate(..)
+            | Command::NewSpec
+            | Command::OpenSpec(..)
+            | Command::OpenSpecDialog
+            | Command::Save
+            | Command::SaveAsDialog
+            | Command::SaveTo(..)) => self.run_spec_command(command),
+            command @ (Command::Compare(..)
+            | Command::Evaluate
+            | Command::HistoryPage(..)
+            | Command::MoveResult(..)
+            | Command::OpenInRun(..)
+            | Command::OpenRun(..)
+            | Command::Pin(..)
+            | Command::RefreshHistory
+            | Command::RunTab(..)
+            | Command::SelectResult(..)
+            | Command::SetHistoryQuery(..)
+            | Command::SetTab(..)
+            | Command::SetView(..)) => self.run_history_command(command),
+        }
+    }
+
+    /// The spec being edited: new, templates, open, save, format, lint fixes.
+    fn run_spec_command(&mut self, command: Command) {
+        match command {
+            Command::AskSpecPath { save } => {
+                let text =
+                    self.state.draft.path.as_ref().map(|p| p.display().to_string()).unwrap_or_default();
+                self.state.dialog = Some(Dialog::SpecPath { save, text });
             }
             Command::NewSpec => {
                 // A new spec keeps the provider and model the user has chosen.
@@ -224,6 +258,14 @@ impl DebriefApp {
                     )),
                 }
             }
+            Command::ApplyLintFix(fix) => self.apply_lint_fix(&fix),
+            _ => {}
+        }
+    }
+
+    /// Views, tabs and the History run browser.
+    fn run_history_command(&mut self, command: Command) {
+        match command {
             Command::SetView(view) => {
                 self.state.view = view;
                 if view == View::History {
@@ -269,8 +311,6 @@ impl DebriefApp {
                 self.model.pinned = found;
                 self.state.tab = super::state::ResultTab::Analysis;
             }
-            Command::DismissNotices => self.model.notices.clear(),
-            Command::ApplyPrices => self.apply_price_overrides(),
             Command::RunTab(tab) => {
                 self.model.history.tab = tab;
                 if tab == super::model::RunTab::Evaluation && self.model.history.evaluation.is_none() {
@@ -287,15 +327,9 @@ impl DebriefApp {
                     self.bridge.query_compare(a, b, self.expected_path());
                 }
             }
-            Command::SelectResult(i) => {
-                if i < self.model.history.results.len() {
-                    self.model.history.selected = i;
-                }
+            Command::SelectResult(i) if i < self.model.history.results.len() => {
+                self.model.history.selected = i;
             }
-            Command::ToggleProjection => self.state.projection.open = !self.state.projection.open,
-            Command::ApplyLintFix(fix) => self.apply_lint_fix(&fix),
-            Command::Pipeline(command) => self.run_pipeline(command),
-            Command::Review(command) => self.run_review(command),
             Command::OpenInRun(conversation_id) => {
                 let h = &mut self.model.history;
                 if let Some(i) = h.results.iter().position(|r| r.outcome.conversation_id == conversation_id) {
@@ -304,6 +338,8 @@ impl DebriefApp {
                     self.state.scroll_to_selection = true;
                 }
             }
+
+            _ => {}
         }
     }
 
