@@ -281,10 +281,10 @@ fn assert_no_secrets(data: &Path, dir: &Path, log: &Path, receiver: &Receiver, k
     }
     assert!(haystacks[0].1.contains("listening"), "the log was captured");
     for (what, text) in &haystacks {
-        assert!(!text.contains(&key), "the API key is in the {what}");
+        assert!(!text.contains(key), "the API key is in the {what}");
         assert!(!text.contains(secret_b64), "the webhook secret is in the {what}");
     }
     let db = std::fs::read(data.join("debrief.sqlite")).unwrap();
     let db = String::from_utf8_lossy(&db);
-    assert!(!db.contains(&key), "the API key itself is stored");
+    assert!(!db.contains(key), "the API key itself is stored");
 }
