@@ -229,3 +229,37 @@ fn failures_say_what_happened_in_the_result_panel() {
         assert!(g.has_label("the run failed"), "{:?}", g.app().model.run_failure);
     }
 }
+
+#[test]
+fn a_retry_is_shown_while_it_is_waited_out() {
+    use debrief::core::spec::ProviderKind;
+    let runtime = tokio::runtime::Runtime::new().unwrap();
+    let server = runtime.block_on(async {
+        let server = wiremock::MockServer::start().await;
+        wiremock::Mock::given(wiremock::matchers::method("POST"))
+            .respond_with(wiremock::ResponseTemplate::new(429).insert_header("retry-after", "3").set_body_json(
+                json!({"error": {"message": "Rate limit reached", "type": "requests", "code": "rate_limit_exceeded"}}),
+            ))
+            .up_to_n_times(1)
+            .mount(&server)
+            .await;
+        let good = json!({"summary": "Refund issued.", "topic": "billing", "resolved": true, "sentiment": "positive", "follow_up_needed": false, "follow_up_notes": null});
+        wiremock::Mock::given(wiremock::matchers::method("POST"))
+            .respond_with(wiremock::ResponseTemplate::new(200).set_body_json(crate::util::chat_reply(&good.to_string(), "stop", 100, 0, 20)))
+            .mount(&server)
+            .await;
+        server
+    });
+    let mut state = UiState::default();
+    state.draft.provider = ProviderKind::Openai;
+    state.draft.model = "gpt-4o-mini".into();
+    state.settings.base_urls.insert("openai".into(), format!("{}/v1", server.uri()));
+    state.settings.keys.insert("openai".into(), "sk-test".into());
+    let mut g = gui_with(state);
+    g.harness.get_by_role_and_label(Role::Button, "Run").click();
+    g.wait("the retry is announced", |app| app.model.run.as_ref().is_some_and(|r| r.retrying.is_some()));
+    assert!(g.has_label("attempt 2 of 5"), "the top bar says which try is next");
+    assert!(g.has_label("retrying"), "and that it is waiting");
+    g.wait("the retried call succeeds", |app| app.model.run.is_none() && !app.model.outcomes.is_empty());
+    assert!(!g.has_label("attempt 2 of 5"));
+}

@@ -39,6 +39,17 @@ pub enum Event {
         run_id: RunId,
         state: RunState,
     },
+    /// A call failed transiently and will be tried again after `wait_ms`.
+    Retrying {
+        run_id: RunId,
+        index: usize,
+        conversation_id: String,
+        /// The try that follows (2 for the first retry) and the most tries there will be.
+        attempt: u32,
+        of: u32,
+        wait_ms: u64,
+        reason: String,
+    },
 }
 
 /// One run to perform.
@@ -161,9 +172,27 @@ pub async fn run(
                         cancel.clone(),
                         Arc::clone(&limiter),
                     );
+                    let hook: crate::llm::retry::RetryHook = {
+                        let (events, id) = (events.clone(), conversation.id.clone());
+                        Arc::new(move |r: &crate::llm::retry::Retry, attempt, of| {
+                            let _ = events.send(Event::Retrying {
+                                run_id,
+                                index,
+                                conversation_id: id.clone(),
+                                attempt,
+                                of,
+                                wait_ms: r.delay_ms,
+                                reason: r.reason.clone(),
+                            });
+                        })
+                    };
                     tasks.spawn(async move {
+                        let call = crate::llm::retry::RETRY_HOOK.scope(
+                            hook,
+                            analyze_one(provider.as_ref(), &spec, &compiled, &conversation, &prices),
+                        );
                         let outcome = tokio::select! {
-                            o = analyze_one(provider.as_ref(), &spec, &compiled, &conversation, &prices) => o,
+                            o = call => o,
                             // A cancelled call has produced nothing to keep.
                             _ = cancel.cancelled() => return Ok(()),
                         };

@@ -38,6 +38,14 @@ impl Http {
         Ok(Http { provider, client, retry: config.retry })
     }
 
+    /// Tell the task's retry hook about the newest retry.
+    fn announce(&self, retries: &[Retry]) {
+        if let Some(last) = retries.last() {
+            let n = retries.len() as u32;
+            retry::notify_retry(last, n + 1, self.retry.max_retries + 1);
+        }
+    }
+
     /// POST `body` to `url` with `headers`, retrying 429/5xx/529, connection errors and timeouts
     /// as the policy allows. Header values are secrets-safe: they are never recorded.
     pub async fn post(&self, url: &str, headers: &[(&str, &str)], body: &Value) -> Result<Reply, LlmError> {
@@ -68,6 +76,7 @@ impl Http {
                         delay_ms: wait.as_millis() as u64,
                         body: text,
                     });
+                    self.announce(&retries);
                     tokio::time::sleep(wait).await;
                 }
                 Err(e) if tries < self.retry.max_retries => {
@@ -79,6 +88,7 @@ impl Http {
                         delay_ms: wait.as_millis() as u64,
                         body: String::new(),
                     });
+                    self.announce(&retries);
                     tokio::time::sleep(wait).await;
                 }
                 Err(e) => {

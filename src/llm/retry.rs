@@ -39,6 +39,21 @@ pub struct Retry {
     pub body: String,
 }
 
+/// Told before each wait for a retry: the failed try, the number of the try that follows
+/// (2 for the first retry) and the most tries there will be. Set per task with [`RETRY_HOOK`] so
+/// a front end can show "retrying in 4 s (attempt 2 of 5)" without the providers knowing it.
+pub type RetryHook = std::sync::Arc<dyn Fn(&Retry, u32, u32) + Send + Sync>;
+
+tokio::task_local! {
+    /// The hook of the task making the call, if any.
+    pub static RETRY_HOOK: RetryHook;
+}
+
+/// Call the current task's hook, if it has one.
+pub fn notify_retry(retry: &Retry, next_try: u32, max_tries: u32) {
+    let _ = RETRY_HOOK.try_with(|hook| hook(retry, next_try, max_tries));
+}
+
 /// Statuses worth trying again.
 pub fn retryable_status(status: u16) -> bool {
     matches!(status, 429 | 500 | 502 | 503 | 504 | 529)

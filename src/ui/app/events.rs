@@ -20,6 +20,12 @@ impl DebriefApp {
                 }
             }
             UiEvent::Engine(Event::Result { outcome, .. }) => self.on_result(outcome),
+            UiEvent::Engine(Event::Retrying { conversation_id, attempt, of, wait_ms, reason, .. }) => {
+                if let Some(run) = &mut self.model.run {
+                    let at = std::time::Instant::now() + std::time::Duration::from_millis(wait_ms);
+                    run.retrying = Some((conversation_id, attempt, of, at, reason));
+                }
+            }
             UiEvent::Engine(Event::Finished { state, .. }) => self.on_finished(state),
             UiEvent::RunFailed(error) => {
                 self.model.run = None;
@@ -82,6 +88,11 @@ impl DebriefApp {
     }
 
     fn on_result(&mut self, outcome: Box<crate::core::outcome::Outcome>) {
+        if let Some(run) = &mut self.model.run
+            && run.retrying.as_ref().is_some_and(|r| r.0 == outcome.conversation_id)
+        {
+            run.retrying = None;
+        }
         let hash = self
             .model
             .conversations

@@ -72,6 +72,9 @@ pub struct RunProgress {
     pub cost_usd: f64,
     pub started: std::time::Instant,
     pub cancel: CancellationToken,
+    /// The newest retry being waited out: (conversation, next try, most tries, when it starts,
+    /// why the last try failed).
+    pub retrying: Option<(String, u32, u32, std::time::Instant, String)>,
 }
 
 impl RunProgress {
@@ -84,6 +87,7 @@ impl RunProgress {
             failed: 0,
             skipped: 0,
             reused: 0,
+            retrying: None,
             cost_usd: 0.0,
             started: std::time::Instant::now(),
             cancel,

@@ -193,6 +193,17 @@ fn run_controls_ui(ui: &mut egui::Ui, state: &mut UiState, cx: &PanelCtx<'_>, ou
         if run.failed > 0 {
             ui.colored_label(ui.visuals().warn_fg_color, format!("{} failed", run.failed));
         }
+        if let Some((conversation, attempt, of, at, reason)) = &run.retrying {
+            let left = at.saturating_duration_since(std::time::Instant::now());
+            let text = if left.is_zero() {
+                format!("retrying {conversation} (attempt {attempt} of {of})")
+            } else {
+                // Repaint as the countdown moves.
+                ui.ctx().request_repaint_after(std::time::Duration::from_millis(250));
+                format!("retrying {conversation} in {} s (attempt {attempt} of {of})", left.as_secs() + 1)
+            };
+            ui.colored_label(ui.visuals().warn_fg_color, text).on_hover_text(reason);
+        }
         let mut parts = vec![format!("{} left", run.planned - run.done)];
         if run.skipped > 0 {
             parts.push(format!("{} skipped", run.skipped));
