@@ -44,13 +44,20 @@ fn schema_ui(ui: &mut egui::Ui, state: &mut UiState, model: &Model, out: &mut Ve
         0.0
     };
     let theme = CodeTheme::from_memory(ui.ctx(), ui.style());
+    // The line of the first syntax error, marked in the gutter and in the text.
+    let error_line = problems.iter().find_map(|p| p.line);
+    let mark = ui.visuals().error_fg_color;
     // No wrapping: a wrapped line would put the line numbers out of step.
     let mut layouter = |ui: &egui::Ui, text: &dyn egui::TextBuffer, _wrap_width: f32| {
         let mut job = highlight(ui.ctx(), ui.style(), &theme, text.as_str(), "json");
         job.wrap.max_width = f32::INFINITY;
+        if let Some(line) = error_line {
+            mark_line(&mut job, text.as_str(), line, mark);
+        }
         ui.ctx().fonts_mut(|f| f.layout_job(job))
     };
-    egui::ScrollArea::both()
+    // The gutter scrolls with the text vertically only, so long lines never push it away.
+    egui::ScrollArea::vertical()
         .id_salt("schema_scroll")
         .max_height(ui.available_height() - problems_height - lint_height)
         .auto_shrink([false, false])
@@ -58,21 +65,32 @@ fn schema_ui(ui: &mut egui::Ui, state: &mut UiState, model: &Model, out: &mut Ve
             ui.horizontal_top(|ui| {
                 let lines = state.draft.schema_text.lines().count().max(1)
                     + usize::from(state.draft.schema_text.ends_with('\n'));
-                let numbers: String = (1..=lines).map(|n| format!("{n:>3}\n")).collect();
-                ui.label(egui::RichText::new(numbers.trim_end()).monospace().weak());
-                let output = egui::TextEdit::multiline(&mut state.draft.schema_text)
-                    .id_salt("schema_text")
-                    .code_editor()
-                    .desired_width(f32::INFINITY)
-                    .desired_rows(30)
-                    .lock_focus(true)
-                    .layouter(&mut layouter)
-                    .show(ui);
-                let id = output.response.response.id;
-                output.response.response.labelled_by(header.id);
-                if let Some(before) = state.lint_undo.take() {
-                    record_fix_for_undo(ui.ctx(), output.state, id, before, &state.draft.schema_text);
+                let mut gutter = egui::text::LayoutJob::default();
+                let font = egui::TextStyle::Monospace.resolve(ui.style());
+                for n in 1..=lines {
+                    let color = if Some(n) == error_line { mark } else { ui.visuals().weak_text_color() };
+                    let text = if n < lines { format!("{n:>3}\n") } else { format!("{n:>3}") };
+                    gutter.append(&text, 0.0, egui::TextFormat::simple(font.clone(), color));
                 }
+                ui.label(gutter);
+                egui::ScrollArea::horizontal().id_salt("schema_hscroll").auto_shrink([false, true]).show(
+                    ui,
+                    |ui| {
+                        let output = egui::TextEdit::multiline(&mut state.draft.schema_text)
+                            .id_salt("schema_text")
+                            .code_editor()
+                            .desired_width(f32::INFINITY)
+                            .desired_rows(30)
+                            .lock_focus(true)
+                            .layouter(&mut layouter)
+                            .show(ui);
+                        let id = output.response.response.id;
+                        output.response.response.labelled_by(header.id);
+                        if let Some(before) = state.lint_undo.take() {
+                            record_fix_for_undo(ui.ctx(), output.state, id, before, &state.draft.schema_text);
+                        }
+                    },
+                );
             });
         });
     ui.separator();
@@ -88,6 +106,18 @@ fn schema_ui(ui: &mut egui::Ui, state: &mut UiState, model: &Model, out: &mut Ve
     if model.check.parsed.is_some() {
         ui.separator();
         super::lint::lint_ui(ui, state.draft.provider, &model.lint.findings, lint_height, out);
+    }
+}
+
+/// Give the text of line `line` (1-based) an error background in a highlighted job.
+fn mark_line(job: &mut egui::text::LayoutJob, text: &str, line: usize, color: egui::Color32) {
+    let start: usize = text.split_inclusive('\n').take(line - 1).map(str::len).sum();
+    let end = start + text[start.min(text.len())..].find('\n').unwrap_or(text.len() - start.min(text.len()));
+    for section in &mut job.sections {
+        let r = &section.byte_range;
+        if r.start.0 < end && r.end.0 > start {
+            section.format.background = color.gamma_multiply(0.35);
+        }
     }
 }
 
@@ -131,4 +161,24 @@ fn prompt_ui(ui: &mut egui::Ui, state: &mut UiState) {
         )
         .labelled_by(header.id);
     });
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_error_line_and_only_it_is_marked() {
+        let text = "{\n  \"a\": 1,\n  oops\n}";
+        let mut job = egui::text::LayoutJob::default();
+        // Sections of different colours, as the highlighter makes them (equal ones would merge).
+        for (i, part) in ["{\n", "  \"a\": 1,\n", "  oops\n", "}"].iter().enumerate() {
+            let color = egui::Color32::from_gray(10 * i as u8 + 10);
+            job.append(part, 0.0, egui::TextFormat { color, ..Default::default() });
+        }
+        mark_line(&mut job, text, 3, egui::Color32::RED);
+        let marked: Vec<bool> =
+            job.sections.iter().map(|s| s.format.background != egui::Color32::TRANSPARENT).collect();
+        assert_eq!(marked, [false, false, true, false]);
+    }
 }
