@@ -263,3 +263,26 @@ fn a_retry_is_shown_while_it_is_waited_out() {
     g.wait("the retried call succeeds", |app| app.model.run.is_none() && !app.model.outcomes.is_empty());
     assert!(!g.has_label("attempt 2 of 5"));
 }
+
+#[test]
+fn the_result_panel_keeps_its_width_from_tab_to_tab() {
+    let mut g = gui_with(UiState::default());
+    g.harness.get_by_role_and_label(Role::Button, "Run").click();
+    g.wait("the result arrives", |app| app.model.run.is_none() && !app.model.outcomes.is_empty());
+    // The panel is anchored right, so its left edge is where the conversation's title starts.
+    let title = g.app().model.selected(&g.app().state).unwrap().conversation.id.clone();
+    let width = |g: &mut Gui| {
+        g.harness.run_steps(3);
+        let left =
+            g.harness.query_all_by_label(&title).map(|n| n.rect().left()).fold(f32::INFINITY, f32::min);
+        1360.0 - left
+    };
+    let first = width(&mut g);
+    for (k, tab) in
+        [(Key::Num1, "Transcript"), (Key::Num3, "Raw"), (Key::Num4, "History"), (Key::Num2, "Analysis")]
+    {
+        g.harness.key_press_modifiers(Modifiers::COMMAND, k);
+        let w = width(&mut g);
+        assert!((w - first).abs() < 1.0, "the {tab} tab changed the panel width from {first} to {w}");
+    }
+}

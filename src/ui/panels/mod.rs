@@ -62,7 +62,14 @@ pub fn draw(ui: &mut egui::Ui, state: &mut UiState, cx: &PanelCtx<'_>, out: &mut
             egui::Panel::right("results").resizable(true).default_size(520.0).size_range(360.0..=900.0).show(
                 ui,
                 |ui| {
-                    results::results_ui(ui, state, cx, out);
+                    // Wide content scrolls inside the panel instead of widening it from tab to tab.
+                    egui::ScrollArea::horizontal().id_salt("results_h").auto_shrink([false, false]).show(
+                        ui,
+                        |ui| {
+                            ui.set_max_width(ui.available_width());
+                            results::results_ui(ui, state, cx, out);
+                        },
+                    );
                 },
             );
             egui::CentralPanel::default().show(ui, |ui| editor::editor_ui(ui, state, cx.model, out));
