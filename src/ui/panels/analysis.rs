@@ -59,40 +59,45 @@ fn summary_ui(ui: &mut egui::Ui, o: &Outcome, spec_version: Option<&str>) {
     {
         ui.colored_label(ui.visuals().error_fg_color, &e.message);
     }
-    egui::Grid::new("outcome_facts").num_columns(4).spacing([12.0, 2.0]).show(ui, |ui| {
-        ui.weak("model");
-        ui.label(format!("{} · {}", o.provider, o.model));
-        ui.weak("attempts");
-        ui.label(o.attempts.len().to_string());
-        ui.end_row();
-        ui.weak("tokens");
-        let cached = if o.usage.cached_input_tokens > 0 {
-            format!(" ({} cached)", thousands(o.usage.cached_input_tokens))
-        } else {
-            String::new()
-        };
-        ui.label(format!(
-            "{} in{cached} · {} out",
-            thousands(o.usage.input_tokens),
-            thousands(o.usage.output_tokens)
-        ));
-        ui.weak("estimate");
-        ui.label(format!(
-            "{} in · {} out",
-            thousands(o.estimate.input_tokens),
-            thousands(o.estimate.output_tokens)
-        ));
-        ui.end_row();
-        ui.weak("cost");
-        ui.label(format_usd(o.cost_usd));
-        ui.weak("estimated");
-        ui.label(format_usd(o.estimate.cost_usd));
-        ui.end_row();
-        ui.weak("latency");
-        ui.label(format!("{} ms", thousands(o.latency_ms)));
-        ui.weak("spec version");
-        ui.label(spec_version.map(|v| v.get(..12).unwrap_or(v)).unwrap_or("—"));
-        ui.end_row();
+    let cached = if o.usage.cached_input_tokens > 0 {
+        format!(" ({} cached)", thousands(o.usage.cached_input_tokens))
+    } else {
+        String::new()
+    };
+    let facts = [
+        ("model", format!("{} · {}", o.provider, o.model)),
+        ("attempts", o.attempts.len().to_string()),
+        (
+            "tokens",
+            format!(
+                "{} in{cached} · {} out",
+                thousands(o.usage.input_tokens),
+                thousands(o.usage.output_tokens)
+            ),
+        ),
+        (
+            "estimate",
+            format!(
+                "{} in · {} out",
+                thousands(o.estimate.input_tokens),
+                thousands(o.estimate.output_tokens)
+            ),
+        ),
+        ("cost", format_usd(o.cost_usd)),
+        ("estimated", format_usd(o.estimate.cost_usd)),
+        ("latency", format!("{} ms", thousands(o.latency_ms))),
+        ("spec version", spec_version.map(|v| v.get(..12).unwrap_or(v)).unwrap_or("—").to_string()),
+    ];
+    // Two pairs a row when there is room, one when the column is narrow (beside a transcript).
+    let per_row = if ui.available_width() >= 420.0 { 2 } else { 1 };
+    egui::Grid::new("outcome_facts").num_columns(per_row * 2).spacing([12.0, 2.0]).show(ui, |ui| {
+        for row in facts.chunks(per_row) {
+            for (k, v) in row {
+                ui.weak(*k);
+                ui.label(v);
+            }
+            ui.end_row();
+        }
     });
 }
 
@@ -142,12 +147,14 @@ fn object_rows_ui(
             .corner_radius(4.0)
             .show(ui, |ui| {
                 ui.horizontal_top(|ui| {
+                    // The name column gives way in a narrow column (beside a transcript).
+                    let name_w = (ui.available_width() * 0.4).min(150.0);
                     let label = ui
                         .allocate_ui_with_layout(
-                            egui::vec2(150.0, 18.0),
+                            egui::vec2(name_w, 18.0),
                             egui::Layout::left_to_right(egui::Align::Min),
                             |ui| {
-                                ui.set_min_width(150.0);
+                                ui.set_min_width(name_w);
                                 ui.add(egui::Label::new(RichText::new(name).strong()).truncate())
                             },
                         )

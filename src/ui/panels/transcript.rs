@@ -40,24 +40,22 @@ pub fn readable(t: jiff::Timestamp) -> String {
 /// The metadata lines shown above the turns.
 fn meta_ui(ui: &mut egui::Ui, c: &Conversation) {
     let m = &c.metadata;
-    egui::Grid::new(("transcript_meta", &c.source)).num_columns(2).spacing([12.0, 2.0]).show(ui, |ui| {
-        ui.weak("source");
-        ui.add(egui::Label::new(&c.source).truncate());
-        ui.end_row();
-        let started = start_time(c).map(readable).or_else(|| m.started_at.clone());
-        for (k, v) in [
-            ("channel", m.channel.clone()),
-            ("started", started),
-            ("duration", m.duration_s.map(|d| format!("{d:.0} s"))),
-            ("ended", m.ended_reason.clone()),
-        ] {
-            if let Some(v) = v {
-                ui.weak(k);
-                ui.label(v);
-                ui.end_row();
-            }
+    let started = start_time(c).map(readable).or_else(|| m.started_at.clone());
+    // Plain rows of truncated labels: a grid would widen its panel to fit a long source path.
+    for (k, v) in [
+        ("source", Some(c.source.clone())),
+        ("channel", m.channel.clone()),
+        ("started", started),
+        ("duration", m.duration_s.map(|d| format!("{d:.0} s"))),
+        ("ended", m.ended_reason.clone()),
+    ] {
+        if let Some(v) = v {
+            ui.horizontal(|ui| {
+                ui.add_sized([60.0, 16.0], egui::Label::new(RichText::new(k).weak()));
+                ui.add(egui::Label::new(v).truncate());
+            });
         }
-    });
+    }
 }
 
 /// Draw the transcript; `highlight` marks a quote (and `scroll` brings its turn into view).
