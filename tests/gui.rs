@@ -231,15 +231,13 @@ fn save_and_reopen_a_spec_file() {
     g.harness.run_steps(2);
     assert!(g.app().state.draft.is_dirty());
     g.harness.state_mut().commands.push(Command::SaveTo(path.clone()));
-    g.harness.run_steps(2);
-    assert!(!g.app().state.draft.is_dirty(), "saved");
+    g.wait("the spec is written (off the UI thread)", |app| !app.state.draft.is_dirty());
     let spec = debrief::core::spec::AnalysisSpec::load(&path).unwrap();
     assert_eq!(spec.name, "Post analysis v2");
     g.harness.state_mut().commands.push(Command::LoadTemplate("quality_assurance".into()));
     g.harness.run_steps(2);
     g.harness.state_mut().commands.push(Command::OpenSpec(path.clone()));
-    g.harness.run_steps(2);
-    assert_eq!(g.app().state.draft.name, "Post analysis v2");
+    g.wait("the spec is read (off the UI thread)", |app| app.state.draft.name == "Post analysis v2");
     assert_eq!(g.app().state.recent_specs.first(), Some(&path));
 }
 

@@ -180,7 +180,8 @@ fn save_as_by_enter_names_the_file_in_the_spec_picker() {
     field.type_text(path.to_str().unwrap());
     g.harness.run_steps(2);
     key(&mut g, Key::Enter);
-    g.harness.run_steps(2);
+    let want = path.clone();
+    g.wait("the spec is written", move |app| app.state.draft.path.as_ref() == Some(&want));
     assert!(path.is_file(), "Enter saved the spec");
     assert_eq!(g.app().state.draft.path.as_ref(), Some(&path));
     assert_eq!(g.app().state.draft.template, None);

@@ -80,6 +80,17 @@ pub enum UiEvent {
         attempts: Vec<crate::store::AttemptRow>,
     },
     Exported(Result<crate::engine::export::Exported, EngineError>),
+    /// A spec file was read (Open), or why not.
+    SpecLoaded {
+        path: PathBuf,
+        result: Result<AnalysisSpec, String>,
+    },
+    /// A spec file was written (Save); `fingerprint` is the draft that was saved.
+    SpecSaved {
+        path: PathBuf,
+        fingerprint: String,
+        result: Result<(), String>,
+    },
     /// The rules stored in the history (shared with `debrief serve`).
     StoredRules(Vec<crate::store::StoredRule>),
     /// Verdicts were saved.
@@ -216,6 +227,27 @@ impl Bridge {
         self.runtime.spawn_blocking(move || {
             let import = transcript::load_paths(&paths);
             let _ = tx.send(UiEvent::Imported { paths, import });
+            repaint();
+        });
+    }
+
+    /// Read a spec file off the UI thread.
+    pub fn load_spec(&self, path: PathBuf) {
+        let (tx, repaint) = self.sender();
+        self.runtime.spawn_blocking(move || {
+            let result = AnalysisSpec::load(&path).map_err(|e| e.to_string());
+            let _ = tx.send(UiEvent::SpecLoaded { path, result });
+            repaint();
+        });
+    }
+
+    /// Write a spec file off the UI thread.
+    pub fn write_spec(&self, path: PathBuf, text: String, fingerprint: String) {
+        let (tx, repaint) = self.sender();
+        self.runtime.spawn_blocking(move || {
+            let result =
+                std::fs::write(&path, text).map_err(|e| format!("cannot save {}: {e}", path.display()));
+            let _ = tx.send(UiEvent::SpecSaved { path, fingerprint, result });
             repaint();
         });
     }

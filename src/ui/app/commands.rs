@@ -232,13 +232,7 @@ impl DebriefApp {
                 Err(e) => self.model.notice(e.to_string()),
             },
             Command::OpenSpecDialog => self.bridge.pick(Pick::Spec, false),
-            Command::OpenSpec(path) => match AnalysisSpec::load(&path) {
-                Ok(spec) => {
-                    self.state.draft = Draft::from_spec(&spec, Some(path.clone()), None);
-                    self.remember_spec(path);
-                }
-                Err(e) => self.model.notice(e.to_string()),
-            },
+            Command::OpenSpec(path) => self.bridge.load_spec(path),
             Command::Save => match self.state.draft.path.clone() {
                 Some(path) => self.save_to(path),
                 None => self.bridge.pick(Pick::SaveSpec, false),
@@ -419,15 +413,32 @@ impl DebriefApp {
             return;
         };
         let spec = self.state.draft.to_spec(schema);
-        match std::fs::write(&path, spec.to_json_pretty() + "\n") {
-            Ok(()) => {
-                self.state.draft.path = Some(path.clone());
-                // Saved to a file, the spec is that file now, not the template it came from.
-                self.state.draft.template = None;
-                self.state.draft.mark_saved();
+        let fingerprint = self.state.draft.current_fingerprint();
+        self.bridge.write_spec(path, spec.to_json_pretty() + "\n", fingerprint);
+    }
+
+    /// A spec file was read: it becomes the draft.
+    pub(super) fn on_spec_loaded(&mut self, path: PathBuf, result: Result<AnalysisSpec, String>) {
+        match result {
+            Ok(spec) => {
+                self.state.draft = Draft::from_spec(&spec, Some(path.clone()), None);
                 self.remember_spec(path);
             }
-            Err(e) => self.model.notice(format!("cannot save {}: {e}", path.display())),
+            Err(e) => self.model.notice(e),
+        }
+    }
+
+    /// A spec file was written: the draft is that file now (not the template it came from), saved
+    /// as it was when the save began.
+    pub(super) fn on_spec_saved(&mut self, path: PathBuf, fingerprint: String, result: Result<(), String>) {
+        match result {
+            Ok(()) => {
+                self.state.draft.path = Some(path.clone());
+                self.state.draft.template = None;
+                self.state.draft.mark_saved_as(fingerprint);
+                self.remember_spec(path);
+            }
+            Err(e) => self.model.notice(e),
         }
     }
 

@@ -73,6 +73,8 @@ impl DebriefApp {
                 self.model.notice(format!("{error:#}"));
             }
             UiEvent::StoredRules(stored) => self.on_stored_rules(stored),
+            UiEvent::SpecLoaded { path, result } => self.on_spec_loaded(path, result),
+            UiEvent::SpecSaved { path, fingerprint, result } => self.on_spec_saved(path, fingerprint, result),
             UiEvent::LabelsSaved => self.refresh_labels(),
             UiEvent::Transcript { hash, conversation } => {
                 if let Some(c) = conversation {

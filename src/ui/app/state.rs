@@ -114,6 +114,16 @@ impl Draft {
         self.saved = self.fingerprint();
     }
 
+    /// What would be saved now (to mark exactly that as saved once the write is done).
+    pub fn current_fingerprint(&self) -> String {
+        self.fingerprint()
+    }
+
+    /// Mark the draft as saved as it was when `fingerprint` was taken.
+    pub fn mark_saved_as(&mut self, fingerprint: String) {
+        self.saved = fingerprint;
+    }
+
     pub fn is_dirty(&self) -> bool {
         self.saved != self.fingerprint()
     }
