@@ -287,3 +287,42 @@ fn the_result_panel_keeps_its_width_from_tab_to_tab() {
         assert!((w - first).abs() < 1.0, "the {tab} tab changed the panel width from {first} to {w}");
     }
 }
+
+#[test]
+fn the_follow_up_queue_and_the_review_queue_open_conversations_beside_their_transcripts() {
+    let mut g = gui_with(UiState::default());
+    open_run(&mut g);
+    g.wait("the dashboard is built", |app| app.model.history.dashboard.is_some());
+    g.harness.get_by_role_and_label(Role::Button, "Dashboard").click();
+    g.harness.run_steps(3);
+    let queue = g.app().model.history.dashboard.clone().unwrap().follow_up_queue;
+    assert!(!queue.is_empty(), "the samples have follow-ups");
+    let wanted = queue[0].conversation_id.clone();
+    g.harness.get_by_role_and_label(Role::Link, &wanted).scroll_to_me();
+    g.harness.run_steps(3);
+    g.harness.get_by_role_and_label(Role::Link, &wanted).click();
+    g.harness.run_steps(3);
+    let h = &g.app().model.history;
+    assert_eq!(h.tab, RunTab::Results);
+    assert_eq!(h.results[h.selected].outcome.conversation_id, wanted);
+    g.wait("its transcript loads", |app| {
+        let h = &app.model.history;
+        h.transcript.as_ref().is_some_and(|(hash, _)| *hash == h.results[h.selected].conversation_hash)
+    });
+    let first_turn = g.app().model.history.transcript.clone().unwrap().1.turns[0].text.clone();
+    assert!(g.has_label(&first_turn), "the transcript is beside the analysis");
+
+    // The review queue: the follow-up rule queues conversations; the one selected is shown
+    // beside its transcript.
+    g.harness.get_by_role_and_label(Role::Button, "Review queue").click();
+    g.harness.run_steps(3);
+    g.harness.key_press(Key::ArrowDown);
+    g.harness.run_steps(3);
+    g.wait("the queued conversation's transcript loads", |app| {
+        let h = &app.model.history;
+        h.transcript.as_ref().is_some_and(|(hash, _)| *hash == h.results[h.selected].conversation_hash)
+    });
+    let turn = g.app().model.history.transcript.clone().unwrap().1.turns[0].text.clone();
+    assert!(g.has_label(&turn), "the review queue shows the transcript too");
+    assert!(g.has_label("Review as"), "with the verdicts");
+}
