@@ -263,7 +263,14 @@ fn axis_label(labels: &[String], x: f64) -> String {
     if (x - x.round()).abs() > 1e-6 || x < 0.0 {
         return String::new();
     }
-    labels.get(x.round() as usize).cloned().unwrap_or_default()
+    // Short enough that neighbours do not collide (the plot hides labels that would overlap);
+    // the whole name is in the table beside the chart.
+    let label = labels.get(x.round() as usize).cloned().unwrap_or_default();
+    if label.chars().count() > 10 {
+        format!("{}…", label.chars().take(9).collect::<String>())
+    } else {
+        label
+    }
 }
 
 fn plot(ui: &mut egui::Ui, id: &str, chart: BarChart) {
