@@ -38,7 +38,9 @@ fn open_run(g: &mut Gui) {
     g.harness.state_mut().commands.push(debrief::ui::app::Command::OpenRun(run_id));
     g.wait("the run, its spec and the first transcript load", |app| {
         let h = &app.model.history;
-        h.results.len() == 29 && h.spec.is_some() && h.transcript.is_some()
+        h.results.len() == 29
+            && h.spec.is_some()
+            && h.transcript.ready_for(&h.results[h.selected].conversation_hash).is_some()
     });
 }
 
@@ -53,7 +55,8 @@ fn a_run_is_reviewed_by_keyboard_and_the_labels_count() {
 
     // The transcript is beside the analysis, with the first field's evidence marked.
     let first = g.app().model.history.results[0].clone();
-    let transcript = g.app().model.history.transcript.clone().unwrap().1;
+    let h = &g.app().model.history;
+    let transcript = h.transcript.ready_for(&h.results[0].conversation_hash).cloned().unwrap();
     assert!(g.has_label(&transcript.turns[0].text), "the first turn is on screen");
     assert!(g.has_label("Review as qa_ana"));
     assert!(g.has_label("0 of 29 reviewed by qa_ana"));
@@ -307,9 +310,11 @@ fn the_follow_up_queue_and_the_review_queue_open_conversations_beside_their_tran
     assert_eq!(h.results[h.selected].outcome.conversation_id, wanted);
     g.wait("its transcript loads", |app| {
         let h = &app.model.history;
-        h.transcript.as_ref().is_some_and(|(hash, _)| *hash == h.results[h.selected].conversation_hash)
+        h.transcript.ready_for(&h.results[h.selected].conversation_hash).is_some()
     });
-    let first_turn = g.app().model.history.transcript.clone().unwrap().1.turns[0].text.clone();
+    let h = &g.app().model.history;
+    let first_turn =
+        h.transcript.ready_for(&h.results[h.selected].conversation_hash).unwrap().turns[0].text.clone();
     assert!(g.has_label(&first_turn), "the transcript is beside the analysis");
 
     // The review queue: the follow-up rule queues conversations; the one selected is shown
@@ -320,9 +325,11 @@ fn the_follow_up_queue_and_the_review_queue_open_conversations_beside_their_tran
     g.harness.run_steps(3);
     g.wait("the queued conversation's transcript loads", |app| {
         let h = &app.model.history;
-        h.transcript.as_ref().is_some_and(|(hash, _)| *hash == h.results[h.selected].conversation_hash)
+        h.transcript.ready_for(&h.results[h.selected].conversation_hash).is_some()
     });
-    let turn = g.app().model.history.transcript.clone().unwrap().1.turns[0].text.clone();
+    let h = &g.app().model.history;
+    let turn =
+        h.transcript.ready_for(&h.results[h.selected].conversation_hash).unwrap().turns[0].text.clone();
     assert!(g.has_label(&turn), "the review queue shows the transcript too");
     assert!(g.has_label("Review as"), "with the verdicts");
 }

@@ -78,7 +78,7 @@ impl DebriefApp {
             UiEvent::LabelsSaved => self.refresh_labels(),
             UiEvent::Transcript { hash, conversation } => {
                 if let Some(c) = conversation {
-                    self.model.history.transcript = Some((hash, c));
+                    self.model.history.transcript = super::model::Requested::Ready(hash, c);
                 }
             }
             UiEvent::Labels(labels) => self.on_labels(labels),

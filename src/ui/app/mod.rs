@@ -72,6 +72,10 @@ impl DebriefApp {
             .filter_map(|k| crate::llm::key_env(*k))
             .filter(|v| std::env::var(v).is_ok_and(|x| !x.trim().is_empty()))
             .collect();
+        model.env_base_urls = crate::core::spec::ProviderKind::ALL
+            .iter()
+            .filter_map(|k| crate::llm::ProviderConfig::from_env(*k, None).base_url.map(|u| (*k, u)))
+            .collect();
         // Build the tokenizers off the UI thread (~100 ms each); estimates wait for them and
         // appear with the repaint that follows.
         let warmed = Arc::clone(&repaint);

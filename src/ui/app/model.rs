@@ -13,6 +13,40 @@ use serde_json::Value;
 use std::collections::HashMap;
 use std::path::PathBuf;
 
+/// What a cached estimate was computed from: (spec version, conversation content hash). The
+/// caches below keep their inputs as typed keys, compared by value, not as formatted strings.
+pub type EstimateKey = (String, String);
+/// (spec version, conversation content hash, base URL).
+pub type PreviewKey = (String, String, Option<String>);
+/// (spec version, conversations listed, first listed conversation's hash).
+pub type ProjectionKey = (String, usize, Option<String>);
+/// (open run, its results, the rules, the run schema's fields).
+pub type ReviewKey = (Option<RunId>, usize, Vec<crate::core::rules::Rule>, Option<Vec<String>>);
+
+/// A result fetched in the background: not asked for, on its way (for which key), or here.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub enum Requested<K, V> {
+    #[default]
+    NotAsked,
+    Pending(K),
+    Ready(K, V),
+}
+
+impl<K: PartialEq, V> Requested<K, V> {
+    /// The value, when it is here for `key`.
+    pub fn ready_for(&self, key: &K) -> Option<&V> {
+        match self {
+            Requested::Ready(k, v) if k == key => Some(v),
+            _ => None,
+        }
+    }
+
+    /// Whether `key` was asked for already (pending or here).
+    pub fn asked(&self, key: &K) -> bool {
+        matches!(self, Requested::Pending(k) | Requested::Ready(k, _) if k == key)
+    }
+}
+
 /// A conversation in the left list.
 #[derive(Debug, Clone)]
 pub struct Loaded {
@@ -127,7 +161,7 @@ pub struct HistoryModel {
     pub evaluation: Option<Result<Box<crate::engine::labels::RunEvaluation>, String>>,
     /// The open run's review queue under the current rules: (cache key, queue, one compile
     /// error per rule that does not compile, shown under it).
-    pub review: Option<(String, crate::core::rules::ReviewQueue, Vec<Option<String>>)>,
+    pub review: Option<(ReviewKey, crate::core::rules::ReviewQueue, Vec<Option<String>>)>,
     /// Per rule, the fields it reads that the open run's schema does not have (why it matches
     /// nothing).
     pub review_missing: Vec<Vec<String>>,
@@ -135,10 +169,8 @@ pub struct HistoryModel {
     pub compare_with: Option<RunId>,
     /// The comparison of the open run (A) with `compare_with` (B), as text, or why not.
     pub comparison: Option<(RunId, Result<String, String>)>,
-    /// The transcript of the selected result: (content hash, conversation).
-    pub transcript: Option<(String, Conversation)>,
-    /// The content hash whose transcript was asked for.
-    pub transcript_asked: Option<String>,
+    /// The transcript of the selected result, by content hash.
+    pub transcript: Requested<String, Conversation>,
 }
 
 /// What the History run browser shows.
@@ -156,7 +188,7 @@ impl HistoryModel {
     /// Rebuild the review queue when the rules or the run's results changed (not every frame).
     pub fn refresh_review(&mut self, rules: &[crate::core::rules::Rule]) {
         let schema_fields = self.spec.as_ref().map(|(_, s)| crate::core::schema::top_level_fields(s));
-        let key = format!("{:?}/{}/{:?}/{:?}", self.open_run, self.results.len(), rules, schema_fields);
+        let key: ReviewKey = (self.open_run, self.results.len(), rules.to_vec(), schema_fields.clone());
         if self.review.as_ref().is_some_and(|(k, ..)| *k == key) {
             return;
         }
@@ -268,16 +300,16 @@ pub struct Model {
     /// A stored result picked in the History tab, shown instead of the latest.
     pub pinned: Option<StoredResult>,
     /// Estimate for the current selection: (cache key, estimate, exact counts).
-    pub estimate: Option<(String, Estimate, bool)>,
+    pub estimate: Option<(EstimateKey, Estimate, bool)>,
     pub data_dir: PathBuf,
     pub title: String,
     /// "What would be sent" for the selection: (cache key, preview, pretty body). Built once
     /// per change, not every frame the Raw tab is drawn.
-    pub preview: Option<(String, crate::llm::RequestPreview, String)>,
+    pub preview: Option<(PreviewKey, crate::llm::RequestPreview, String)>,
     /// The cost projection for the listed conversations: (cache key, estimate for them all,
     /// projection input, one row per priced model). Built only while its window is open.
     pub projection: Option<(
-        String,
+        ProjectionKey,
         Estimate,
         crate::core::cost::projection::ProjectionInput,
         Vec<crate::core::cost::projection::ProjectionRow>,
@@ -299,6 +331,8 @@ pub struct Model {
     pub run_failure: Option<String>,
     /// The provider key variables set in the environment, read once at start (not every frame).
     pub env_keys: std::collections::HashSet<&'static str>,
+    /// The providers' base URLs from the environment, read once at start.
+    pub env_base_urls: HashMap<crate::core::spec::ProviderKind, String>,
 }
 
 /// Schemas larger than this are checked after a pause in typing, not on every keystroke.
@@ -396,7 +430,7 @@ impl Model {
             self.estimate = None;
             return;
         };
-        let key = format!("{hash}/{}", selected.hash);
+        let key: EstimateKey = (hash.clone(), selected.hash.clone());
         if self.estimate.as_ref().is_some_and(|(k, _, _)| *k == key) {
             return;
         }
@@ -421,9 +455,9 @@ impl Model {
         else {
             return;
         };
-        let key = {
+        let key: ProjectionKey = {
             let visible = self.visible(&state.filter);
-            format!("{hash}/{}/{}", visible.len(), visible.first().map(|c| c.hash.as_str()).unwrap_or(""))
+            (hash.clone(), visible.len(), visible.first().map(|c| c.hash.clone()))
         };
         // Counting tokens over every listed conversation is the expensive part; it is redone only
         // when the spec or the list changes. Per-month volume and sampling only rescale it, so
@@ -463,8 +497,16 @@ impl Model {
             self.preview = None;
             return;
         };
-        let base_url = state.settings.base_url(state.draft.provider);
-        let key = format!("{hash}/{}/{base_url:?}", selected.hash);
+        // Typed in Settings, else the environment as read at start (not every frame).
+        let kind = state.draft.provider;
+        let base_url = state
+            .settings
+            .base_urls
+            .get(kind.as_str())
+            .filter(|u| !u.trim().is_empty())
+            .cloned()
+            .or_else(|| self.env_base_urls.get(&kind).cloned());
+        let key: PreviewKey = (hash.clone(), selected.hash.clone(), base_url.clone());
         if self.preview.as_ref().is_some_and(|(k, _, _)| *k == key) {
             return;
         }

@@ -290,12 +290,10 @@ impl DebriefApp {
         let h = &self.model.history;
         let Some(r) = h.results.get(h.selected) else { return };
         let hash = r.conversation_hash.clone();
-        if h.transcript.as_ref().is_some_and(|(t, _)| *t == hash)
-            || h.transcript_asked.as_ref() == Some(&hash)
-        {
+        if h.transcript.asked(&hash) {
             return;
         }
-        self.model.history.transcript_asked = Some(hash.clone());
+        self.model.history.transcript = super::model::Requested::Pending(hash.clone());
         let h2 = hash.clone();
         self.bridge.query(
             move |e| e.conversation(&h2),

@@ -245,7 +245,7 @@ pub fn result_pane_ui(
     let h = &cx.model.history;
     ui.strong(&r.outcome.conversation_id);
     let schema = h.spec.as_ref().filter(|(hash, _)| *hash == r.spec_hash).map(|(_, s)| s);
-    let conversation = h.transcript.as_ref().filter(|(hash, _)| *hash == r.conversation_hash).map(|(_, c)| c);
+    let conversation = h.transcript.ready_for(&r.conversation_hash);
     let labels = cx.model.labels.get(&r.outcome.conversation_id).map(Vec::as_slice).unwrap_or_default();
     let pane = super::verdicts::Pane {
         id,
