@@ -71,6 +71,37 @@ impl Rule {
     }
 }
 
+/// One rule checked against a schema: compiled, with the fields it reads that the schema lacks
+/// (why it would match nothing), or the message to show under it when it does not compile.
+#[derive(Debug, Clone)]
+pub enum Checked {
+    Ok { rule: CompiledRule, missing: Vec<String> },
+    Error(String),
+}
+
+/// Compile `rules` and compare the fields they read with `schema_fields` (the schema's top-level
+/// fields; `None` or empty when unknown, and then nothing is reported missing).
+pub fn check_against(rules: &[Rule], schema_fields: Option<&[String]>) -> Vec<Checked> {
+    rules
+        .iter()
+        .map(|rule| match rule.compile() {
+            Ok(c) => {
+                let missing = match schema_fields {
+                    Some(fields) if !fields.is_empty() => {
+                        c.fields().iter().filter(|f| !fields.contains(f)).cloned().collect()
+                    }
+                    _ => Vec::new(),
+                };
+                Checked::Ok { rule: c, missing }
+            }
+            Err(e) => Checked::Error(match e.syntax() {
+                Some(syntax) => syntax.render(&rule.expression),
+                None => e.to_string(),
+            }),
+        })
+        .collect()
+}
+
 /// A rule that parsed, ready to evaluate.
 #[derive(Debug, Clone)]
 pub struct CompiledRule {

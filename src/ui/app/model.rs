@@ -192,28 +192,20 @@ impl HistoryModel {
         if self.review.as_ref().is_some_and(|(k, ..)| *k == key) {
             return;
         }
+        let checked = crate::core::rules::check_against(rules, schema_fields.as_deref());
         let mut compiled = Vec::new();
         let mut errors = Vec::new();
         self.review_missing.clear();
-        for rule in rules {
-            match rule.compile() {
-                Ok(c) => {
-                    let missing = match &schema_fields {
-                        Some(fields) if !fields.is_empty() => {
-                            c.fields().iter().filter(|f| !fields.contains(f)).cloned().collect()
-                        }
-                        _ => Vec::new(),
-                    };
+        for c in checked {
+            match c {
+                crate::core::rules::Checked::Ok { rule, missing } => {
                     self.review_missing.push(missing);
-                    compiled.push(c);
+                    compiled.push(rule);
                     errors.push(None);
                 }
-                Err(e) => {
+                crate::core::rules::Checked::Error(message) => {
                     self.review_missing.push(Vec::new());
-                    errors.push(Some(match e.syntax() {
-                        Some(syntax) => syntax.render(&rule.expression),
-                        None => e.to_string(),
-                    }));
+                    errors.push(Some(message));
                 }
             }
         }
@@ -244,37 +236,20 @@ impl HistoryModel {
         if self.results.first().is_none_or(|r| r.spec_hash != *hash) {
             return;
         }
-        let items: Vec<(&str, &Value)> = self
-            .results
-            .iter()
-            .filter(|r| r.outcome.status == crate::core::outcome::Status::Ok)
-            .filter_map(|r| Some((r.outcome.conversation_id.as_str(), r.outcome.analysis.as_ref()?)))
-            .collect();
-        let mut dashboard = crate::core::dashboard::build(schema, &items);
-        let timed: Vec<(Option<&str>, &Value)> = self
+        let rows: Vec<crate::core::dashboard::RunRow<'_>> = self
             .results
             .iter()
             .filter(|r| r.outcome.status == crate::core::outcome::Status::Ok)
             .filter_map(|r| {
-                Some((
-                    self.started.get(&r.conversation_hash).map(String::as_str),
-                    r.outcome.analysis.as_ref()?,
-                ))
+                Some(crate::core::dashboard::RunRow {
+                    conversation_id: &r.outcome.conversation_id,
+                    conversation_hash: &r.conversation_hash,
+                    started_at: self.started.get(&r.conversation_hash).map(String::as_str),
+                    analysis: r.outcome.analysis.as_ref()?,
+                })
             })
             .collect();
-        dashboard.sentiment_trend = crate::core::dashboard::trend(schema, "sentiment", &timed);
-        // Repeats: several ok analyses of one conversation content in this run.
-        let mut groups: HashMap<&str, Vec<&Value>> = HashMap::new();
-        for r in self.results.iter().filter(|r| r.outcome.status == crate::core::outcome::Status::Ok) {
-            if let Some(a) = r.outcome.analysis.as_ref() {
-                groups.entry(r.conversation_hash.as_str()).or_default().push(a);
-            }
-        }
-        if groups.values().any(|g| g.len() >= 2) {
-            let fields: Vec<String> = crate::core::schema::top_level_fields(schema);
-            let repeats: Vec<Vec<&Value>> = groups.into_values().collect();
-            dashboard.stability = Some(crate::core::stability::stability(&fields, &repeats));
-        }
+        let dashboard = crate::core::dashboard::for_run(schema, &rows);
         self.dashboard = Some(dashboard);
     }
 }

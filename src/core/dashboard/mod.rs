@@ -8,6 +8,10 @@
 //! notes). Only `ok` analyses count; every chart says how many it is based on. No egui here:
 //! the panel draws what this computes, and tests check the numbers.
 
+mod run;
+
+pub use run::{RunRow, for_run};
+
 use crate::core::eval::Rate;
 use serde::Serialize;
 use serde_json::Value;
@@ -78,22 +82,9 @@ pub fn day_of(started_at: &str) -> Option<String> {
         }
     }
     let n: i64 = t.parse().ok()?;
-    let secs = if n > 100_000_000_000 { n / 1000 } else { n };
-    Some(civil_date(secs.div_euclid(86_400)))
-}
-
-/// Days since 1970-01-01 → `YYYY-MM-DD` (Howard Hinnant's `civil_from_days`).
-fn civil_date(days: i64) -> String {
-    let z = days + 719_468;
-    let era = z.div_euclid(146_097);
-    let doe = z - era * 146_097;
-    let yoe = (doe - doe / 1_460 + doe / 36_524 - doe / 146_096) / 365;
-    let doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
-    let mp = (5 * doy + 2) / 153;
-    let d = doy - (153 * mp + 2) / 5 + 1;
-    let m = if mp < 10 { mp + 3 } else { mp - 9 };
-    let y = yoe + era * 400 + i64::from(m <= 2);
-    format!("{y:04}-{m:02}-{d:02}")
+    let secs = if n > 100_000_000_000 { n.div_euclid(1000) } else { n };
+    let date = jiff::Timestamp::from_second(secs).ok()?.to_zoned(jiff::tz::TimeZone::UTC).date();
+    Some(date.to_string())
 }
 
 /// The trend of `field` over the days the conversations started on; `None` when fewer than two
@@ -361,8 +352,8 @@ mod tests {
         );
         assert_eq!(t.n, 4);
         assert!(trend(&s, "sentiment", &items[..2]).is_none(), "one day is no trend");
-        assert_eq!(civil_date(0), "1970-01-01");
-        assert_eq!(civil_date(19_844), "2024-05-01");
+        assert_eq!(day_of("0"), Some("1970-01-01".into()));
+        assert_eq!(day_of("1714521600000"), Some("2024-05-01".into()), "milliseconds");
         assert_eq!(day_of("951782400"), Some("2000-02-29".into()));
     }
 
