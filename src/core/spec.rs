@@ -109,6 +109,92 @@ pub struct AnalysisSpec {
     /// Put the evidence into webhook payloads too (off: it stays in the history and the API).
     #[serde(default, skip_serializing_if = "std::ops::Not::not")]
     pub webhook_evidence: bool,
+    /// OpenAI reasoning models (gpt-5 family, o-series): `reasoning_effort` as the model accepts
+    /// it (`minimal`, `low`, `medium`, `high`, …). Part of the version when set.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub reasoning_effort: Option<String>,
+    /// Gemini 2.5: `thinkingConfig.thinkingBudget` in tokens (0 turns thinking off on Flash).
+    /// Never sent together with `thinking_level`. Part of the version when set.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub thinking_budget: Option<i64>,
+    /// Gemini 3: `thinkingConfig.thinkingLevel` (`low`, `high`, …). Part of the version when set.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub thinking_level: Option<String>,
+    /// Local servers (llama.cpp `repeat_penalty`, Ollama `options.repeat_penalty`): discourages
+    /// the loops small models fall into. Part of the version when set.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub repeat_penalty: Option<f64>,
+    /// OpenAI-style `frequency_penalty` (-2.0 to 2.0). Part of the version when set.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub frequency_penalty: Option<f64>,
+    /// For grammar-constrained local servers: the `maxLength` given in the sent copy to string
+    /// fields that have none, so an unbounded string cannot loop until the output budget runs
+    /// out. Part of the version when set.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub max_text_length: Option<u32>,
+    /// What to do with a conversation too long for the model's context window: `skip` (the
+    /// default: it ends `skipped` with the reason) or `head_tail` (keep the start and the end,
+    /// with a marker between). Part of the version when set.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub on_too_long: Option<OnTooLong>,
+    /// Per-request timeout in seconds (default 120). Not part of the version: it never changes
+    /// an answer.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub request_timeout_s: Option<u64>,
+}
+
+/// The generation settings added after the first spec format, as one value, so a front end that
+/// edits only some of them (the GUI's draft) carries the rest through unchanged.
+#[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
+#[serde(default)]
+pub struct Tuning {
+    pub reasoning_effort: Option<String>,
+    pub thinking_budget: Option<i64>,
+    pub thinking_level: Option<String>,
+    pub repeat_penalty: Option<f64>,
+    pub frequency_penalty: Option<f64>,
+    pub max_text_length: Option<u32>,
+    pub on_too_long: Option<OnTooLong>,
+    pub request_timeout_s: Option<u64>,
+}
+
+impl Tuning {
+    /// The tuning a spec carries.
+    pub fn of(spec: &AnalysisSpec) -> Tuning {
+        Tuning {
+            reasoning_effort: spec.reasoning_effort.clone(),
+            thinking_budget: spec.thinking_budget,
+            thinking_level: spec.thinking_level.clone(),
+            repeat_penalty: spec.repeat_penalty,
+            frequency_penalty: spec.frequency_penalty,
+            max_text_length: spec.max_text_length,
+            on_too_long: spec.on_too_long,
+            request_timeout_s: spec.request_timeout_s,
+        }
+    }
+
+    /// Write these settings into `spec`.
+    pub fn apply(&self, spec: &mut AnalysisSpec) {
+        spec.reasoning_effort = self.reasoning_effort.clone();
+        spec.thinking_budget = self.thinking_budget;
+        spec.thinking_level = self.thinking_level.clone();
+        spec.repeat_penalty = self.repeat_penalty;
+        spec.frequency_penalty = self.frequency_penalty;
+        spec.max_text_length = self.max_text_length;
+        spec.on_too_long = self.on_too_long;
+        spec.request_timeout_s = self.request_timeout_s;
+    }
+}
+
+/// What to do with a conversation that does not fit the model's context window.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize, Default)]
+#[serde(rename_all = "snake_case")]
+pub enum OnTooLong {
+    /// Do not send it; the result is `skipped` with the estimate and the window.
+    #[default]
+    Skip,
+    /// Keep the start and the end of the transcript, with a marker saying what was left out.
+    HeadTail,
 }
 
 /// Why a spec file could not be used.
@@ -186,6 +272,23 @@ impl AnalysisSpec {
         if self.evidence {
             material["evidence"] = serde_json::Value::Bool(true);
         }
+        // Settings added later join the material only when set, for the same reason.
+        let later = [
+            ("reasoning_effort", serde_json::to_value(&self.reasoning_effort)),
+            ("thinking_budget", serde_json::to_value(self.thinking_budget)),
+            ("thinking_level", serde_json::to_value(&self.thinking_level)),
+            ("repeat_penalty", serde_json::to_value(self.repeat_penalty)),
+            ("frequency_penalty", serde_json::to_value(self.frequency_penalty)),
+            ("max_text_length", serde_json::to_value(self.max_text_length)),
+            ("on_too_long", serde_json::to_value(self.on_too_long)),
+        ];
+        for (key, value) in later {
+            if let Ok(v) = value
+                && !v.is_null()
+            {
+                material[key] = v;
+            }
+        }
         let mut hasher = Sha256::new();
         hasher.update(material.to_string().as_bytes());
         hex::encode(hasher.finalize())
@@ -194,5 +297,30 @@ impl AnalysisSpec {
     /// The first 12 hex digits of `version_hash`, for display.
     pub fn short_version(&self) -> String {
         self.version_hash()[..12].to_string()
+    }
+}
+
+#[cfg(test)]
+mod tuning_tests {
+    use super::*;
+
+    #[test]
+    fn later_settings_change_the_version_only_when_set_and_survive_a_round_trip() {
+        let base = AnalysisSpec::template("post_analysis").unwrap();
+        let mut tuned = base.clone();
+        assert_eq!(tuned.version_hash(), base.version_hash());
+        tuned.thinking_budget = Some(0);
+        assert_ne!(tuned.version_hash(), base.version_hash());
+        let mut timed = base.clone();
+        timed.request_timeout_s = Some(30);
+        assert_eq!(timed.version_hash(), base.version_hash(), "a timeout never changes an answer");
+        tuned.on_too_long = Some(OnTooLong::HeadTail);
+        let text = tuned.to_json_pretty();
+        assert!(text.contains("\"on_too_long\": \"head_tail\""), "{text}");
+        let back = AnalysisSpec::from_json(&text, Path::new("x.json")).unwrap();
+        assert_eq!(back, tuned);
+        let mut copy = base.clone();
+        Tuning::of(&tuned).apply(&mut copy);
+        assert_eq!(copy, tuned);
     }
 }

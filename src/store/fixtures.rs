@@ -28,6 +28,14 @@ pub fn spec(name: &str) -> AnalysisSpec {
         policy: Default::default(),
         evidence: false,
         webhook_evidence: false,
+        reasoning_effort: None,
+        thinking_budget: None,
+        thinking_level: None,
+        repeat_penalty: None,
+        frequency_penalty: None,
+        max_text_length: None,
+        on_too_long: None,
+        request_timeout_s: None,
     }
 }
 

@@ -31,6 +31,9 @@ pub struct Draft {
     pub evidence: bool,
     /// Put evidence into webhook payloads.
     pub webhook_evidence: bool,
+    /// Settings the draft's editors do not show yet, carried through to the saved spec.
+    #[serde(default)]
+    pub tuning: crate::core::spec::Tuning,
     /// The file this draft was opened from or last saved to.
     pub path: Option<PathBuf>,
     /// Which template it started from, when it did.
@@ -58,6 +61,7 @@ impl Default for Draft {
                 policy: Default::default(),
                 evidence: false,
                 webhook_evidence: false,
+                tuning: Default::default(),
                 path: None,
                 template: None,
                 saved: String::new(),
@@ -82,6 +86,7 @@ impl Draft {
             policy: spec.policy.clone(),
             evidence: spec.evidence,
             webhook_evidence: spec.webhook_evidence,
+            tuning: crate::core::spec::Tuning::of(spec),
             path,
             template,
             saved: String::new(),
@@ -93,7 +98,7 @@ impl Draft {
     /// A stable text form of everything that is saved, used to detect unsaved changes.
     fn fingerprint(&self) -> String {
         format!(
-            "{}\u{1}{}\u{1}{}\u{1}{}\u{1}{}\u{1}{}\u{1}{:?}\u{1}{:?}\u{1}{}\u{1}{:?}\u{1}{:?}\u{1}{}\u{1}{}",
+            "{}\u{1}{}\u{1}{}\u{1}{}\u{1}{}\u{1}{}\u{1}{:?}\u{1}{:?}\u{1}{}\u{1}{:?}\u{1}{:?}\u{1}{}\u{1}{}\u{1}{:?}",
             self.name,
             self.description,
             self.schema_text,
@@ -106,7 +111,8 @@ impl Draft {
             self.agent_id,
             self.policy,
             self.evidence,
-            self.webhook_evidence
+            self.webhook_evidence,
+            self.tuning
         )
     }
 
@@ -130,7 +136,7 @@ impl Draft {
 
     /// The spec, when the schema text parses. The caller has the parse error otherwise.
     pub fn to_spec(&self, schema: serde_json::Value) -> AnalysisSpec {
-        AnalysisSpec {
+        let mut spec = AnalysisSpec {
             name: self.name.clone(),
             description: Some(self.description.clone()).filter(|d| !d.is_empty()),
             schema,
@@ -144,7 +150,17 @@ impl Draft {
             policy: self.policy.clone(),
             evidence: self.evidence,
             webhook_evidence: self.webhook_evidence,
-        }
+            reasoning_effort: None,
+            thinking_budget: None,
+            thinking_level: None,
+            repeat_penalty: None,
+            frequency_penalty: None,
+            max_text_length: None,
+            on_too_long: None,
+            request_timeout_s: None,
+        };
+        self.tuning.apply(&mut spec);
+        spec
     }
 }
 
