@@ -26,6 +26,8 @@ use wiremock::{Mock, MockServer, Request, ResponseTemplate};
 const KEY: &str = "sk-ant-api03-test-0123456789abcdef";
 const VERSION: &str = "2023-06-01";
 const MODEL: &str = "claude-haiku-4-5";
+/// A model from before structured outputs, which still gets the forced tool.
+const OLDER_MODEL: &str = "claude-3-5-haiku-20241022";
 /// The tool name Debrief derives from the "Post analysis" template.
 const TOOL: &str = "Post_analysis";
 
@@ -306,6 +308,22 @@ fn check_request(req: &Request) -> Result<Value, ResponseTemplate> {
             return Err(bad_request(&format!("messages.{i}: content must be non-empty")));
         }
     }
+    if body.get("anthropic-beta").is_some() || req.headers.get("anthropic-beta").is_some() {
+        return Err(bad_request("structured outputs are generally available: no beta header"));
+    }
+    if let Some(config) = body.get("output_config") {
+        // Structured outputs (Claude 4.5 and later): the schema is compiled into a grammar.
+        if body.get("tools").is_some() || body.get("tool_choice").is_some() {
+            return Err(bad_request("send either output_config.format or a forced tool, not both"));
+        }
+        if config["format"]["type"] != "json_schema" {
+            return Err(bad_request("output_config.format.type: Input should be 'json_schema'"));
+        }
+        if let Some(first) = anthropic_violations(&config["format"]["schema"]).first() {
+            return Err(bad_request(&format!("output_config.format.schema: {first}")));
+        }
+        return Ok(body);
+    }
     let tools = body["tools"]
         .as_array()
         .ok_or_else(|| bad_request("tools: a tool is needed for structured output"))?;
@@ -337,8 +355,14 @@ fn conforming_server(req: &Request) -> ResponseTemplate {
         Ok(body) => body,
         Err(reply) => return reply,
     };
-    let tool = &body["tools"][0];
     let system = body["system"].as_str().unwrap_or("");
+    if let Some(schema) = body.pointer("/output_config/format/schema") {
+        // Constrained decoding: the answer fits the sent schema, enums included.
+        let answer = llm::offline::analyze(schema, system, &billing_call());
+        let content = json!([{"type": "text", "text": answer.to_string()}]);
+        return ResponseTemplate::new(200).set_body_json(message(content, "end_turn", usage(1200, 90)));
+    }
+    let tool = &body["tools"][0];
     let answer = llm::offline::analyze(&tool["input_schema"], system, &billing_call());
     let content = json!([{"type": "tool_use", "id": "toolu_01", "name": tool["name"], "input": answer}]);
     ResponseTemplate::new(200).set_body_json(message(content, "tool_use", usage(1200, 90)))
@@ -433,7 +457,10 @@ async fn bodies(server: &MockServer) -> Vec<Value> {
 async fn request_has_the_documented_shape() {
     let server = MockServer::start().await;
     mount(&server, conforming_server).await;
-    let outcome = run(&server).await;
+    // A model from before structured outputs: the forced tool.
+    let mut older = spec("post_analysis");
+    older.model = OLDER_MODEL.into();
+    let outcome = run_spec(&server, &older).await;
     assert_eq!(outcome.status, Status::Ok, "{:?}", outcome.errors);
     let requests = server.received_requests().await.unwrap();
     assert_eq!(requests.len(), 1);
@@ -443,7 +470,8 @@ async fn request_has_the_documented_shape() {
     assert_eq!(req.headers.get("anthropic-version").unwrap().to_str().unwrap(), VERSION);
     assert!(req.headers.get("authorization").is_none(), "Anthropic takes x-api-key, not a bearer token");
     let body: Value = serde_json::from_slice(&req.body).unwrap();
-    assert_eq!(body["model"], MODEL);
+    assert_eq!(body["model"], OLDER_MODEL);
+    assert!(body.get("output_config").is_none(), "{body}");
     assert_eq!(body["max_tokens"], json!(800), "the template's max_output_tokens");
     assert_eq!(body["temperature"], json!(0.0));
     let system = body["system"].as_str().expect("top-level system string");
@@ -474,6 +502,33 @@ async fn request_has_the_documented_shape() {
     assert_eq!(body["tool_choice"], json!({"type": "tool", "name": TOOL}));
     assert!(!req.body.windows(KEY.len()).any(|w| w == KEY.as_bytes()), "the key never travels in the body");
     assert!(!outcome.attempts[0].request.to_string().contains(KEY), "nor in the history");
+}
+
+#[tokio::test]
+async fn claude_4_5_gets_structured_outputs_with_small_integer_ranges_as_enums() {
+    let server = MockServer::start().await;
+    mount(&server, conforming_server).await;
+    let outcome = run_spec(&server, &spec("customer_support")).await;
+    assert_eq!(outcome.status, Status::Ok, "{:?}", outcome.errors);
+    let requests = server.received_requests().await.unwrap();
+    assert_eq!(requests.len(), 1, "constrained decoding: no repair needed");
+    assert!(requests[0].headers.get("anthropic-beta").is_none(), "generally available: no beta header");
+    let body: Value = serde_json::from_slice(&requests[0].body).unwrap();
+    assert!(body.get("tools").is_none() && body.get("tool_choice").is_none(), "{body}");
+    let format = &body["output_config"]["format"];
+    assert_eq!(format["type"], "json_schema");
+    let score = &format["schema"]["properties"]["customer_effort_score"];
+    assert_eq!(score["enum"], json!([1, 2, 3, 4, 5]), "the range is enforced as an enum: {score}");
+    assert!(score.get("minimum").is_none() && score.get("maximum").is_none());
+    let value = outcome.analysis.as_ref().unwrap()["customer_effort_score"].as_i64().unwrap();
+    assert!((1..=5).contains(&value), "{value}");
+    // The forced tool of an older model is not enforced, but gets the same enum to follow.
+    let mut older = spec("customer_support");
+    older.model = OLDER_MODEL.into();
+    let body = llm::preview_request(ProviderKind::Anthropic, &older, &billing_call());
+    let score = &body["tools"][0]["input_schema"]["properties"]["customer_effort_score"];
+    assert_eq!(score["enum"], json!([1, 2, 3, 4, 5]), "the enum helps the tool too: {score}");
+    assert!(body.get("output_config").is_none());
 }
 
 #[tokio::test]
@@ -523,27 +578,12 @@ async fn the_tool_use_input_is_the_analysis() {
 
 #[tokio::test]
 async fn all_four_templates_are_accepted_by_a_server_enforcing_anthropics_schema_rules() {
-    // The stand-in model answers as a model that read the whole tool schema would: bounds such as
-    // customer_effort_score 1-5 reach it only through the description, so its answers come from
-    // the template's own schema. The server still checks every request as Anthropic does.
-    let answers: BTreeMap<String, Value> = TEMPLATES
-        .iter()
-        .map(|(name, _)| {
-            let s = spec(name);
-            (s.name.replace(' ', "_"), llm::offline::analyze(&s.schema, &s.prompt, &billing_call()))
-        })
-        .collect();
+    // Claude 4.5 decodes under the sent schema (structured outputs): the stand-in answers from
+    // that copy, as constrained decoding would, and checks every request as Anthropic does. The
+    // small integer ranges (customer_effort_score 1-5) reach it as enums, so its answers are in
+    // range without a repair.
     let server = MockServer::start().await;
-    mount(&server, move |req: &Request| {
-        let body = match check_request(req) {
-            Ok(body) => body,
-            Err(reply) => return reply,
-        };
-        let name = body["tools"][0]["name"].as_str().unwrap_or("");
-        let content = json!([{"type": "tool_use", "id": "toolu_01", "name": name, "input": answers[name]}]);
-        ResponseTemplate::new(200).set_body_json(message(content, "tool_use", usage(1200, 90)))
-    })
-    .await;
+    mount(&server, conforming_server).await;
     let prices = PriceTable::bundled();
     for (name, _) in TEMPLATES {
         let spec = spec(name);
@@ -592,7 +632,7 @@ async fn a_non_conforming_schema_is_accepted_after_the_rewrite() {
     let outcome = run_spec(&server, &poor_spec()).await;
     assert_eq!(outcome.status, Status::Ok, "{:?} {:?}", outcome.errors, outcome.attempts[0].raw_reply);
     assert_eq!(outcome.analysis.unwrap(), good);
-    let sent = &bodies(&server).await[0]["tools"][0]["input_schema"];
+    let sent = &bodies(&server).await[0]["output_config"]["format"]["schema"];
     assert!(anthropic_violations(sent).is_empty());
     let summary = &sent["properties"]["summary"];
     assert!(summary.get("minLength").is_none() && summary.get("maxLength").is_none());
@@ -881,7 +921,7 @@ async fn a_schema_violation_is_repaired_with_alternating_turns() {
     let feedback = second["messages"][2]["content"].as_str().unwrap();
     assert!(feedback.contains("/topic"), "{feedback}");
     assert!(second["system"].as_str().unwrap().starts_with("Analyze"), "the system prompt stays top-level");
-    assert_eq!(second["tool_choice"]["name"], TOOL, "the tool is still forced");
+    assert_eq!(second["output_config"]["format"]["type"], "json_schema", "the format is still sent");
 }
 
 #[tokio::test]

@@ -194,6 +194,12 @@ fn check_request(req: &Request) -> Result<Value, ResponseTemplate> {
         return Err(bad_request("* GenerateContentRequest.system_instruction.parts: must be text parts"));
     }
     let config = &body["generationConfig"];
+    let thinking = &config["thinkingConfig"];
+    if thinking.get("thinkingBudget").is_some() && thinking.get("thinkingLevel").is_some() {
+        // Google: "You cannot use both thinking_level and the legacy thinking_budget parameter
+        // in the same request. Doing so will return a 400 error."
+        return Err(bad_request("thinking_budget and thinking_level cannot both be set"));
+    }
     if config.get("responseSchema").is_some() && config.get("responseJsonSchema").is_some() {
         return Err(bad_request("response_schema and response_json_schema cannot both be set"));
     }
@@ -760,4 +766,81 @@ async fn a_schema_violation_is_repaired_with_user_model_user_contents() {
         "the prompt stays in systemInstruction"
     );
     assert!(second["generationConfig"].get("responseJsonSchema").is_some());
+}
+
+// ---------------------------------------------------------------------------------------------
+// Thinking, temperature and keys (Gemini 2.5 and 3)
+// ---------------------------------------------------------------------------------------------
+
+/// The request body for `model`, as sent to a conforming stand-in.
+async fn sent_for(spec: &AnalysisSpec) -> Value {
+    let server = MockServer::start().await;
+    let model = spec.model.clone();
+    Mock::given(method("POST"))
+        .and(path(format!("/v1beta/models/{model}:generateContent")))
+        .respond_with(conforming_server)
+        .mount(&server)
+        .await;
+    let outcome = run_with(&config(&server, Some(KEY)), spec).await;
+    assert_eq!(outcome.status, Status::Ok, "{model}: {:?}", outcome.errors);
+    bodies(&server).await.remove(0)
+}
+
+#[tokio::test]
+async fn gemini_2_5_gets_a_thinking_budget_and_gemini_3_a_thinking_level_never_both() {
+    let mut flash = spec("post_analysis");
+    flash.model = "gemini-2.5-flash".into();
+    let body = sent_for(&flash).await;
+    assert_eq!(
+        body["generationConfig"]["thinkingConfig"],
+        json!({"thinkingBudget": 0}),
+        "extraction thinks least"
+    );
+    assert_eq!(body["generationConfig"]["temperature"], json!(0.0), "2.5 takes the spec's temperature");
+
+    flash.thinking_budget = Some(512);
+    let body = sent_for(&flash).await;
+    assert_eq!(body["generationConfig"]["thinkingConfig"], json!({"thinkingBudget": 512}), "the spec wins");
+
+    let mut pro = spec("post_analysis");
+    pro.model = "gemini-2.5-pro".into();
+    assert_eq!(sent_for(&pro).await["generationConfig"]["thinkingConfig"], json!({"thinkingBudget": 128}));
+
+    let mut three = spec("post_analysis");
+    three.model = "gemini-3-pro-preview".into();
+    three.thinking_budget = Some(1024); // a 2.5 setting left in the spec: not sent beside the level
+    let body = sent_for(&three).await;
+    assert_eq!(body["generationConfig"]["thinkingConfig"], json!({"thinkingLevel": "low"}));
+    assert!(
+        body["generationConfig"].get("temperature").is_none(),
+        "Gemini 3 stays at 1.0 unless the spec insists"
+    );
+
+    three.thinking_level = Some("high".into());
+    three.keep_temperature = true;
+    let body = sent_for(&three).await;
+    assert_eq!(body["generationConfig"]["thinkingConfig"], json!({"thinkingLevel": "high"}));
+    assert_eq!(body["generationConfig"]["temperature"], json!(0.0), "keep_temperature insists");
+}
+
+#[test]
+fn google_api_key_is_accepted_and_preferred_as_googles_sdk_does() {
+    let vars = |pairs: &'static [(&'static str, &'static str)]| {
+        move |name: &str| pairs.iter().find(|(k, _)| *k == name).map(|(_, v)| v.to_string())
+    };
+    let google =
+        ProviderConfig::from_vars(ProviderKind::Gemini, None, vars(&[("GOOGLE_API_KEY", "from-google")]));
+    assert_eq!(google.api_key.as_deref(), Some("from-google"));
+    let both = ProviderConfig::from_vars(
+        ProviderKind::Gemini,
+        None,
+        vars(&[("GEMINI_API_KEY", "from-gemini"), ("GOOGLE_API_KEY", "from-google")]),
+    );
+    assert_eq!(both.api_key.as_deref(), Some("from-google"), "GOOGLE_API_KEY wins, as in google-genai");
+    let gemini =
+        ProviderConfig::from_vars(ProviderKind::Gemini, None, vars(&[("GEMINI_API_KEY", "from-gemini")]));
+    assert_eq!(gemini.api_key.as_deref(), Some("from-gemini"));
+    let none = ProviderConfig::from_vars(ProviderKind::Gemini, None, vars(&[]));
+    let err = llm::build(&none).err().unwrap();
+    assert!(err.to_string().contains("GEMINI_API_KEY or GOOGLE_API_KEY"), "{err}");
 }

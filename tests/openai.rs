@@ -310,7 +310,12 @@ async fn openai_compatible_sends_no_strict_and_a_schema_summary() {
     assert!(req.headers.get("authorization").is_none(), "no key, no auth header");
     let body: Value = serde_json::from_slice(&req.body).unwrap();
     assert!(body["response_format"]["json_schema"].get("strict").is_none());
-    assert_eq!(body["response_format"]["json_schema"]["schema"], spec.schema, "sent as written");
+    let mut sent = body["response_format"]["json_schema"]["schema"].clone();
+    for field in ["summary", "follow_up_notes"] {
+        let removed = sent["properties"][field].as_object_mut().unwrap().remove("maxLength");
+        assert_eq!(removed, Some(json!(1000)), "{field}: free text is bounded for the grammar");
+    }
+    assert_eq!(sent, spec.schema, "otherwise sent as written");
     assert_eq!(body["max_tokens"], json!(800));
     assert!(body["messages"][0]["content"].as_str().unwrap().contains("- topic (one of \"billing\""));
 }
@@ -468,4 +473,63 @@ async fn a_timeout_is_retried_then_reported() {
         outcome.attempts[0].error
     );
     assert!(outcome.errors[0].message.contains("cannot reach"), "{}", outcome.errors[0].message);
+}
+
+#[test]
+fn reasoning_models_get_reasoning_effort_and_no_temperature() {
+    let conversation = billing_call();
+    let mut spec = openai_spec("post_analysis");
+    spec.model = "gpt-5-mini".into();
+    spec.reasoning_effort = Some("minimal".into());
+    spec.frequency_penalty = Some(0.5);
+    let body = llm::preview_request(ProviderKind::Openai, &spec, &conversation);
+    assert_eq!(body["reasoning_effort"], json!("minimal"));
+    assert!(body.get("temperature").is_none(), "gpt-5 accepts only the default temperature: {body}");
+    assert!(body.get("frequency_penalty").is_none(), "nor penalties");
+    assert_eq!(body["max_completion_tokens"], json!(800));
+
+    spec.model = "gpt-4o-mini".into();
+    let body = llm::preview_request(ProviderKind::Openai, &spec, &conversation);
+    assert!(body.get("reasoning_effort").is_none(), "gpt-4o-mini does not reason: {body}");
+    assert_eq!(body["temperature"], json!(0.0));
+    assert_eq!(body["frequency_penalty"], json!(0.5));
+    assert!(body.get("repeat_penalty").is_none(), "OpenAI has no repeat_penalty");
+}
+
+#[test]
+fn reasoning_tokens_are_in_the_output_estimate() {
+    use debrief::core::cost::{estimate, with_reasoning};
+    let prices = PriceTable::bundled();
+    let messages = debrief::core::prompt::build(
+        &openai_spec("post_analysis"),
+        &billing_call(),
+        debrief::core::prompt::PromptOptions::for_provider(ProviderKind::Openai),
+    );
+    let base = estimate(ProviderKind::Openai, "gpt-5-mini", &messages, None, &prices);
+    let medium = with_reasoning(base.clone(), ProviderKind::Openai, "gpt-5-mini", None, &prices);
+    let minimal = with_reasoning(base.clone(), ProviderKind::Openai, "gpt-5-mini", Some("minimal"), &prices);
+    assert_eq!(medium.output_tokens, base.output_tokens + 2_048, "gpt-5 defaults to medium effort");
+    assert_eq!(minimal.output_tokens, base.output_tokens + 128);
+    let plain = with_reasoning(base.clone(), ProviderKind::Openai, "gpt-4o-mini", Some("high"), &prices);
+    assert_eq!(plain.output_tokens, base.output_tokens);
+}
+
+#[test]
+fn local_servers_get_penalties_and_bounded_text() {
+    let mut spec = openai_spec("post_analysis");
+    spec.provider = ProviderKind::OpenaiCompatible;
+    spec.model = "gemma3".into();
+    spec.repeat_penalty = Some(1.3);
+    spec.max_text_length = Some(300);
+    let body = llm::preview_request(ProviderKind::OpenaiCompatible, &spec, &billing_call());
+    assert_eq!(body["repeat_penalty"], json!(1.3));
+    let props = &body["response_format"]["json_schema"]["schema"]["properties"];
+    assert_eq!(props["summary"]["maxLength"], json!(300), "{props}");
+    assert!(props["topic"].get("maxLength").is_none(), "enums need no bound");
+    let preview = llm::preview(ProviderKind::OpenaiCompatible, &spec, &billing_call(), None);
+    assert!(
+        preview.notes.iter().any(|n| n.pointer == "/properties/summary/maxLength"),
+        "{:?}",
+        preview.notes
+    );
 }

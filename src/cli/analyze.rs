@@ -125,7 +125,8 @@ pub fn estimate(args: EstimateArgs) -> Result<Exit, CliError> {
     let spec = args.spec.resolve()?;
     let (import, import_failed) = load(&args.paths)?;
     let prices = PriceTable::bundled();
-    let sent = dialect::transform(dialect::for_provider(spec.provider), &spec.schema);
+    let sent =
+        dialect::transform_with(dialect::for_provider(spec.provider), &spec.schema, spec.max_text_length);
     let options = prompt::PromptOptions::for_provider(spec.provider);
     let exact = cost::count_tokens(spec.provider, &spec.model, "x").exact;
     let (mut tin, mut tout, mut tcost) = (0u64, 0u64, Some(0.0f64));
@@ -136,6 +137,8 @@ pub fn estimate(args: EstimateArgs) -> Result<Exit, CliError> {
     for conv in &import.conversations {
         let messages = prompt::build(&spec, conv, options);
         let e = cost::estimate(spec.provider, &spec.model, &messages, Some(&sent.schema), &prices);
+        let e =
+            cost::with_reasoning(e, spec.provider, &spec.model, spec.reasoning_effort.as_deref(), &prices);
         tin += e.input_tokens;
         tout += e.output_tokens;
         tcost = tcost.zip(e.cost_usd).map(|(a, b)| a + b);

@@ -10,6 +10,7 @@ pub mod export;
 pub mod intake;
 pub mod line;
 pub mod lint;
+pub mod models;
 pub mod outcome;
 pub mod policy;
 pub mod prompt;

@@ -141,6 +141,10 @@ pub struct AnalysisSpec {
     /// an answer.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub request_timeout_s: Option<u64>,
+    /// Send `temperature` even where the provider advises against it (Gemini 3 below 1.0, which
+    /// Google warns can loop); without it such a temperature is left out and lint says so.
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub keep_temperature: bool,
 }
 
 /// The generation settings added after the first spec format, as one value, so a front end that
@@ -156,6 +160,7 @@ pub struct Tuning {
     pub max_text_length: Option<u32>,
     pub on_too_long: Option<OnTooLong>,
     pub request_timeout_s: Option<u64>,
+    pub keep_temperature: bool,
 }
 
 impl Tuning {
@@ -170,6 +175,7 @@ impl Tuning {
             max_text_length: spec.max_text_length,
             on_too_long: spec.on_too_long,
             request_timeout_s: spec.request_timeout_s,
+            keep_temperature: spec.keep_temperature,
         }
     }
 
@@ -183,6 +189,7 @@ impl Tuning {
         spec.max_text_length = self.max_text_length;
         spec.on_too_long = self.on_too_long;
         spec.request_timeout_s = self.request_timeout_s;
+        spec.keep_temperature = self.keep_temperature;
     }
 }
 
@@ -271,6 +278,9 @@ impl AnalysisSpec {
         // Only when on, so every spec version made before the option keeps its hash.
         if self.evidence {
             material["evidence"] = serde_json::Value::Bool(true);
+        }
+        if self.keep_temperature {
+            material["keep_temperature"] = serde_json::Value::Bool(true);
         }
         // Settings added later join the material only when set, for the same reason.
         let later = [

@@ -28,7 +28,7 @@ pub async fn analyze_one(
     let kind = provider.kind();
     // Evidence asks for one more object beside the fields, in the sent copy only.
     let asked = if spec.evidence { evidence::augment(compiled.schema()) } else { compiled.schema().clone() };
-    let sent = provider.sent_schema(&asked);
+    let sent = provider.sent_schema(&asked, spec.max_text_length);
     let nullable_rewrite =
         sent.notes.iter().any(|n| n.keyword == "required" && n.action == NoteAction::Rewritten);
     let mut messages = prompt::build(spec, conversation, provider.prompt_options());
@@ -37,11 +37,20 @@ pub async fn analyze_one(
     // call is in flight: the first count in a process also builds the tokenizer (~100 ms), which
     // would otherwise hold back the whole first wave of a batch.
     let estimate = tokio::task::spawn_blocking({
-        let (model, messages, schema, prices) =
-            (spec.model.clone(), messages.clone(), sent.schema.clone(), prices.clone());
-        move || cost::estimate(kind, &model, &messages, Some(&schema), &prices)
+        let (model, messages, schema, prices, effort) = (
+            spec.model.clone(),
+            messages.clone(),
+            sent.schema.clone(),
+            prices.clone(),
+            spec.reasoning_effort.clone(),
+        );
+        move || {
+            let e = cost::estimate(kind, &model, &messages, Some(&schema), &prices);
+            cost::with_reasoning(e, kind, &model, effort.as_deref(), &prices)
+        }
     });
     let name = schema_name(&spec.name);
+    let tuning = crate::core::spec::Tuning::of(spec);
     let started = Instant::now();
     let mut outcome = Outcome {
         conversation_id: conversation.id.clone(),
@@ -73,6 +82,7 @@ pub async fn analyze_one(
             max_output_tokens: spec.max_output_tokens,
             conversation,
             prompt: &spec.prompt,
+            tuning: &tuning,
         };
         let t0 = Instant::now();
         let result = provider.complete(request).await;

@@ -1,14 +1,20 @@
-//! Anthropic Messages API, structured output by a forced tool.
+//! Anthropic Messages API: structured outputs for the models that have them, a forced tool for
+//! older ones.
 //!
-//! The analysis schema becomes one tool's `input_schema` (rewritten to Anthropic's dialect) and
-//! `tool_choice` forces the model to call it, so the analysis arrives as the `tool_use` block's
-//! `input`, already parsed. The system prompt goes in the top-level `system` field (a `system`
+//! Claude 4.5 and later (see `core::models::anthropic_structured_outputs`) get
+//! `output_config: {format: {type: "json_schema", schema}}` (generally available, no beta
+//! header): constrained decoding, so the reply's text block is JSON that fits the sent copy.
+//! Older models get the schema as one tool's `input_schema` with `tool_choice` forcing the call,
+//! so the analysis arrives as the `tool_use` block's `input` — not enforced, only asked. Both
+//! send the schema in Anthropic's dialect (numeric bounds and string lengths are not supported:
+//! they move into descriptions, and small integer ranges become enums). The system prompt goes in the top-level `system` field (a `system`
 //! role inside `messages` is rejected) and `max_tokens` is required. Usage is converted on
 //! arrival: Anthropic's `input_tokens` exclude cache reads and writes.
 
 use super::http::{self, Keyed};
 use super::{BoxFuture, Completion, CompletionRequest, Finish, LlmError, Provider, ProviderConfig};
 use crate::core::cost::usage_from_anthropic;
+use crate::core::models;
 use crate::core::prompt::Role;
 use crate::core::schema::dialect;
 use crate::core::spec::ProviderKind;
@@ -62,13 +68,17 @@ pub fn request_body(request: &CompletionRequest<'_>) -> Value {
         "max_tokens": request.max_output_tokens.unwrap_or(DEFAULT_MAX_TOKENS),
         "system": system.join("\n\n"),
         "messages": messages,
-        "tools": [{
+    });
+    if models::anthropic_structured_outputs(request.model) {
+        body["output_config"] = json!({"format": {"type": "json_schema", "schema": schema}});
+    } else {
+        body["tools"] = json!([{
             "name": request.schema_name,
             "description": "Record the analysis of the conversation. Call this exactly once with every field filled in.",
             "input_schema": schema,
-        }],
-        "tool_choice": {"type": "tool", "name": request.schema_name},
-    });
+        }]);
+        body["tool_choice"] = json!({"type": "tool", "name": request.schema_name});
+    }
     if let Some(t) = request.temperature {
         body["temperature"] = json!(t);
     }
@@ -76,7 +86,8 @@ pub fn request_body(request: &CompletionRequest<'_>) -> Value {
 }
 
 /// Decode a 2xx Messages body: the forced tool's `input` is the analysis (serialised back to
-/// text so repair and validation treat every provider alike).
+/// text so repair and validation treat every provider alike); with structured outputs the text
+/// blocks are.
 fn parse_reply(reply: &http::Reply, tool_name: &str, request_body: &Value) -> Result<Completion, LlmError> {
     let decode = |message: &str| http::decode_error("anthropic", reply, message, request_body);
     let v: Value = serde_json::from_str(&reply.text).map_err(|e| decode(&format!("not JSON: {e}")))?;

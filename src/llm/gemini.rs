@@ -9,9 +9,10 @@
 use super::http::{self, Keyed};
 use super::{BoxFuture, Completion, CompletionRequest, Finish, LlmError, Provider, ProviderConfig};
 use crate::core::cost::usage_from_gemini;
+use crate::core::models::{self, GeminiThinking};
 use crate::core::prompt::Role;
 use crate::core::schema::dialect;
-use crate::core::spec::ProviderKind;
+use crate::core::spec::{ProviderKind, Tuning};
 use serde_json::{Value, json};
 
 /// The public endpoint.
@@ -53,17 +54,47 @@ pub fn request_body(request: &CompletionRequest<'_>) -> Value {
         })
         .collect();
     let mut config = json!({"responseMimeType": "application/json", "responseJsonSchema": schema});
+    let tuning = request.tuning;
     if let Some(t) = request.temperature {
-        config["temperature"] = json!(t);
+        // Google advises Gemini 3 to stay at 1.0: lower values can loop. Sent only if the spec
+        // insists (`keep_temperature`); lint says so either way.
+        let advised_against = t < 1.0 && models::gemini_prefers_default_temperature(request.model);
+        if !advised_against || tuning.keep_temperature {
+            config["temperature"] = json!(t);
+        }
     }
     if let Some(max) = request.max_output_tokens {
         config["maxOutputTokens"] = json!(max);
+    }
+    if let Some(thinking) = thinking_config(request.model, tuning) {
+        config["thinkingConfig"] = thinking;
     }
     json!({
         "systemInstruction": {"parts": [{"text": system.join("\n\n")}]},
         "contents": contents,
         "generationConfig": config,
     })
+}
+
+/// `thinkingConfig` for the model: `thinkingBudget` for 2.5, `thinkingLevel` for Gemini 3 and
+/// later — never both, which the API refuses. The spec's setting wins; without one, extraction
+/// gets the least thinking the model allows (2.5 Flash otherwise thinks by default and spends
+/// `maxOutputTokens` on it, which ends in truncated results).
+pub fn thinking_config(model: &str, tuning: &Tuning) -> Option<Value> {
+    match models::gemini_thinking(model) {
+        GeminiThinking::Budget { default, .. } => {
+            Some(json!({"thinkingBudget": tuning.thinking_budget.unwrap_or(default)}))
+        }
+        GeminiThinking::Level { default, .. } => {
+            Some(json!({"thinkingLevel": tuning.thinking_level.as_deref().unwrap_or(default)}))
+        }
+        // Unknown or older models: pass on what the spec says, budget first.
+        GeminiThinking::None => match (tuning.thinking_budget, &tuning.thinking_level) {
+            (Some(b), _) => Some(json!({"thinkingBudget": b})),
+            (None, Some(l)) => Some(json!({"thinkingLevel": l})),
+            (None, None) => None,
+        },
+    }
 }
 
 /// Decode a 2xx `generateContent` body.

@@ -129,10 +129,7 @@ impl Keyed {
         let provider = config.kind.as_str();
         let base_url = base_url(config, default_url)?;
         let Some(api_key) = config.api_key.clone() else {
-            return Err(LlmError::MissingKey {
-                provider,
-                env: super::key_env(config.kind).unwrap_or("its API key"),
-            });
+            return Err(LlmError::MissingKey { provider, env: super::key_env_hint(config.kind) });
         };
         Ok(Keyed { http: Http::new(provider, config)?, base_url, api_key })
     }

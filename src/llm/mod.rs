@@ -40,6 +40,8 @@ pub struct CompletionRequest<'a> {
     pub conversation: &'a Conversation,
     /// The spec's prompt (the offline baseline reads enum definitions from it).
     pub prompt: &'a str,
+    /// The spec's provider-specific settings (reasoning effort, thinking, penalties, text bound).
+    pub tuning: &'a crate::core::spec::Tuning,
 }
 
 /// How the model stopped.
@@ -163,9 +165,10 @@ pub trait Provider: Send + Sync {
     fn prompt_options(&self) -> PromptOptions {
         PromptOptions::for_provider(self.kind())
     }
-    /// The schema copy this provider sends, and what was changed.
-    fn sent_schema(&self, schema: &Value) -> Transformed {
-        dialect::transform(dialect::for_provider(self.kind()), schema)
+    /// The schema copy this provider sends, and what was changed; `max_text_length` is the
+    /// spec's bound for free text where the dialect bounds strings.
+    fn sent_schema(&self, schema: &Value, max_text_length: Option<u32>) -> Transformed {
+        dialect::transform_with(dialect::for_provider(self.kind()), schema, max_text_length)
     }
     /// Make one call.
     fn complete<'a>(&'a self, request: CompletionRequest<'a>) -> BoxFuture<'a, Result<Completion, LlmError>>;
@@ -205,7 +208,30 @@ pub fn default_base_url(kind: ProviderKind) -> Option<&'static str> {
     }
 }
 
-/// Environment variable holding each provider's key.
+/// Google's SDKs read `GOOGLE_API_KEY` as well as `GEMINI_API_KEY`, and prefer it when both are
+/// set; Debrief does the same.
+pub const GOOGLE_API_KEY: &str = "GOOGLE_API_KEY";
+
+/// Every environment variable a provider's key may come from, preferred first.
+pub fn key_envs(kind: ProviderKind) -> &'static [&'static str] {
+    match kind {
+        ProviderKind::Openai => &["OPENAI_API_KEY"],
+        ProviderKind::OpenaiCompatible => &["OPENAI_COMPATIBLE_API_KEY"],
+        ProviderKind::Anthropic => &["ANTHROPIC_API_KEY"],
+        ProviderKind::Gemini => &[GOOGLE_API_KEY, "GEMINI_API_KEY"],
+        ProviderKind::Offline => &[],
+    }
+}
+
+/// How to name a provider's key variables in messages ("GEMINI_API_KEY or GOOGLE_API_KEY").
+pub fn key_env_hint(kind: ProviderKind) -> &'static str {
+    match kind {
+        ProviderKind::Gemini => "GEMINI_API_KEY or GOOGLE_API_KEY",
+        other => key_env(other).unwrap_or("its API key"),
+    }
+}
+
+/// The environment variable a provider's key is documented under.
 pub fn key_env(kind: ProviderKind) -> Option<&'static str> {
     match kind {
         ProviderKind::Openai => Some("OPENAI_API_KEY"),
@@ -220,7 +246,16 @@ impl ProviderConfig {
     /// Fill key and base URL from the environment: `--base-url` beats the env var, which beats
     /// the provider's default.
     pub fn from_env(kind: ProviderKind, base_url_flag: Option<String>) -> ProviderConfig {
-        let var = |name: &str| std::env::var(name).ok().filter(|v| !v.trim().is_empty());
+        ProviderConfig::from_vars(kind, base_url_flag, |name| std::env::var(name).ok())
+    }
+
+    /// [`ProviderConfig::from_env`] reading variables through `lookup` (tests pass a map).
+    pub fn from_vars(
+        kind: ProviderKind,
+        base_url_flag: Option<String>,
+        lookup: impl Fn(&str) -> Option<String>,
+    ) -> ProviderConfig {
+        let var = |name: &str| lookup(name).filter(|v| !v.trim().is_empty());
         let base_url = base_url_flag.or_else(|| match kind {
             ProviderKind::Openai => var("OPENAI_BASE_URL"),
             ProviderKind::OpenaiCompatible => var("OPENAI_COMPATIBLE_BASE_URL"),
@@ -231,7 +266,7 @@ impl ProviderConfig {
         ProviderConfig {
             kind,
             base_url,
-            api_key: key_env(kind).and_then(var),
+            api_key: key_envs(kind).iter().find_map(|name| var(name)),
             request_timeout: None,
             retry: retry::RetryPolicy::default(),
         }
@@ -286,7 +321,7 @@ pub fn preview(
         url,
         headers,
         body: preview_request(kind, spec, conversation),
-        notes: dialect::transform(dialect::for_provider(kind), &spec.schema).notes,
+        notes: dialect::transform_with(dialect::for_provider(kind), &spec.schema, spec.max_text_length).notes,
     }
 }
 
@@ -299,6 +334,7 @@ pub fn preview_request(
 ) -> Value {
     let messages = crate::core::prompt::build(spec, conversation, PromptOptions::for_provider(kind));
     let name = dialect::schema_name(&spec.name);
+    let tuning = crate::core::spec::Tuning::of(spec);
     let request = CompletionRequest {
         model: &spec.model,
         messages: &messages,
@@ -308,6 +344,7 @@ pub fn preview_request(
         max_output_tokens: spec.max_output_tokens,
         conversation,
         prompt: &spec.prompt,
+        tuning: &tuning,
     };
     match kind {
         ProviderKind::Offline => {

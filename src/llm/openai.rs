@@ -10,6 +10,7 @@
 
 use super::http::{self, Http};
 use super::{BoxFuture, Completion, CompletionRequest, Finish, LlmError, Provider, ProviderConfig};
+use crate::core::models;
 use crate::core::outcome::Usage;
 use crate::core::schema::dialect;
 use crate::core::spec::ProviderKind;
@@ -55,7 +56,9 @@ impl OpenAi {
 /// GUI can preview exactly what would be sent without building a client.
 pub fn request_body(kind: ProviderKind, request: &CompletionRequest<'_>) -> Value {
     let strict = kind == ProviderKind::Openai;
-    let schema = dialect::transform(dialect::for_provider(kind), request.schema).schema;
+    let tuning = request.tuning;
+    let schema =
+        dialect::transform_with(dialect::for_provider(kind), request.schema, tuning.max_text_length).schema;
     let mut json_schema = json!({"name": request.schema_name, "schema": schema});
     if strict {
         json_schema["strict"] = Value::Bool(true);
@@ -65,8 +68,11 @@ pub fn request_body(kind: ProviderKind, request: &CompletionRequest<'_>) -> Valu
         "messages": request.messages,
         "response_format": {"type": "json_schema", "json_schema": json_schema},
     });
+    // Reasoning models (gpt-5 family, o-series) accept only the default temperature and no
+    // penalties; they take `reasoning_effort` instead.
+    let reasoning = strict && models::openai_reasoning_efforts(request.model).is_some();
     if let Some(t) = request.temperature
-        && !reasoning_model(request.model)
+        && !reasoning
     {
         body["temperature"] = json!(t);
     }
@@ -76,13 +82,25 @@ pub fn request_body(kind: ProviderKind, request: &CompletionRequest<'_>) -> Valu
         let key = if strict { "max_completion_tokens" } else { "max_tokens" };
         body[key] = json!(max);
     }
+    if let Some(effort) = &tuning.reasoning_effort
+        && reasoning
+    {
+        body["reasoning_effort"] = json!(effort);
+    }
+    if let Some(p) = tuning.frequency_penalty
+        && !reasoning
+    {
+        body["frequency_penalty"] = json!(p);
+    }
+    // llama.cpp and vLLM read `repeat_penalty` / `repetition_penalty` beside the OpenAI fields;
+    // OpenAI itself has no such parameter.
+    if let Some(p) = tuning.repeat_penalty
+        && !strict
+    {
+        body["repeat_penalty"] = json!(p);
+        body["repetition_penalty"] = json!(p);
+    }
     body
-}
-
-/// o-series and gpt-5 models accept only the default temperature.
-fn reasoning_model(model: &str) -> bool {
-    let m = model.trim_start_matches("openai/");
-    m.starts_with("gpt-5") || m.starts_with("o1") || m.starts_with("o3") || m.starts_with("o4")
 }
 
 /// Decode a 2xx Chat Completions body.

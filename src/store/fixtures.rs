@@ -36,6 +36,7 @@ pub fn spec(name: &str) -> AnalysisSpec {
         max_text_length: None,
         on_too_long: None,
         request_timeout_s: None,
+        keep_temperature: false,
     }
 }
 

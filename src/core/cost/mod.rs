@@ -116,6 +116,25 @@ pub fn estimate(
     Estimate { input_tokens, output_tokens, cost_usd: cost }
 }
 
+/// `estimate` plus the thinking a reasoning model is expected to do at the spec's effort
+/// (billed as output; see `core::models::reasoning_allowance`).
+pub fn with_reasoning(
+    mut e: Estimate,
+    provider: ProviderKind,
+    model: &str,
+    effort: Option<&str>,
+    prices: &PriceTable,
+) -> Estimate {
+    let extra = crate::core::models::reasoning_allowance(provider, model, effort);
+    if extra > 0 {
+        e.output_tokens += extra;
+        let usage =
+            Usage { input_tokens: e.input_tokens, output_tokens: e.output_tokens, ..Usage::default() };
+        e.cost_usd = cost_usd(&usage, prices.price(model));
+    }
+    e
+}
+
 /// A dollar amount for people: `$1,234.56` and `$1.23` from a dollar up; four decimals below
 /// (`$0.4350` is shown as `$0.435`, `$0.0004`), trailing zeros trimmed to at least two
 /// decimals; amounts too small for four decimals get two significant digits (`$0.000012`).

@@ -65,6 +65,8 @@ fn from_note(kind: ProviderKind, note: &DialectNote) -> Finding {
             Severity::Warning,
             "list it in `required` if every conversation has a value for it",
         )
+    } else if matches!(action, NoteAction::Rewritten) && note.keyword == "enum" {
+        ("provider-range-as-enum", Severity::Info, "nothing to do: the provider now enforces the range")
     } else if matches!(action, NoteAction::Rewritten) {
         ("provider-rewritten", Severity::Warning, "check the request preview for the copy that is sent")
     } else {

@@ -90,10 +90,11 @@ impl DebriefApp {
     /// Where the key for the chosen provider comes from, for the top bar (never the key).
     pub fn key_status(&self) -> Option<&'static str> {
         let kind = self.state.draft.provider;
-        let env = key_env(kind)?;
+        key_env(kind)?;
+        let env_set = crate::llm::key_envs(kind).iter().any(|e| self.model.env_keys.contains(e));
         if self.state.settings.keys.get(kind.as_str()).is_some_and(|k| !k.trim().is_empty()) {
             Some("key entered")
-        } else if self.model.env_keys.contains(env) {
+        } else if env_set {
             Some("key from environment")
         } else if kind == crate::core::spec::ProviderKind::OpenaiCompatible {
             Some("no key (optional)")

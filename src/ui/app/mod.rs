@@ -69,7 +69,7 @@ impl DebriefApp {
         model.data_dir = context.data_dir.clone();
         model.env_keys = crate::core::spec::ProviderKind::ALL
             .iter()
-            .filter_map(|k| crate::llm::key_env(*k))
+            .flat_map(|k| crate::llm::key_envs(*k).iter().copied())
             .filter(|v| std::env::var(v).is_ok_and(|x| !x.trim().is_empty()))
             .collect();
         model.env_base_urls = crate::core::spec::ProviderKind::ALL

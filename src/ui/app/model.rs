@@ -412,8 +412,10 @@ impl Model {
         let spec = state.draft.to_spec(schema.clone());
         let messages =
             prompt::build(&spec, &selected.conversation, prompt::PromptOptions::for_provider(spec.provider));
-        let sent = dialect::transform(dialect::for_provider(spec.provider), &spec.schema);
+        let sent =
+            dialect::transform_with(dialect::for_provider(spec.provider), &spec.schema, spec.max_text_length);
         let e = cost::estimate(spec.provider, &spec.model, &messages, Some(&sent.schema), prices);
+        let e = cost::with_reasoning(e, spec.provider, &spec.model, spec.reasoning_effort.as_deref(), prices);
         let exact = cost::count_tokens(spec.provider, &spec.model, "x").exact;
         self.estimate = Some((key, e, exact));
     }

@@ -158,6 +158,7 @@ impl Draft {
             max_text_length: None,
             on_too_long: None,
             request_timeout_s: None,
+            keep_temperature: false,
         };
         self.tuning.apply(&mut spec);
         spec

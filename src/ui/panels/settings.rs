@@ -6,7 +6,6 @@
 
 use super::PanelCtx;
 use crate::core::spec::ProviderKind;
-use crate::llm::key_env;
 use crate::ui::app::Command;
 use crate::ui::app::state::UiState;
 
@@ -38,8 +37,9 @@ pub fn settings_ui(ui: &mut egui::Ui, state: &mut UiState, cx: &PanelCtx<'_>, ou
 
 fn provider_ui(ui: &mut egui::Ui, state: &mut UiState, cx: &PanelCtx<'_>, kind: ProviderKind) {
     let name = kind.as_str();
-    let env = key_env(kind).unwrap_or("");
-    let env_set = cx.model.env_keys.contains(env);
+    let set_var = crate::llm::key_envs(kind).iter().find(|e| cx.model.env_keys.contains(*e));
+    let env_set = set_var.is_some();
+    let env = set_var.copied().unwrap_or(crate::llm::key_env_hint(kind));
     egui::Frame::group(ui.style()).show(ui, |ui| {
         ui.set_width(ui.available_width().min(760.0));
         ui.strong(name);

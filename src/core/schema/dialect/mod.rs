@@ -9,6 +9,7 @@
 //! `DialectNote` (pointer, keyword, what happened) so users can see what the model was told.
 
 use serde::Serialize;
+pub mod narrow;
 #[cfg(test)]
 mod tests;
 mod walk;
@@ -71,6 +72,12 @@ pub struct Dialect {
     /// Recursive `$ref`s are cut (replaced by an unconstrained schema whose description names
     /// the definition); the result is still checked against the full recursive schema.
     pub no_recursion: bool,
+    /// Bounded integer ranges of at most 101 values are sent as an `enum` of their integers, so
+    /// constrained decoding enforces bounds this provider cannot express (see `narrow`).
+    pub integer_enums: bool,
+    /// Free-text strings without `maxLength` get one (grammar-constrained servers let an
+    /// unbounded string loop until the output budget is spent).
+    pub bound_strings: bool,
 }
 
 /// Annotations that carry no constraint and are removed silently.
@@ -104,6 +111,8 @@ pub const OPENAI_STRICT: Dialect = Dialect {
     formats: None,
     defs_only: false,
     no_recursion: false,
+    integer_enums: false,
+    bound_strings: false,
 };
 
 /// Anthropic Messages API, structured output by a forced tool's `input_schema`: objects closed,
@@ -134,6 +143,8 @@ pub const ANTHROPIC_TOOL: Dialect = Dialect {
     ]),
     defs_only: false,
     no_recursion: true,
+    integer_enums: true,
+    bound_strings: false,
 };
 
 /// Gemini `generateContent` with `responseJsonSchema`: a whitelist of keywords ($defs/$ref,
@@ -154,6 +165,8 @@ pub const GEMINI_JSON_SCHEMA: Dialect = Dialect {
     formats: None,
     defs_only: true,
     no_recursion: false,
+    integer_enums: false,
+    bound_strings: false,
 };
 
 /// OpenAI-compatible local servers (Ollama, llama.cpp, vLLM, LM Studio): sent as written,
@@ -172,6 +185,8 @@ pub const LOCAL_SERVER: Dialect = Dialect {
     formats: None,
     defs_only: false,
     no_recursion: false,
+    integer_enums: false,
+    bound_strings: true,
 };
 
 /// No rewrite at all (the offline baseline sends nothing anywhere).
@@ -189,6 +204,8 @@ pub const PASSTHROUGH: Dialect = Dialect {
     formats: None,
     defs_only: false,
     no_recursion: false,
+    integer_enums: false,
+    bound_strings: false,
 };
 
 /// The dialect a provider's requests use. The request builder, the linter and the GUI preview
@@ -211,12 +228,19 @@ pub struct Transformed {
     pub notes: Vec<DialectNote>,
 }
 
-/// Apply a dialect to a user's schema.
+/// Apply a dialect to a user's schema, with the default text bound.
 pub fn transform(dialect: &Dialect, schema: &Value) -> Transformed {
+    transform_with(dialect, schema, None)
+}
+
+/// Apply a dialect, bounding free text at `max_text_length` characters where the dialect
+/// bounds strings (the spec's `max_text_length`; `None`: [`narrow::DEFAULT_MAX_TEXT_LENGTH`]).
+pub fn transform_with(dialect: &Dialect, schema: &Value, max_text_length: Option<u32>) -> Transformed {
     if dialect.passthrough {
         return Transformed { schema: schema.clone(), notes: Vec::new() };
     }
     let mut walker = walk::Walker::new(dialect, schema);
+    walker.max_text_length = max_text_length.unwrap_or(narrow::DEFAULT_MAX_TEXT_LENGTH);
     let schema = walker.walk(schema, "");
     Transformed { schema, notes: walker.notes }
 }

@@ -40,7 +40,13 @@ fn anthropic_closes_objects_keeps_optional_fields_and_moves_bounds() {
     assert_eq!(s["required"], json!(["score"]), "optional fields stay optional");
     assert_eq!(s["properties"]["score"]["type"], json!("integer"), "not made nullable");
     assert!(s["properties"]["score"].get("minimum").is_none());
-    assert!(s["properties"]["score"]["description"].as_str().unwrap().contains("minimum: 1"));
+    assert_eq!(
+        s["properties"]["score"]["enum"],
+        json!([1, 2, 3, 4, 5]),
+        "a small range is sent as its values"
+    );
+    let rewritten = keywords(&t.notes, NoteAction::Rewritten);
+    assert!(rewritten.contains(&"/properties/score/enum enum".to_string()), "{rewritten:?}");
     assert!(s["properties"]["code"].get("maxLength").is_none());
     assert_eq!(s["properties"]["code"]["pattern"], json!("[A-Z]{3}-\\d+"));
     let tags = &s["properties"]["tags"];
@@ -91,8 +97,22 @@ fn local_servers_get_the_schema_as_written_with_anchored_patterns() {
     assert_eq!(s["properties"]["code"]["maxLength"], json!(12));
     assert_eq!(s["properties"]["note"]["not"], json!({"const": ""}));
     assert_eq!(s["$schema"], poor()["$schema"]);
-    assert_eq!(t.notes.len(), 1, "{:?}", t.notes);
-    assert_eq!(t.notes[0].pointer, "/properties/code/pattern");
+    assert_eq!(s["properties"]["note"]["maxLength"], json!(1000), "free text is bounded");
+    assert_eq!(s["properties"]["tags"]["items"]["maxLength"], json!(1000));
+    let pointers: Vec<&str> = t.notes.iter().map(|n| n.pointer.as_str()).collect();
+    assert_eq!(
+        pointers,
+        [
+            "/properties/code/pattern",
+            "/properties/tags/items/maxLength",
+            "/properties/note/maxLength",
+            "/$defs/node/properties/label/maxLength"
+        ],
+        "only anchoring and text bounds change: {:?}",
+        t.notes
+    );
+    let bounded = transform_with(for_provider(ProviderKind::OpenaiCompatible), &poor(), Some(300));
+    assert_eq!(bounded.schema["properties"]["note"]["maxLength"], json!(300), "the spec's bound wins");
 }
 
 #[test]

@@ -13,12 +13,20 @@ pub(super) struct Walker<'d> {
     depth: usize,
     recursive: BTreeSet<String>,
     pub(super) notes: Vec<DialectNote>,
+    /// The `maxLength` free text gets where the dialect bounds strings.
+    pub(super) max_text_length: u32,
 }
 
 impl<'d> Walker<'d> {
     pub(super) fn new(d: &'d Dialect, schema: &Value) -> Walker<'d> {
         let recursive = if d.no_recursion { recursive_defs(schema) } else { BTreeSet::new() };
-        Walker { d, depth: 0, recursive, notes: Vec::new() }
+        Walker {
+            d,
+            depth: 0,
+            recursive,
+            notes: Vec::new(),
+            max_text_length: super::narrow::DEFAULT_MAX_TEXT_LENGTH,
+        }
     }
 
     fn note(&mut self, pointer: &str, keyword: &str, action: NoteAction, detail: &str) {
@@ -57,9 +65,26 @@ impl<'d> Walker<'d> {
         let d = self.d;
         let mut out = Map::new();
         let mut moved: Vec<String> = Vec::new();
+        let range = if d.integer_enums { super::narrow::integer_range(obj) } else { None };
+        if let Some(values) = &range {
+            let detail = format!(
+                "integer range {} sent as an enum of its values, so decoding enforces it; the bounds are checked locally too",
+                super::narrow::describe(values)
+            );
+            self.note(&format!("{ptr}/enum"), "enum", NoteAction::Rewritten, &detail);
+            out.insert("enum".into(), Value::Array(values.clone()));
+        }
+        if d.bound_strings && super::narrow::unbounded_text(obj) {
+            let max = self.max_text_length;
+            self.note(&format!("{ptr}/maxLength"), "maxLength", NoteAction::Added, &format!("set to {max} in the sent copy so a repeating model cannot run on until the output limit (max_text_length in the spec changes it)"));
+            out.insert("maxLength".into(), Value::from(max));
+        }
         for (key, value) in obj {
             let here = format!("{ptr}/{}", escape(key));
             match key.as_str() {
+                k if range.is_some() && super::narrow::RANGE_KEYWORDS.contains(&k) => {
+                    // Replaced by the enum above.
+                }
                 "$ref" if d.defs_only && value.as_str().is_some_and(|r| r.starts_with("#/definitions/")) => {
                     let target = value.as_str().unwrap_or_default().replacen("#/definitions/", "#/$defs/", 1);
                     self.note(
