@@ -5,6 +5,7 @@
 //! - `openai`: the OpenAI wire format against a loopback server that enforces strict-mode rules.
 //! - `anthropic`, `gemini`: the Anthropic Messages and Gemini generateContent wire formats against
 //!   loopback servers that enforce each provider's documented schema rules.
+//! - `ollama`: the native Ollama `/api/chat` format, `num_ctx` sized to the prompt, `OLLAMA_HOST`.
 //! - `batch`: `debrief batch` — resume after kill -9, policy skips and sampling, repeats, 429s.
 //! - `compare`: `debrief compare` — two offline batches with different prompts and schemas,
 //!   JSON and text reports, exit 2 for unknown or disjoint runs.
@@ -35,6 +36,7 @@ mod gui_pipeline;
 mod gui_review;
 mod labels;
 mod lint;
+mod ollama;
 mod openai;
 mod pipeline;
 mod serve;

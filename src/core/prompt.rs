@@ -38,7 +38,7 @@ pub struct PromptOptions {
 impl PromptOptions {
     /// The options a provider's requests use.
     pub fn for_provider(kind: super::spec::ProviderKind) -> PromptOptions {
-        PromptOptions { schema_summary: kind == super::spec::ProviderKind::OpenaiCompatible }
+        PromptOptions { schema_summary: kind.is_local() }
     }
 }
 

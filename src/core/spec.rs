@@ -20,22 +20,31 @@ pub enum ProviderKind {
     Offline,
     /// OpenAI Chat Completions with strict structured outputs.
     Openai,
-    /// Any `/v1/chat/completions` server: Ollama, llama.cpp, vLLM, LM Studio.
+    /// Any `/v1/chat/completions` server: llama.cpp, vLLM, LM Studio (and Ollama's `/v1`, which
+    /// ignores `num_ctx`: use `ollama` for Ollama).
     OpenaiCompatible,
     /// Anthropic Messages API, structured output by a forced tool.
     Anthropic,
     /// Google Gemini `generateContent` with `responseJsonSchema`.
     Gemini,
+    /// Ollama's native `/api/chat` with `format: <schema>` and `options.num_ctx` sized per call.
+    Ollama,
 }
 
 impl ProviderKind {
-    pub const ALL: [ProviderKind; 5] = [
+    pub const ALL: [ProviderKind; 6] = [
         ProviderKind::Offline,
         ProviderKind::Openai,
         ProviderKind::Anthropic,
         ProviderKind::Gemini,
+        ProviderKind::Ollama,
         ProviderKind::OpenaiCompatible,
     ];
+
+    /// A server the user runs (no key required, no price known).
+    pub fn is_local(self) -> bool {
+        matches!(self, ProviderKind::OpenaiCompatible | ProviderKind::Ollama)
+    }
 
     pub fn as_str(self) -> &'static str {
         match self {
@@ -44,6 +53,7 @@ impl ProviderKind {
             ProviderKind::OpenaiCompatible => "openai-compatible",
             ProviderKind::Anthropic => "anthropic",
             ProviderKind::Gemini => "gemini",
+            ProviderKind::Ollama => "ollama",
         }
     }
 
@@ -56,7 +66,7 @@ impl ProviderKind {
         match self {
             ProviderKind::Offline => "baseline",
             ProviderKind::Openai => "gpt-4o-mini",
-            ProviderKind::OpenaiCompatible => "llama3.1",
+            ProviderKind::OpenaiCompatible | ProviderKind::Ollama => "llama3.1",
             ProviderKind::Anthropic => "claude-haiku-4-5",
             ProviderKind::Gemini => "gemini-2.5-flash",
         }

@@ -9,6 +9,7 @@ pub mod anthropic;
 pub mod gemini;
 pub mod http;
 pub mod offline;
+pub mod ollama;
 pub mod openai;
 pub mod retry;
 
@@ -204,6 +205,7 @@ pub fn default_base_url(kind: ProviderKind) -> Option<&'static str> {
         ProviderKind::OpenaiCompatible => Some(openai::LOCAL_BASE_URL),
         ProviderKind::Anthropic => Some(anthropic::ANTHROPIC_BASE_URL),
         ProviderKind::Gemini => Some(gemini::GEMINI_BASE_URL),
+        ProviderKind::Ollama => Some(ollama::OLLAMA_BASE_URL),
         ProviderKind::Offline => None,
     }
 }
@@ -219,7 +221,7 @@ pub fn key_envs(kind: ProviderKind) -> &'static [&'static str] {
         ProviderKind::OpenaiCompatible => &["OPENAI_COMPATIBLE_API_KEY"],
         ProviderKind::Anthropic => &["ANTHROPIC_API_KEY"],
         ProviderKind::Gemini => &[GOOGLE_API_KEY, "GEMINI_API_KEY"],
-        ProviderKind::Offline => &[],
+        ProviderKind::Offline | ProviderKind::Ollama => &[],
     }
 }
 
@@ -238,7 +240,7 @@ pub fn key_env(kind: ProviderKind) -> Option<&'static str> {
         ProviderKind::OpenaiCompatible => Some("OPENAI_COMPATIBLE_API_KEY"),
         ProviderKind::Anthropic => Some("ANTHROPIC_API_KEY"),
         ProviderKind::Gemini => Some("GEMINI_API_KEY"),
-        ProviderKind::Offline => None,
+        ProviderKind::Offline | ProviderKind::Ollama => None,
     }
 }
 
@@ -261,6 +263,7 @@ impl ProviderConfig {
             ProviderKind::OpenaiCompatible => var("OPENAI_COMPATIBLE_BASE_URL"),
             ProviderKind::Anthropic => var("ANTHROPIC_BASE_URL"),
             ProviderKind::Gemini => var("GEMINI_BASE_URL"),
+            ProviderKind::Ollama => var("OLLAMA_HOST").map(|h| ollama::base_url_from_host(&h)),
             ProviderKind::Offline => None,
         });
         ProviderConfig {
@@ -280,6 +283,7 @@ pub fn build(config: &ProviderConfig) -> Result<Box<dyn Provider>, LlmError> {
         ProviderKind::Openai | ProviderKind::OpenaiCompatible => Box::new(openai::OpenAi::new(config)?),
         ProviderKind::Anthropic => Box::new(anthropic::Anthropic::new(config)?),
         ProviderKind::Gemini => Box::new(gemini::Gemini::new(config)?),
+        ProviderKind::Ollama => Box::new(ollama::Ollama::new(config)?),
     })
 }
 
@@ -316,6 +320,7 @@ pub fn preview(
             Some(format!("{base}/models/{}:generateContent", spec.model.trim_start_matches("models/"))),
             vec![("x-goog-api-key", masked)],
         ),
+        ProviderKind::Ollama => (Some(format!("{base}/api/chat")), Vec::new()),
     };
     RequestPreview {
         url,
@@ -353,5 +358,6 @@ pub fn preview_request(
         ProviderKind::Openai | ProviderKind::OpenaiCompatible => openai::request_body(kind, &request),
         ProviderKind::Anthropic => anthropic::request_body(&request),
         ProviderKind::Gemini => gemini::request_body(&request),
+        ProviderKind::Ollama => ollama::request_body(&request),
     }
 }

@@ -14,7 +14,13 @@ pub fn settings_ui(ui: &mut egui::Ui, state: &mut UiState, cx: &PanelCtx<'_>, ou
         ui.heading("Providers");
         ui.weak("Keys typed here live in memory for this session only and are never written to disk. To keep one, set its environment variable.");
         ui.add_space(6.0);
-        for kind in [ProviderKind::Openai, ProviderKind::Anthropic, ProviderKind::Gemini, ProviderKind::OpenaiCompatible] {
+        for kind in [
+            ProviderKind::Openai,
+            ProviderKind::Anthropic,
+            ProviderKind::Gemini,
+            ProviderKind::Ollama,
+            ProviderKind::OpenaiCompatible,
+        ] {
             provider_ui(ui, state, cx, kind);
             ui.add_space(6.0);
         }
@@ -44,31 +50,42 @@ fn provider_ui(ui: &mut egui::Ui, state: &mut UiState, cx: &PanelCtx<'_>, kind: 
         ui.set_width(ui.available_width().min(760.0));
         ui.strong(name);
         egui::Grid::new(("provider", name)).num_columns(3).spacing([12.0, 6.0]).show(ui, |ui| {
-            let key_label = ui.label("API key");
-            let key = state.settings.keys.entry(name.to_string()).or_default();
-            let hint = if env_set { format!("using ${env}") } else { format!("or set ${env}") };
-            ui.add_sized([360.0, 20.0], egui::TextEdit::singleline(key).password(true).hint_text(hint))
-                .labelled_by(key_label.id);
-            let status = if !key.trim().is_empty() {
-                "key entered"
-            } else if env_set {
-                "key from environment"
-            } else if kind == ProviderKind::OpenaiCompatible {
-                "no key (optional for local servers)"
-            } else {
-                "key missing"
-            };
-            ui.weak(status);
-            ui.end_row();
+            if crate::llm::key_env(kind).is_some() {
+                key_row(ui, state, kind, env, env_set);
+            }
             let url_label = ui.label("Base URL");
             let url = state.settings.base_urls.entry(name.to_string()).or_default();
-            let default = crate::llm::default_base_url(kind).unwrap_or_default();
+            let default = match (kind, cx.model.env_base_urls.get(&kind)) {
+                (ProviderKind::Ollama, Some(from_env)) => format!("{from_env} (from $OLLAMA_HOST)"),
+                _ => crate::llm::default_base_url(kind).unwrap_or_default().to_string(),
+            };
             ui.add_sized([360.0, 20.0], egui::TextEdit::singleline(url).hint_text(default))
                 .labelled_by(url_label.id);
             ui.weak(if url.trim().is_empty() { "default" } else { "override" });
             ui.end_row();
         });
     });
+}
+
+/// The key field and where the key comes from.
+fn key_row(ui: &mut egui::Ui, state: &mut UiState, kind: ProviderKind, env: &str, env_set: bool) {
+    let name = kind.as_str();
+    let key_label = ui.label("API key");
+    let key = state.settings.keys.entry(name.to_string()).or_default();
+    let hint = if env_set { format!("using ${env}") } else { format!("or set ${env}") };
+    ui.add_sized([360.0, 20.0], egui::TextEdit::singleline(key).password(true).hint_text(hint))
+        .labelled_by(key_label.id);
+    let status = if !key.trim().is_empty() {
+        "key entered"
+    } else if env_set {
+        "key from environment"
+    } else if kind == ProviderKind::OpenaiCompatible {
+        "no key (optional for local servers)"
+    } else {
+        "key missing"
+    };
+    ui.weak(status);
+    ui.end_row();
 }
 
 fn prices_ui(ui: &mut egui::Ui, state: &mut UiState, cx: &PanelCtx<'_>, out: &mut Vec<Command>) {

@@ -113,6 +113,7 @@ fn provider_text(p: ProviderKind) -> &'static str {
         ProviderKind::OpenaiCompatible => "OpenAI-compatible (local)",
         ProviderKind::Anthropic => "Anthropic",
         ProviderKind::Gemini => "Gemini",
+        ProviderKind::Ollama => "Ollama (local)",
     }
 }
 

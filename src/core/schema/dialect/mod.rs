@@ -216,7 +216,7 @@ pub fn for_provider(kind: crate::core::spec::ProviderKind) -> &'static Dialect {
         ProviderKind::Openai => &OPENAI_STRICT,
         ProviderKind::Anthropic => &ANTHROPIC_TOOL,
         ProviderKind::Gemini => &GEMINI_JSON_SCHEMA,
-        ProviderKind::OpenaiCompatible => &LOCAL_SERVER,
+        ProviderKind::OpenaiCompatible | ProviderKind::Ollama => &LOCAL_SERVER,
         ProviderKind::Offline => &PASSTHROUGH,
     }
 }
