@@ -3,7 +3,7 @@
 use crate::util::{chat_reply, root};
 use debrief::core::schema::compile;
 use debrief::core::spec::AnalysisSpec;
-use serde_json::Value;
+use serde_json::{Value, json};
 use std::path::Path;
 use std::process::{Command, Output};
 use tempfile::TempDir;
@@ -317,4 +317,70 @@ fn absurd_schema_sizes_do_not_crash() {
     );
     assert_eq!(out.status.code(), Some(1), "the baseline cannot satisfy it, and says so: {}", stderr(&out));
     assert_eq!(lines(&out)[0]["status"], "invalid");
+}
+
+#[tokio::test]
+async fn debrief_log_debug_shows_requests_and_retries_but_never_a_key_or_the_transcript() {
+    let server = MockServer::start().await;
+    let key = "sk-proj-LOGGED-NEVER-9f2e";
+    // The 429 echoes the key back, as some gateways do.
+    Mock::given(method("POST"))
+        .respond_with(
+            ResponseTemplate::new(429)
+                .insert_header("retry-after", "0")
+                .set_body_string(format!("{{\"error\": {{\"message\": \"slow down, {key}\"}}}}")),
+        )
+        .up_to_n_times(1)
+        .mount(&server)
+        .await;
+    let good = json!({"summary": "Refunded a double charge.", "topic": "billing", "resolved": true,
+                      "sentiment": "positive", "follow_up_needed": false, "follow_up_notes": null});
+    Mock::given(method("POST"))
+        .respond_with(ResponseTemplate::new(200).set_body_json(chat_reply(
+            &good.to_string(),
+            "stop",
+            700,
+            0,
+            50,
+        )))
+        .mount(&server)
+        .await;
+    let data = TempDir::new().unwrap();
+    let base = format!("{}/v1", server.uri());
+    let dir = data.path().to_path_buf();
+    let out = tokio::task::spawn_blocking(move || {
+        Command::new(env!("CARGO_BIN_EXE_debrief"))
+            .args([
+                "analyze",
+                "--provider",
+                "openai",
+                "--model",
+                "gpt-4o-mini",
+                "--base-url",
+                &base,
+                "--data-dir",
+            ])
+            .arg(&dir)
+            .arg("sample_conversations/support_billing_double_charge.txt")
+            .current_dir(root())
+            .env("OPENAI_API_KEY", key)
+            .env("DEBRIEF_LOG", "debug")
+            .output()
+            .unwrap()
+    })
+    .await
+    .unwrap();
+    assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
+    let log = stderr(&out);
+    assert!(
+        log.contains("request") && log.contains("model=gpt-4o-mini") && log.contains("attempt=1"),
+        "{log}"
+    );
+    assert!(log.contains("retrying after HTTP 429"), "{log}");
+    assert!(!log.contains(key), "the key is never logged: {log}");
+    let transcript =
+        std::fs::read_to_string(root().join("sample_conversations/support_billing_double_charge.txt"))
+            .unwrap();
+    let line = transcript.lines().find(|l| l.len() > 30).unwrap();
+    assert!(!log.contains(line.trim()), "nor the transcript: {log}");
 }

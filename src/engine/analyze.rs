@@ -84,6 +84,15 @@ pub async fn analyze_one(
             prompt: &spec.prompt,
             tuning: &tuning,
         };
+        // Never the transcript, the prompt or a key: who, which model, which try.
+        tracing::debug!(
+            provider = kind.as_str(),
+            model = %spec.model,
+            conversation = %conversation.id,
+            attempt = outcome.attempts.len() + 1,
+            reason = %reason,
+            "request"
+        );
         let t0 = Instant::now();
         let result = provider.complete(request).await;
         let latency_ms = t0.elapsed().as_millis() as u64;

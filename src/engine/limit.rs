@@ -54,6 +54,9 @@ impl Limiter {
         };
         if rate_limited {
             let new = (s.limit / 2).max(1);
+            if new != s.limit {
+                tracing::debug!(from = s.limit, to = new, "concurrency: halved after a rate limit");
+            }
             s.debt += s.limit - new;
             s.limit = new;
             s.streak = 0;
@@ -62,6 +65,7 @@ impl Limiter {
             if s.streak >= s.limit && s.limit < s.max {
                 s.streak = 0;
                 s.limit += 1;
+                tracing::debug!(to = s.limit, "concurrency: raised after a run of successes");
                 if s.debt > 0 {
                     s.debt -= 1;
                 } else {

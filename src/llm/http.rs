@@ -70,6 +70,14 @@ impl Http {
                     if retry::retryable_status(status) && tries < self.retry.max_retries =>
                 {
                     let wait = retry::delay_with_body(&self.retry, tries, Some(&headers), &text);
+                    // Status and wait only: a reply body may echo a key back.
+                    tracing::debug!(
+                        provider,
+                        status,
+                        wait_ms = wait.as_millis() as u64,
+                        attempt = tries + 1,
+                        "retrying after HTTP {status}"
+                    );
                     retries.push(Retry {
                         http_status: Some(status),
                         reason: format!("HTTP {status}: {}", provider_message(&text)),
@@ -82,6 +90,12 @@ impl Http {
                 Err(e) if tries < self.retry.max_retries => {
                     let wait = retry::delay(&self.retry, tries, None);
                     let kind = if e.is_timeout() { "timeout" } else { "network error" };
+                    tracing::debug!(
+                        provider,
+                        wait_ms = wait.as_millis() as u64,
+                        attempt = tries + 1,
+                        "retrying after a {kind}"
+                    );
                     retries.push(Retry {
                         http_status: None,
                         reason: format!("{kind}: {}", error_chain(&e)),
