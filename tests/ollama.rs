@@ -114,7 +114,7 @@ async fn done_reason_length_is_truncated_and_penalties_reach_the_options() {
     Mock::given(method("POST"))
         .and(path("/api/chat"))
         .respond_with(ResponseTemplate::new(200).set_body_json(json!({
-            "model": "gemma3:270m", "message": {"role": "assistant", "content": "{\"summary\": \"The the the"},
+            "model": "gemma3:270m", "message": {"role": "assistant", "content": format!("{{\"summary\": \"{}The cust", "The customer wants a refund. ".repeat(9))},
             "done": true, "done_reason": "length", "prompt_eval_count": 300, "eval_count": 800
         })))
         .mount(&server)
@@ -127,6 +127,11 @@ async fn done_reason_length_is_truncated_and_penalties_reach_the_options() {
     let outcome = analyze_one(p.as_ref(), &spec, &compiled, &billing_call(), &PriceTable::bundled()).await;
     assert_eq!(outcome.status, Status::Truncated);
     assert_eq!(outcome.attempts.len(), 1);
+    assert!(
+        outcome.errors[0].message.contains("`summary` repeats the same sentence 9 times"),
+        "the loop is named, not only the cut: {:?}",
+        outcome.errors
+    );
     let body: Value = serde_json::from_slice(&server.received_requests().await.unwrap()[0].body).unwrap();
     assert_eq!(body["options"]["repeat_penalty"], json!(1.3));
     assert_eq!(body["format"]["properties"]["summary"]["maxLength"], json!(300));

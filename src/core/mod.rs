@@ -14,6 +14,7 @@ pub mod models;
 pub mod outcome;
 pub mod policy;
 pub mod prompt;
+pub mod repetition;
 pub mod rules;
 pub mod schema;
 pub mod spec;

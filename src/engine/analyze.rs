@@ -127,7 +127,11 @@ pub async fn analyze_one(
                 attempt.error = Some("the reply hit the output-token limit".into());
                 outcome.attempts.push(attempt);
                 outcome.status = Status::Truncated;
-                outcome.errors = vec![FieldError { pointer: String::new(), message: "the reply was cut off at the output-token limit; raise max_output_tokens or simplify the schema".into() }];
+                let message = match crate::core::repetition::find(&completion.text) {
+                    Some(repeat) => format!("the reply was cut off at the output-token limit: {repeat}; bound the field (maxLength, or max_text_length in the spec) or set repeat_penalty"),
+                    None => "the reply was cut off at the output-token limit; raise max_output_tokens or simplify the schema".to_string(),
+                };
+                outcome.errors = vec![FieldError { pointer: String::new(), message }];
                 outcome.analysis = serde_json::from_str(&completion.text).ok();
                 break;
             }
