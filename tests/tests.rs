@@ -5,6 +5,7 @@
 //! - `openai`: the OpenAI wire format against a loopback server that enforces strict-mode rules.
 //! - `anthropic`, `gemini`: the Anthropic Messages and Gemini generateContent wire formats against
 //!   loopback servers that enforce each provider's documented schema rules.
+//! - `local_model`: a real llama-server with Gemma 3 270M (ignored unless `.ci/run` built it).
 //! - `ollama`: the native Ollama `/api/chat` format, `num_ctx` sized to the prompt, `OLLAMA_HOST`.
 //! - `batch`: `debrief batch` — resume after kill -9, policy skips and sampling, repeats, 429s.
 //! - `compare`: `debrief compare` — two offline batches with different prompts and schemas,
@@ -36,6 +37,7 @@ mod gui_pipeline;
 mod gui_review;
 mod labels;
 mod lint;
+mod local_model;
 mod ollama;
 mod openai;
 mod pipeline;
