@@ -44,7 +44,7 @@ EOF
 }
 
 build_server() {
-    for pkg in cmake g++ make; do
+    for pkg in cmake g++ make curl; do
         if ! dpkg -s "$pkg" >/dev/null 2>&1; then
             say "installing $pkg"
             sudo=""
