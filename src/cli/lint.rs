@@ -49,6 +49,8 @@ struct Input {
     source: String,
     schema: Value,
     provider: Option<ProviderKind>,
+    /// The whole spec, when one was given: its model settings are linted too.
+    spec: Option<AnalysisSpec>,
 }
 
 impl LintArgs {
@@ -59,7 +61,7 @@ impl LintArgs {
                 .map_err(CliError::usage)?;
             let source = path.display().to_string();
             let schema = schema::parse(&text, &source).map_err(CliError::usage)?;
-            return Ok(Input { source, schema, provider: self.provider });
+            return Ok(Input { source, schema, provider: self.provider, spec: None });
         }
         let (source, spec) = match (&self.spec, &self.template) {
             (Some(path), _) => {
@@ -73,14 +75,22 @@ impl LintArgs {
                 )));
             }
         };
-        Ok(Input { source, schema: spec.schema, provider: self.provider.or(Some(spec.provider)) })
+        let provider = self.provider.or(Some(spec.provider));
+        let mut for_settings = spec.clone();
+        if let Some(p) = provider {
+            for_settings.provider = p;
+        }
+        Ok(Input { source, schema: spec.schema, provider, spec: Some(for_settings) })
     }
 }
 
 /// Run `debrief lint`.
 pub fn lint(args: LintArgs) -> Result<Exit, CliError> {
     let input = args.input()?;
-    let findings = lint::lint(&input.schema, input.provider);
+    let mut findings = lint::lint(&input.schema, input.provider);
+    if let Some(spec) = &input.spec {
+        findings.extend(lint::settings::check(spec));
+    }
     let counts = Counts::of(&findings);
     let mut out = std::io::stdout().lock();
     if args.json {

@@ -29,6 +29,7 @@ mod fix;
 mod practices;
 mod provider;
 mod ranges;
+pub mod settings;
 mod walk;
 mod words;
 
