@@ -395,7 +395,8 @@ fn the_raw_tab_previews_what_each_provider_is_sent() {
     assert!(g.has_label("change(s) to the schema for this provider"));
     let (_, preview, body) = g.app().model.preview.clone().unwrap();
     assert!(preview.notes.iter().any(|n| n.keyword == "additionalProperties"));
-    assert!(body.contains("\"tool_choice\""), "{body}");
+    // Claude 4.5 gets structured outputs, not the forced tool.
+    assert!(body.contains("\"output_config\"") && !body.contains("\"tool_choice\""), "{body}");
     // Switching provider rebuilds the preview for Gemini.
     g.harness.state_mut().state.draft.provider = ProviderKind::Gemini;
     g.harness.state_mut().state.draft.model = "gemini-2.5-flash".into();
