@@ -96,7 +96,7 @@ async fn the_native_api_gets_the_schema_as_format_and_a_context_that_fits() {
     let messages = body["messages"].as_array().unwrap();
     let needed = server_tokens(messages) + 800;
     assert!(num_ctx >= needed, "num_ctx {num_ctx} must hold the prompt and the output ({needed})");
-    assert!(num_ctx % 1024 == 0 && num_ctx < needed * 2, "{num_ctx} is sized, not maxed");
+    assert!(num_ctx.is_multiple_of(1024) && num_ctx < needed * 2, "{num_ctx} is sized, not maxed");
     assert!(outcome.usage.input_tokens < num_ctx, "the server saw the whole prompt");
     assert!(req.headers.get("authorization").is_none(), "Ollama takes no key");
 

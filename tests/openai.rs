@@ -506,11 +506,11 @@ fn reasoning_tokens_are_in_the_output_estimate() {
         debrief::core::prompt::PromptOptions::for_provider(ProviderKind::Openai),
     );
     let base = estimate(ProviderKind::Openai, "gpt-5-mini", &messages, None, &prices);
-    let medium = with_reasoning(base.clone(), ProviderKind::Openai, "gpt-5-mini", None, &prices);
-    let minimal = with_reasoning(base.clone(), ProviderKind::Openai, "gpt-5-mini", Some("minimal"), &prices);
+    let medium = with_reasoning(base, ProviderKind::Openai, "gpt-5-mini", None, &prices);
+    let minimal = with_reasoning(base, ProviderKind::Openai, "gpt-5-mini", Some("minimal"), &prices);
     assert_eq!(medium.output_tokens, base.output_tokens + 2_048, "gpt-5 defaults to medium effort");
     assert_eq!(minimal.output_tokens, base.output_tokens + 128);
-    let plain = with_reasoning(base.clone(), ProviderKind::Openai, "gpt-4o-mini", Some("high"), &prices);
+    let plain = with_reasoning(base, ProviderKind::Openai, "gpt-4o-mini", Some("high"), &prices);
     assert_eq!(plain.output_tokens, base.output_tokens);
 }
 

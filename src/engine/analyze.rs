@@ -36,19 +36,7 @@ pub async fn analyze_one(
     // The estimate only annotates the outcome, so it is counted on a blocking thread while the
     // call is in flight: the first count in a process also builds the tokenizer (~100 ms), which
     // would otherwise hold back the whole first wave of a batch.
-    let estimate = tokio::task::spawn_blocking({
-        let (model, messages, schema, prices, effort) = (
-            spec.model.clone(),
-            messages.clone(),
-            sent.schema.clone(),
-            prices.clone(),
-            spec.reasoning_effort.clone(),
-        );
-        move || {
-            let e = cost::estimate(kind, &model, &messages, Some(&schema), &prices);
-            cost::with_reasoning(e, kind, &model, effort.as_deref(), &prices)
-        }
-    });
+    let estimate = spawn_estimate(kind, spec, &messages, &sent.schema, prices);
     let name = schema_name(&spec.name);
     let tuning = crate::core::spec::Tuning::of(spec);
     let started = Instant::now();
@@ -84,15 +72,7 @@ pub async fn analyze_one(
             prompt: &spec.prompt,
             tuning: &tuning,
         };
-        // Never the transcript, the prompt or a key: who, which model, which try.
-        tracing::debug!(
-            provider = kind.as_str(),
-            model = %spec.model,
-            conversation = %conversation.id,
-            attempt = outcome.attempts.len() + 1,
-            reason = %reason,
-            "request"
-        );
+        log_request(kind, spec, conversation, outcome.attempts.len() + 1, &reason);
         let t0 = Instant::now();
         let result = provider.complete(request).await;
         let latency_ms = t0.elapsed().as_millis() as u64;
@@ -127,10 +107,7 @@ pub async fn analyze_one(
                 attempt.error = Some("the reply hit the output-token limit".into());
                 outcome.attempts.push(attempt);
                 outcome.status = Status::Truncated;
-                let message = match crate::core::repetition::find(&completion.text) {
-                    Some(repeat) => format!("the reply was cut off at the output-token limit: {repeat}; bound the field (maxLength, or max_text_length in the spec) or set repeat_penalty"),
-                    None => "the reply was cut off at the output-token limit; raise max_output_tokens or simplify the schema".to_string(),
-                };
+                let message = truncation_message(&completion.text);
                 outcome.errors = vec![FieldError { pointer: String::new(), message }];
                 outcome.analysis = serde_json::from_str(&completion.text).ok();
                 break;
@@ -240,6 +217,59 @@ pub fn extract_json(text: &str) -> Result<Value, String> {
         return Ok(v);
     }
     Err(first)
+}
+
+/// Count the estimate on a blocking thread while the call is in flight.
+fn spawn_estimate(
+    kind: ProviderKind,
+    spec: &AnalysisSpec,
+    messages: &[crate::core::prompt::ChatMessage],
+    schema: &Value,
+    prices: &PriceTable,
+) -> tokio::task::JoinHandle<crate::core::outcome::Estimate> {
+    let (model, messages, schema, prices, effort) = (
+        spec.model.clone(),
+        messages.to_vec(),
+        schema.clone(),
+        prices.clone(),
+        spec.reasoning_effort.clone(),
+    );
+    tokio::task::spawn_blocking(move || {
+        let e = cost::estimate(kind, &model, &messages, Some(&schema), &prices);
+        cost::with_reasoning(e, kind, &model, effort.as_deref(), &prices)
+    })
+}
+
+/// One debug line per call: who, which model, which try — never the transcript, the prompt or
+/// a key.
+fn log_request(
+    kind: ProviderKind,
+    spec: &AnalysisSpec,
+    conversation: &Conversation,
+    attempt: usize,
+    reason: &str,
+) {
+    tracing::debug!(
+        provider = kind.as_str(),
+        model = %spec.model,
+        conversation = %conversation.id,
+        attempt,
+        reason,
+        "request"
+    );
+}
+
+/// Why a reply was cut off, naming a repeating field when that is the reason.
+fn truncation_message(reply: &str) -> String {
+    match crate::core::repetition::find(reply) {
+        Some(repeat) => format!(
+            "the reply was cut off at the output-token limit: {repeat}; bound the field (maxLength, or max_text_length in the spec) or set repeat_penalty"
+        ),
+        None => {
+            "the reply was cut off at the output-token limit; raise max_output_tokens or simplify the schema"
+                .to_string()
+        }
+    }
 }
 
 /// The schema exactly as this provider would send it (for previews and the Raw tab).

@@ -65,20 +65,7 @@ impl<'d> Walker<'d> {
         let d = self.d;
         let mut out = Map::new();
         let mut moved: Vec<String> = Vec::new();
-        let range = if d.integer_enums { super::narrow::integer_range(obj) } else { None };
-        if let Some(values) = &range {
-            let detail = format!(
-                "integer range {} sent as an enum of its values, so decoding enforces it; the bounds are checked locally too",
-                super::narrow::describe(values)
-            );
-            self.note(&format!("{ptr}/enum"), "enum", NoteAction::Rewritten, &detail);
-            out.insert("enum".into(), Value::Array(values.clone()));
-        }
-        if d.bound_strings && super::narrow::unbounded_text(obj) {
-            let max = self.max_text_length;
-            self.note(&format!("{ptr}/maxLength"), "maxLength", NoteAction::Added, &format!("set to {max} in the sent copy so a repeating model cannot run on until the output limit (max_text_length in the spec changes it)"));
-            out.insert("maxLength".into(), Value::from(max));
-        }
+        let range = self.narrow(obj, ptr, &mut out);
         for (key, value) in obj {
             let here = format!("{ptr}/{}", escape(key));
             match key.as_str() {
@@ -212,18 +199,38 @@ impl<'d> Walker<'d> {
                 }
             }
         }
-        if !moved.is_empty() {
-            let base = out.get("description").and_then(Value::as_str).unwrap_or("").to_string();
-            let sep = if base.is_empty() { "" } else { " " };
-            let text = format!("{base}{sep}(Constraints: {}.)", moved.join("; "));
-            out.insert("description".into(), Value::String(text));
-        }
+        append_constraints(&mut out, &moved);
         let is_object =
             obj.get("type").and_then(Value::as_str) == Some("object") || obj.contains_key("properties");
         if d.closed_objects && is_object {
             self.close_object(obj, ptr, &mut out);
         }
         Value::Object(out)
+    }
+
+    /// The rewrites of `narrow`: a small integer range as its enum (returned, so the walk skips
+    /// the bounds it replaces) and a bound on free text, each with its note.
+    fn narrow(
+        &mut self,
+        obj: &Map<String, Value>,
+        ptr: &str,
+        out: &mut Map<String, Value>,
+    ) -> Option<Vec<Value>> {
+        let range = if self.d.integer_enums { super::narrow::integer_range(obj) } else { None };
+        if let Some(values) = &range {
+            let detail = format!(
+                "integer range {} sent as an enum of its values, so decoding enforces it; the bounds are checked locally too",
+                super::narrow::describe(values)
+            );
+            self.note(&format!("{ptr}/enum"), "enum", NoteAction::Rewritten, &detail);
+            out.insert("enum".into(), Value::Array(values.clone()));
+        }
+        if self.d.bound_strings && super::narrow::unbounded_text(obj) {
+            let max = self.max_text_length;
+            self.note(&format!("{ptr}/maxLength"), "maxLength", NoteAction::Added, &format!("set to {max} in the sent copy so a repeating model cannot run on until the output limit (max_text_length in the spec changes it)"));
+            out.insert("maxLength".into(), Value::from(max));
+        }
+        range
     }
 
     /// Walk every subschema of a name → schema map (`properties`, `$defs`).
@@ -299,6 +306,17 @@ impl<'d> Walker<'d> {
         }
         out.insert("required".into(), Value::Array(all));
     }
+}
+
+/// Write the constraints that moved out of a schema into its description, after any it has.
+fn append_constraints(out: &mut Map<String, Value>, moved: &[String]) {
+    if moved.is_empty() {
+        return;
+    }
+    let base = out.get("description").and_then(Value::as_str).unwrap_or("").to_string();
+    let sep = if base.is_empty() { "" } else { " " };
+    let text = format!("{base}{sep}(Constraints: {}.)", moved.join("; "));
+    out.insert("description".into(), Value::String(text));
 }
 
 /// Deepest subschema the walk rewrites (providers allow 5 to 10 levels; 64 leaves room).
