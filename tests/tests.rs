@@ -37,6 +37,8 @@ mod labels;
 mod lint;
 mod openai;
 mod pipeline;
+mod reliability;
+mod reliability_process;
 mod serve;
 mod serve_process;
 mod transcripts;

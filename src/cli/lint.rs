@@ -49,6 +49,8 @@ struct Input {
     source: String,
     schema: Value,
     provider: Option<ProviderKind>,
+    /// Findings about the spec's settings (limits), when a spec or template is linted.
+    settings: Vec<Finding>,
 }
 
 impl LintArgs {
@@ -59,11 +61,11 @@ impl LintArgs {
                 .map_err(CliError::usage)?;
             let source = path.display().to_string();
             let schema = schema::parse(&text, &source).map_err(CliError::usage)?;
-            return Ok(Input { source, schema, provider: self.provider });
+            return Ok(Input { source, schema, provider: self.provider, settings: Vec::new() });
         }
         let (source, spec) = match (&self.spec, &self.template) {
             (Some(path), _) => {
-                (path.display().to_string(), AnalysisSpec::load(path).map_err(CliError::usage)?)
+                (path.display().to_string(), AnalysisSpec::load_unchecked(path).map_err(CliError::usage)?)
             }
             (None, Some(name)) => (name.clone(), AnalysisSpec::template(name).map_err(CliError::usage)?),
             // clap's group makes one of the three required; say so anyway rather than panic.
@@ -73,14 +75,16 @@ impl LintArgs {
                 )));
             }
         };
-        Ok(Input { source, schema: spec.schema, provider: self.provider.or(Some(spec.provider)) })
+        let settings = lint::spec_limits(&spec);
+        Ok(Input { source, schema: spec.schema, provider: self.provider.or(Some(spec.provider)), settings })
     }
 }
 
 /// Run `debrief lint`.
 pub fn lint(args: LintArgs) -> Result<Exit, CliError> {
     let input = args.input()?;
-    let findings = lint::lint(&input.schema, input.provider);
+    let mut findings = input.settings.clone();
+    findings.extend(lint::lint(&input.schema, input.provider));
     let counts = Counts::of(&findings);
     let mut out = std::io::stdout().lock();
     if args.json {

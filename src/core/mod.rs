@@ -15,6 +15,7 @@ pub mod policy;
 pub mod prompt;
 pub mod rules;
 pub mod schema;
+pub mod secrets;
 pub mod spec;
 pub mod stability;
 pub mod transcript;
