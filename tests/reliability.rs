@@ -67,8 +67,9 @@ impl Respond for Echo {
         seen.push(request.url.to_string());
         let echoed = seen.join(" | ");
         match self {
-            Echo::Unauthorized => ResponseTemplate::new(401)
-                .set_body_json(json!({"error": {"message": format!("Incorrect API key provided: {echoed}")}})),
+            Echo::Unauthorized => ResponseTemplate::new(401).set_body_json(
+                json!({"error": {"message": format!("Incorrect API key provided: {echoed}")}}),
+            ),
             Echo::RateLimited => ResponseTemplate::new(429)
                 .insert_header("retry-after", "0")
                 .set_body_json(json!({"error": {"message": format!("Rate limit for key {echoed}")}})),
@@ -196,7 +197,8 @@ async fn repairs_are_capped_resend_only_the_last_reply_and_store_bounded_attempt
     let spec_path = data.path().join("spec.json");
     std::fs::write(&spec_path, serde_json::to_string(&spec).unwrap()).unwrap();
     let spec_arg = spec_path.to_string_lossy().into_owned();
-    let out = debrief(data.path()).args(["batch", "--spec", &spec_arg, "sample_conversations/"]).output().unwrap();
+    let out =
+        debrief(data.path()).args(["batch", "--spec", &spec_arg, "sample_conversations/"]).output().unwrap();
     assert_eq!(out.status.code(), Some(2), "{}", text(&out));
     assert!(text(&out).contains("above the cap of 5"), "{}", text(&out));
     let out = debrief(data.path()).args(["lint", "--spec", &spec_arg]).output().unwrap();

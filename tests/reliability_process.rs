@@ -92,9 +92,14 @@ async fn sigterm_and_sigint_commit_the_calls_in_flight_and_the_rerun_pays_only_t
         let out = wait(child).await;
         let stderr = String::from_utf8_lossy(&out.stderr).into_owned();
         assert_eq!(out.status.code(), Some(code), "{sig}: {stderr}");
-        let summary: Value = serde_json::from_slice(&out.stdout).unwrap_or_else(|_| panic!("{sig}: no summary: {stderr}"));
+        let summary: Value =
+            serde_json::from_slice(&out.stdout).unwrap_or_else(|_| panic!("{sig}: no summary: {stderr}"));
         let sent = counting.0.load(Ordering::SeqCst);
-        assert_eq!(summary["counts"]["ok"].as_u64(), Some(sent as u64), "{sig}: every call in flight is committed");
+        assert_eq!(
+            summary["counts"]["ok"].as_u64(),
+            Some(sent as u64),
+            "{sig}: every call in flight is committed"
+        );
         let runs = runs_json(&data);
         assert_eq!(runs[0]["state"], "cancelled", "{sig}: {runs:?}");
 
@@ -120,7 +125,10 @@ async fn a_run_killed_with_calls_in_flight_becomes_interrupted_with_their_count(
     assert_eq!(runs[0]["in_flight"], 3, "{runs:?}");
     let text = debrief(&data).arg("runs").output().unwrap();
     let text = String::from_utf8_lossy(&text.stdout);
-    assert!(text.contains("3 call(s) were in flight when the process died and may have been billed"), "{text}");
+    assert!(
+        text.contains("3 call(s) were in flight when the process died and may have been billed"),
+        "{text}"
+    );
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]

@@ -23,13 +23,8 @@ const SECRET_PARAMS: &[&str] =
 
 /// Environment variables that may hold a key, whichever provider is in use (a key for one
 /// provider echoed through another's proxy is still a key).
-pub const KEY_ENV_VARS: &[&str] = &[
-    "OPENAI_API_KEY",
-    "OPENAI_COMPATIBLE_API_KEY",
-    "ANTHROPIC_API_KEY",
-    "GEMINI_API_KEY",
-    "GOOGLE_API_KEY",
-];
+pub const KEY_ENV_VARS: &[&str] =
+    &["OPENAI_API_KEY", "OPENAI_COMPATIBLE_API_KEY", "ANTHROPIC_API_KEY", "GEMINI_API_KEY", "GOOGLE_API_KEY"];
 
 /// The secrets of one configuration: every value that must never be stored or printed.
 #[derive(Clone, Default, PartialEq, Eq)]
@@ -166,7 +161,10 @@ mod tests {
 
     #[test]
     fn keys_and_url_credentials_are_masked() {
-        let s = Secrets::collect(Some("sk-live-123456"), Some("http://bob:hunter2hunter@h:1/v1?key=AIzaSECRET&x=1"));
+        let s = Secrets::collect(
+            Some("sk-live-123456"),
+            Some("http://bob:hunter2hunter@h:1/v1?key=AIzaSECRET&x=1"),
+        );
         let text = "bad key sk-live-123456; user bob pass hunter2hunter; AIzaSECRET";
         let scrubbed = s.scrub(text);
         assert!(!scrubbed.contains("sk-live-123456") && !scrubbed.contains("hunter2hunter"), "{scrubbed}");

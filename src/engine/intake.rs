@@ -455,7 +455,11 @@ async fn agent_ctx(
         spec_name: spec.name.clone(),
         provider: spec.provider.as_str().to_string(),
         model: spec.model.clone(),
-        base_url: provider.as_ref().ok().and_then(|p| p.base_url()).map(|u| crate::core::secrets::scrub_url(&u)),
+        base_url: provider
+            .as_ref()
+            .ok()
+            .and_then(|p| p.base_url())
+            .map(|u| crate::core::secrets::scrub_url(&u)),
         kind: "intake".into(),
         n_planned: 0,
     };

@@ -38,10 +38,9 @@ pub(super) async fn plan(
     if reuse {
         let (spec_hash, hash, endpoint) =
             (spec_hash.to_string(), content_hash.to_string(), endpoint.map(str::to_string));
-        let stored = with_store(store, move |s| {
-            s.ok_results(&spec_hash, &hash, endpoint.as_deref(), repeat as usize)
-        })
-        .await?;
+        let stored =
+            with_store(store, move |s| s.ok_results(&spec_hash, &hash, endpoint.as_deref(), repeat as usize))
+                .await?;
         for earlier in stored {
             jobs.push(Job::Done(reused(earlier)));
         }

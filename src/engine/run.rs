@@ -187,8 +187,17 @@ pub async fn run_until(
         }
         let conversation = Arc::new(conversation);
         let hash = conversation.content_hash();
-        let jobs = plan::plan(&store, &spec, &spec_hash, endpoint.as_deref(), &conversation, &hash, repeat, request.reuse)
-            .await?;
+        let jobs = plan::plan(
+            &store,
+            &spec,
+            &spec_hash,
+            endpoint.as_deref(),
+            &conversation,
+            &hash,
+            repeat,
+            request.reuse,
+        )
+        .await?;
         for (r, job) in jobs.into_iter().enumerate() {
             let index = conversation_index * repeat as usize + r;
             let (store, events, hash, saved, announce) = (
@@ -240,8 +249,17 @@ pub async fn run_until(
                             Claimed::Call(id) => id,
                             Claimed::Reused(outcome) => {
                                 limiter.release(permit, false);
-                                return commit(&store, run_id, (saved, hash), index, *outcome, &events, announce, None)
-                                    .await;
+                                return commit(
+                                    &store,
+                                    run_id,
+                                    (saved, hash),
+                                    index,
+                                    *outcome,
+                                    &events,
+                                    announce,
+                                    None,
+                                )
+                                .await;
                             }
                             Claimed::Cancelled => return Ok(()),
                         };
@@ -256,7 +274,8 @@ pub async fn run_until(
                             _ = cancel.cancelled() => return Ok(()),
                         };
                         limiter.release(permit, rate_limited(&outcome));
-                        commit(&store, run_id, (saved, hash), index, outcome, &events, announce, Some(claim)).await
+                        commit(&store, run_id, (saved, hash), index, outcome, &events, announce, Some(claim))
+                            .await
                     });
                     continue;
                 }
@@ -266,6 +285,19 @@ pub async fn run_until(
             });
         }
     }
+    let stopped = stop.is_cancelled() || cancel.is_cancelled();
+    wind_up(&store, run_id, tasks, stopped, &events).await
+}
+
+/// Wait for every task, then end the run: failed, cancelled or finished — or interrupted, when
+/// calls were dropped in flight — and report it.
+async fn wind_up(
+    store: &SharedStore,
+    run_id: RunId,
+    mut tasks: JoinSet<Result<(), EngineError>>,
+    stopped: bool,
+    events: &mpsc::UnboundedSender<Event>,
+) -> Result<RunId, EngineError> {
     let mut first_error = None;
     while let Some(joined) = tasks.join_next().await {
         let result = joined.map_err(|e| EngineError::Join(e.to_string())).and_then(|r| r);
@@ -275,12 +307,12 @@ pub async fn run_until(
     }
     let state = if first_error.is_some() {
         RunState::Failed
-    } else if stop.is_cancelled() || cancel.is_cancelled() {
+    } else if stopped {
         RunState::Cancelled
     } else {
         RunState::Finished
     };
-    let state = with_store(&store, move |s| s.end_run(run_id, state)).await?;
+    let state = with_store(store, move |s| s.end_run(run_id, state)).await?;
     let _ = events.send(Event::Finished { run_id, state });
     match first_error {
         Some(e) => Err(e),

@@ -134,7 +134,11 @@ impl Http {
                     let wait = retry::delay(&self.retry, tries, None);
                     retries.push(Retry {
                         http_status: None,
-                        reason: format!("{}: {}", transient.unwrap_or("network error"), self.describe(&failure)),
+                        reason: format!(
+                            "{}: {}",
+                            transient.unwrap_or("network error"),
+                            self.describe(&failure)
+                        ),
                         delay_ms: wait.as_millis() as u64,
                         body: String::new(),
                     });

@@ -96,7 +96,13 @@ pub enum LlmError {
     #[error(
         "{provider}: timed out after {seconds} s waiting for the reply; raise --timeout or the spec's request_timeout_s: {url}"
     )]
-    Timeout { provider: &'static str, url: String, seconds: f64, request_body: Value, retries: Vec<retry::Retry> },
+    Timeout {
+        provider: &'static str,
+        url: String,
+        seconds: f64,
+        request_body: Value,
+        retries: Vec<retry::Retry>,
+    },
     /// The reply body was larger than the limit; reading stopped there.
     #[error(
         "{provider}: the reply (HTTP {status}) is larger than {limit_mb} MB, the most debrief reads; check the base URL points at a model endpoint"
@@ -153,9 +159,9 @@ impl LlmError {
     /// The HTTP status, when there was one.
     pub fn http_status(&self) -> Option<u16> {
         match self {
-            LlmError::Http { status, .. } | LlmError::Decode { status, .. } | LlmError::TooLarge { status, .. } => {
-                Some(*status)
-            }
+            LlmError::Http { status, .. }
+            | LlmError::Decode { status, .. }
+            | LlmError::TooLarge { status, .. } => Some(*status),
             _ => None,
         }
     }

@@ -149,7 +149,8 @@ impl Store {
                 return Ok(Claim::Busy);
             }
             if owner != self.owner.token {
-                tx.execute("DELETE FROM claims WHERE id = ?1", params![id]).map_err(|e| sql(&self.path, e))?;
+                tx.execute("DELETE FROM claims WHERE id = ?1", params![id])
+                    .map_err(|e| sql(&self.path, e))?;
             }
         }
         tx.execute(
@@ -174,7 +175,9 @@ impl Store {
 
     /// Drop a claim (its result is committed, or the call was never made).
     pub fn release_claim(&self, claim_id: i64) -> Result<(), StoreError> {
-        self.conn.execute("DELETE FROM claims WHERE id = ?1", params![claim_id]).map_err(|e| self.sql_err(e))?;
+        self.conn
+            .execute("DELETE FROM claims WHERE id = ?1", params![claim_id])
+            .map_err(|e| self.sql_err(e))?;
         Ok(())
     }
 
@@ -199,7 +202,9 @@ impl Store {
                 params![i64::try_from(in_flight).unwrap_or(i64::MAX), run_id],
             )
             .map_err(|e| self.sql_err(e))?;
-        self.conn.execute("DELETE FROM claims WHERE run_id = ?1", params![run_id]).map_err(|e| self.sql_err(e))?;
+        self.conn
+            .execute("DELETE FROM claims WHERE run_id = ?1", params![run_id])
+            .map_err(|e| self.sql_err(e))?;
         Ok(state)
     }
 

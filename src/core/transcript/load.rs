@@ -125,7 +125,9 @@ pub fn load_paths_with(paths: &[PathBuf], options: LoadOptions) -> Import {
 fn load_once(path: &Path, import: &mut Import, seen: &mut Seen) {
     let canonical = fs::canonicalize(path).unwrap_or_else(|_| path.to_path_buf());
     if !seen.files.insert(canonical) {
-        import.notes.push(format!("{}: skipped, the same file was already imported (a link)", path.display()));
+        import
+            .notes
+            .push(format!("{}: skipped, the same file was already imported (a link)", path.display()));
         return;
     }
     match read_transcript(path) {
@@ -166,7 +168,9 @@ impl Walker<'_> {
         // A folder reached twice (a link loop, or two links to one folder) is walked once.
         let canonical = fs::canonicalize(dir).unwrap_or_else(|_| dir.to_path_buf());
         if !seen.dirs.insert(canonical) {
-            import.notes.push(format!("{}: skipped, this folder was already walked (a link loop?)", dir.display()));
+            import
+                .notes
+                .push(format!("{}: skipped, this folder was already walked (a link loop?)", dir.display()));
             return;
         }
         let entries = match fs::read_dir(dir) {
@@ -298,7 +302,7 @@ mod tests {
         symlink(root.join("a.txt"), root.join("link.txt")).unwrap();
         symlink(&outside, root.join("out")).unwrap();
 
-        let import = load_paths(&[root.clone()]);
+        let import = load_paths(std::slice::from_ref(&root));
         let ids: Vec<&str> = import.conversations.iter().map(|c| c.id.as_str()).collect();
         assert_eq!(ids, ["a"], "one file, once: {:?}", import.notes);
         let notes = import.notes.join("\n");
