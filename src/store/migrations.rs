@@ -367,6 +367,7 @@ mod tests {
             vec![
                 "agents",
                 "api_keys",
+                "claims",
                 "conversations",
                 "deliveries",
                 "delivery_attempts",

@@ -160,9 +160,10 @@ impl Store {
         // In memory the answer is "memory"; on disk it is "wal". Either is fine.
         let _mode: String =
             conn.pragma_update_and_check(None, "journal_mode", "WAL", |row| row.get(0)).map_err(open_err)?;
-        conn.execute_batch("PRAGMA synchronous = NORMAL;").map_err(open_err)?;
-        // Migrations run with foreign keys off (SQLite's default), so a step may rebuild a parent
-        // table without cascading deletes into its children; they are on for everything after.
+        // Migrations run with foreign keys off (set explicitly: the bundled SQLite turns them on by
+        // default), so a step may rebuild a parent table without cascading deletes into its
+        // children; they are on for everything after.
+        conn.execute_batch("PRAGMA synchronous = NORMAL; PRAGMA foreign_keys = OFF;").map_err(open_err)?;
         migrations::migrate(&mut conn, &label)?;
         conn.execute_batch("PRAGMA foreign_keys = ON;").map_err(open_err)?;
         let owner = claims::Owner::new(path.as_deref().and_then(Path::parent));
