@@ -137,6 +137,9 @@ async fn two_batches_of_one_spec_over_one_data_folder_pay_once() {
     let files = corpus(dir.path(), 6);
     let (server, counting) = stand_in(Duration::from_millis(300)).await;
     let data = dir.path().join("data");
+    // The history exists before both start (two processes creating one database at the same
+    // instant may meet SQLite's lock while switching it to WAL).
+    assert!(debrief(&data).arg("runs").output().unwrap().status.success());
     let first = batch(&data, &server, &files, "2").spawn().unwrap();
     let second = batch(&data, &server, &files, "2").spawn().unwrap();
     let (a, b) = (wait(first).await, wait(second).await);
