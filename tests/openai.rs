@@ -472,7 +472,7 @@ async fn a_timeout_is_retried_then_reported() {
         "{:?}",
         outcome.attempts[0].error
     );
-    assert!(outcome.errors[0].message.contains("cannot reach"), "{}", outcome.errors[0].message);
+    assert!(outcome.errors[0].message.contains("timed out"), "{}", outcome.errors[0].message);
 }
 
 #[test]

@@ -41,6 +41,8 @@ mod local_model;
 mod ollama;
 mod openai;
 mod pipeline;
+mod reliability;
+mod reliability_process;
 mod serve;
 mod serve_process;
 mod transcripts;

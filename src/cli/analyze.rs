@@ -23,6 +23,9 @@ pub struct AnalyzeArgs {
     /// Conversations analysed at once.
     #[arg(long, default_value_t = 4, value_name = "N")]
     pub concurrency: usize,
+    /// Follow links to folders outside the folders given (off: they are skipped with a note).
+    #[arg(long)]
+    pub follow_links: bool,
     /// Transcript files or folders.
     #[arg(required = true, value_name = "PATH")]
     pub paths: Vec<PathBuf>,
@@ -42,10 +45,19 @@ pub struct EstimateArgs {
 
 /// Load transcripts, reporting each bad file on stderr. Returns the import and whether any failed.
 pub(super) fn load(paths: &[PathBuf]) -> Result<(Import, bool), CliError> {
+    load_with(paths, false)
+}
+
+/// [`load`], following links to folders outside the given folders when `follow_links`. What
+/// the walk left out (links, duplicates, loops) is said on stderr.
+pub(super) fn load_with(paths: &[PathBuf], follow_links: bool) -> Result<(Import, bool), CliError> {
     check_paths(paths)?;
-    let import = transcript::load_paths(paths);
+    let import = transcript::load_paths_with(paths, transcript::LoadOptions { follow_links });
     for e in &import.errors {
         eprintln!("error: {e}");
+    }
+    for note in &import.notes {
+        eprintln!("note: {note}");
     }
     // A file named explicitly but not a transcript type is an error; inside folders such files
     // (READMEs, label files) are skipped quietly.
@@ -68,7 +80,7 @@ pub async fn analyze(args: AnalyzeArgs) -> Result<Exit, CliError> {
     let config = args.spec.provider_config(&spec);
     let provider = Engine::provider(&config).map_err(CliError::usage)?;
     let engine = args.data.open()?;
-    let (import, import_failed) = load(&args.paths)?;
+    let (import, import_failed) = load_with(&args.paths, args.follow_links)?;
     let total = import.conversations.len();
     if total == 0 {
         eprintln!("nothing to analyse: no input file could be read");
@@ -82,8 +94,13 @@ pub async fn analyze(args: AnalyzeArgs) -> Result<Exit, CliError> {
         spec.short_version()
     );
     let request = RunRequest::new(spec, import.conversations, "analyze", args.concurrency);
-    let RunHandle { events: mut rx, cancel, join } = engine.spawn(provider, request);
-    crate::engine::cancel_on_ctrl_c(cancel, || eprintln!("cancelling: results already received are saved"));
+    let RunHandle { events: mut rx, cancel, stop, join } = engine.spawn(provider, request);
+    let signalled = crate::engine::signals::stop_on_signals(crate::engine::Stops { stop, cancel }, |name| {
+        eprintln!(
+            "{name}: no new calls; waiting up to {} s for the calls in flight (results received are saved; signal again to stop now)",
+            crate::engine::signals::GRACE.as_secs()
+        )
+    });
 
     // Print in input order even though results arrive out of order.
     let mut pending = BTreeMap::new();
@@ -118,6 +135,10 @@ pub async fn analyze(args: AnalyzeArgs) -> Result<Exit, CliError> {
         .map_err(|e| CliError::failed(anyhow!("run task failed: {e}")))?
         .map_err(CliError::failed)?;
     eprintln!("run {run_id} saved ({done} result(s)); see `debrief runs show {run_id}`");
+    super::runs::report_interrupted(&engine, run_id);
+    if let Some(code) = signalled.exit_code() {
+        return Ok(Exit::Signal(code));
+    }
     Ok(if all_ok && !import_failed && done == total { Exit::Ok } else { Exit::NotAllOk })
 }
 

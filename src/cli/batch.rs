@@ -6,7 +6,7 @@
 //! bar. Stored `ok` results of the same spec version on the same content are reused unless
 //! `--fresh`, so a rerun after a crash or Ctrl-C pays only for what was not done.
 
-use super::analyze::load;
+use super::analyze::load_with;
 use super::spec_args::SpecArgs;
 use super::{CliError, DataDirArg, Exit};
 use crate::core::cost::format_usd;
@@ -37,6 +37,9 @@ pub struct BatchArgs {
     /// Call the model even where a stored ok result of this spec version exists.
     #[arg(long)]
     pub fresh: bool,
+    /// Follow links to folders outside the folders given (off: they are skipped with a note).
+    #[arg(long)]
+    pub follow_links: bool,
     /// Labels to score the run against (JSON lines {"conversation_id", "expected": {…}}); labels
     /// embedded in JSON transcripts are used too.
     #[arg(long, value_name = "FILE")]
@@ -75,7 +78,7 @@ pub async fn batch(args: BatchArgs) -> Result<Exit, CliError> {
         )),
         None => None,
     };
-    let (import, import_failed) = load(&args.paths)?;
+    let (import, import_failed) = load_with(&args.paths, args.follow_links)?;
     if import.conversations.is_empty() {
         eprintln!("nothing to analyse: no input file could be read");
         return Ok(Exit::NotAllOk);
@@ -99,8 +102,13 @@ pub async fn batch(args: BatchArgs) -> Result<Exit, CliError> {
         deliver: args.deliver.then(|| crate::engine::Deliver { agent_id: args.agent.clone() }),
     };
     let started = Instant::now();
-    let RunHandle { events: mut rx, cancel, join } = engine.spawn(provider, request);
-    crate::engine::cancel_on_ctrl_c(cancel, || eprintln!("cancelling: results already received are saved"));
+    let RunHandle { events: mut rx, cancel, stop, join } = engine.spawn(provider, request);
+    let signalled = crate::engine::signals::stop_on_signals(crate::engine::Stops { stop, cancel }, |name| {
+        eprintln!(
+            "{name}: no new calls; waiting up to {} s for the calls in flight (results received are saved; signal again to stop now)",
+            crate::engine::signals::GRACE.as_secs()
+        )
+    });
 
     let bar = progress_bar(n_conversations * args.repeat as usize);
     let mut outcomes: BTreeMap<usize, Outcome> = BTreeMap::new();
@@ -179,6 +187,12 @@ pub async fn batch(args: BatchArgs) -> Result<Exit, CliError> {
         tally.reused,
         format_usd(tally.cost)
     );
+    if let Some(run_id) = run_id {
+        super::runs::report_interrupted(&engine, run_id);
+    }
+    if let Some(code) = signalled.exit_code() {
+        return Ok(Exit::Signal(code));
+    }
     let all_done = tally.done == n_conversations * args.repeat as usize;
     let all_fine = tally.counts.keys().all(|s| *s == Status::Ok || *s == Status::Skipped);
     Ok(if all_done && all_fine && gates_passed && !import_failed { Exit::Ok } else { Exit::NotAllOk })

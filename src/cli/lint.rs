@@ -65,7 +65,7 @@ impl LintArgs {
         }
         let (source, spec) = match (&self.spec, &self.template) {
             (Some(path), _) => {
-                (path.display().to_string(), AnalysisSpec::load(path).map_err(CliError::usage)?)
+                (path.display().to_string(), AnalysisSpec::load_unchecked(path).map_err(CliError::usage)?)
             }
             (None, Some(name)) => (name.clone(), AnalysisSpec::template(name).map_err(CliError::usage)?),
             // clap's group makes one of the three required; say so anyway rather than panic.
@@ -87,7 +87,11 @@ impl LintArgs {
 /// Run `debrief lint`.
 pub fn lint(args: LintArgs) -> Result<Exit, CliError> {
     let input = args.input()?;
-    let mut findings = lint::lint(&input.schema, input.provider);
+    let mut findings = Vec::new();
+    if let Some(spec) = &input.spec {
+        findings.extend(lint::spec_limits(spec));
+    }
+    findings.extend(lint::lint(&input.schema, input.provider));
     if let Some(spec) = &input.spec {
         findings.extend(lint::settings::check(spec));
     }

@@ -83,6 +83,8 @@ pub enum Exit {
     NotAllOk,
     /// Bad arguments, or an unreadable spec or schema.
     Usage,
+    /// Stopped by a signal: 128 + its number (130 for SIGINT, 143 for SIGTERM).
+    Signal(u8),
 }
 
 impl From<Exit> for ExitCode {
@@ -91,6 +93,7 @@ impl From<Exit> for ExitCode {
             Exit::Ok => 0,
             Exit::NotAllOk => 1,
             Exit::Usage => 2,
+            Exit::Signal(code) => code,
         })
     }
 }

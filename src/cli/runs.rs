@@ -51,6 +51,23 @@ fn failed_count(run: &RunSummary) -> usize {
         .sum()
 }
 
+/// "N calls were in flight …" for an interrupted run, else nothing.
+pub fn in_flight_note(run: &RunSummary) -> Option<String> {
+    (run.state == crate::store::RunState::Interrupted).then(|| {
+        format!(
+            "run {} was interrupted: {} call(s) were in flight when the process died and may have been billed; rerun the batch to finish it (results already saved are reused)",
+            run.id, run.in_flight
+        )
+    })
+}
+
+/// Say on stderr that a run ended interrupted, with its in-flight count.
+pub fn report_interrupted(engine: &crate::engine::Engine, run_id: i64) {
+    if let Some(note) = engine.run_summary(run_id).ok().as_ref().and_then(in_flight_note) {
+        eprintln!("{note}");
+    }
+}
+
 pub fn runs(args: RunsArgs) -> Result<Exit, CliError> {
     let mut out = std::io::stdout().lock();
     match args.command {
@@ -74,6 +91,9 @@ pub fn runs(args: RunsArgs) -> Result<Exit, CliError> {
                     provider_model(&run.provider, &run.model),
                     run.state.as_str()
                 );
+                if let Some(note) = in_flight_note(&run) {
+                    let _ = writeln!(out, "{note}");
+                }
                 let _ = writeln!(
                     out,
                     "{} result(s): {} · {} in / {} out tokens · {}",
@@ -144,6 +164,12 @@ pub fn runs(args: RunsArgs) -> Result<Exit, CliError> {
                         tokens,
                         run_cost(r)
                     );
+                    // A run that is not finished says so: a dead run must not look done.
+                    if let Some(note) = in_flight_note(r) {
+                        let _ = writeln!(out, "       {note}");
+                    } else if r.state != crate::store::RunState::Finished {
+                        let _ = writeln!(out, "       run {} is {}", r.id, r.state);
+                    }
                 }
             }
         }

@@ -38,9 +38,13 @@ pub struct SpecArgs {
     /// for openai-compatible).
     #[arg(long, value_name = "URL")]
     pub base_url: Option<String>,
-    /// Extra attempts with validation errors fed back (default from the spec, else 1).
-    #[arg(long, value_name = "N")]
+    /// Extra attempts with validation errors fed back, 0-5 (default from the spec, else 1).
+    #[arg(long, value_name = "N", value_parser = clap::value_parser!(u32).range(0..=crate::core::spec::MAX_REPAIRS as i64))]
     pub max_repairs: Option<u32>,
+    /// Seconds to wait for one reply, body included (default: the spec's request_timeout_s,
+    /// else 120).
+    #[arg(long, value_name = "SECONDS", value_parser = clap::value_parser!(u64).range(1..=3600))]
+    pub timeout: Option<u64>,
     /// Ask for a verbatim supporting quote per field and check it against the transcript (the
     /// spec's "evidence": true).
     #[arg(long)]
@@ -58,7 +62,10 @@ impl SpecArgs {
     /// The spec to run, with every override applied and its schema checked.
     pub fn resolve(&self) -> Result<AnalysisSpec, CliError> {
         let mut spec = match (&self.spec, &self.template) {
-            (Some(path), _) => AnalysisSpec::load(path).map_err(CliError::usage)?,
+            (Some(path), _) => {
+                ensure_regular(path)?;
+                AnalysisSpec::load(path).map_err(CliError::usage)?
+            }
             (None, Some(name)) => AnalysisSpec::template(name).map_err(CliError::usage)?,
             (None, None) => AnalysisSpec::template("post_analysis").map_err(CliError::usage)?,
         };
@@ -102,13 +109,42 @@ impl SpecArgs {
         }
     }
 
-    /// Provider settings from these flags and the environment.
+    /// Provider settings from these flags and the environment: `--timeout` beats the spec's
+    /// `request_timeout_s`, which beats the default.
     pub fn provider_config(&self, spec: &AnalysisSpec) -> ProviderConfig {
-        ProviderConfig::from_env(spec.provider, self.base_url.clone())
+        let mut config = ProviderConfig::from_env(spec.provider, self.base_url.clone());
+        config.request_timeout = self.timeout.or(spec.request_timeout_s).map(std::time::Duration::from_secs);
+        config
     }
 }
 
+/// Largest spec, schema or prompt file read.
+const MAX_SPEC_BYTES: u64 = 16 * 1024 * 1024;
+
+/// Refuse what is not a regular file of sane size: a FIFO or a device would block or never end.
+fn ensure_regular(path: &Path) -> Result<(), CliError> {
+    let meta = std::fs::metadata(path)
+        .with_context(|| format!("cannot read {}", path.display()))
+        .map_err(CliError::usage)?;
+    if !meta.is_file() {
+        return Err(CliError::usage(anyhow!(
+            "{}: not a regular file (a pipe, device or folder); give a file path",
+            path.display()
+        )));
+    }
+    if meta.len() > MAX_SPEC_BYTES {
+        return Err(CliError::usage(anyhow!(
+            "{}: {} MB is larger than the {} MB limit for a spec, schema or prompt file",
+            path.display(),
+            meta.len() >> 20,
+            MAX_SPEC_BYTES >> 20
+        )));
+    }
+    Ok(())
+}
+
 fn read(path: &Path) -> Result<String, CliError> {
+    ensure_regular(path)?;
     std::fs::read_to_string(path)
         .with_context(|| format!("cannot read {}", path.display()))
         .map_err(CliError::usage)

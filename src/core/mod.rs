@@ -17,6 +17,7 @@ pub mod prompt;
 pub mod repetition;
 pub mod rules;
 pub mod schema;
+pub mod secrets;
 pub mod spec;
 pub mod stability;
 pub mod transcript;

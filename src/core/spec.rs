@@ -83,6 +83,11 @@ fn default_max_repairs() -> u32 {
     1
 }
 
+/// Most repair attempts a spec may ask for. A repair that has not fixed the reply after five
+/// tries will not fix it at the sixth; beyond that, repairs only multiply the cost of a server
+/// that always answers badly.
+pub const MAX_REPAIRS: u32 = 5;
+
 /// An analysis specification, exactly as stored in a spec file. Unknown keys are rejected: a
 /// misspelt `temprature` silently ignored would run with settings the user did not choose.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -225,6 +230,10 @@ pub enum SpecError {
     },
     #[error("{path}:{line}:{column}: {message}")]
     Syntax { path: PathBuf, line: usize, column: usize, message: String },
+    #[error(
+        "{path}: max_repairs {found} is above the cap of {cap}; more repairs rarely fix a reply and each one is paid, so set at most {cap}"
+    )]
+    TooManyRepairs { path: PathBuf, found: u32, cap: u32 },
     #[error("no template named {0:?}; run `debrief templates` to list them")]
     UnknownTemplate(String),
 }
@@ -252,11 +261,30 @@ impl AnalysisSpec {
         Ok(spec)
     }
 
-    /// Load a spec file.
+    /// Load a spec file to run it: its settings must be within the limits ([`MAX_REPAIRS`]).
     pub fn load(path: &Path) -> Result<AnalysisSpec, SpecError> {
+        let spec = AnalysisSpec::load_unchecked(path)?;
+        spec.check_limits(path)?;
+        Ok(spec)
+    }
+
+    /// Load a spec file without checking its limits (`debrief lint` reports them as findings).
+    pub fn load_unchecked(path: &Path) -> Result<AnalysisSpec, SpecError> {
         let text = std::fs::read_to_string(path)
             .map_err(|source| SpecError::Io { path: path.to_path_buf(), source })?;
         AnalysisSpec::from_json(&text, path)
+    }
+
+    /// Refuse settings above the limits; `origin` names the spec in the error.
+    pub fn check_limits(&self, origin: &Path) -> Result<(), SpecError> {
+        if self.max_repairs > MAX_REPAIRS {
+            return Err(SpecError::TooManyRepairs {
+                path: origin.to_path_buf(),
+                found: self.max_repairs,
+                cap: MAX_REPAIRS,
+            });
+        }
+        Ok(())
     }
 
     /// One of the bundled templates by name.

@@ -3,7 +3,11 @@
 //! The loop makes at most `1 + max_repairs` calls. A reply that is not JSON or fails the user's
 //! schema is sent back with the problems listed; truncation, refusal and transport errors end
 //! the loop at once, because asking again would pay for the same failure. Every attempt's
-//! request and raw reply is kept in the outcome.
+//! request and raw reply is kept in the outcome, each reply cut at [`MAX_STORED_REPLY`].
+//!
+//! A repair sends the original messages, the last reply and its problems — not every earlier
+//! reply — so a repair request is as large as the first one plus one reply, however many
+//! repairs came before it.
 
 use crate::core::cost::{self, PriceTable};
 use crate::core::evidence;
@@ -16,6 +20,23 @@ use crate::core::transcript::Conversation;
 use crate::llm::{CompletionRequest, Finish, Provider};
 use serde_json::Value;
 use std::time::Instant;
+
+/// Most bytes of one attempt's raw reply kept in the history; the rest is dropped with a
+/// marker. Enough to read any real structured reply, bounded for a server that rambles.
+pub const MAX_STORED_REPLY: usize = 64 * 1024;
+
+/// `text` as stored with an attempt: cut at [`MAX_STORED_REPLY`] (on a character boundary),
+/// with a marker saying how much was left out.
+pub fn stored_reply(text: &str) -> String {
+    if text.len() <= MAX_STORED_REPLY {
+        return text.to_string();
+    }
+    let mut end = MAX_STORED_REPLY;
+    while !text.is_char_boundary(end) {
+        end -= 1;
+    }
+    format!("{}\n[truncated: {} of {} bytes not stored]", &text[..end], text.len() - end, text.len())
+}
 
 /// Run one analysis to its end. Never fails: every failure is an `Outcome` with a status.
 pub async fn analyze_one(
@@ -31,7 +52,8 @@ pub async fn analyze_one(
     let sent = provider.sent_schema(&asked, spec.max_text_length);
     let nullable_rewrite =
         sent.notes.iter().any(|n| n.keyword == "required" && n.action == NoteAction::Rewritten);
-    let mut messages = prompt::build(spec, conversation, provider.prompt_options());
+    let original = prompt::build(spec, conversation, provider.prompt_options());
+    let mut messages = original.clone();
     let price = prices.price(&spec.model);
     // The estimate only annotates the outcome, so it is counted on a blocking thread while the
     // call is in flight: the first count in a process also builds the tokenizer (~100 ms), which
@@ -57,7 +79,9 @@ pub async fn analyze_one(
         evidence: None,
     };
     // A deterministic provider gives the same answer when asked again: no repairs.
-    let max_attempts = if provider.deterministic() { 1 } else { 1 + spec.max_repairs };
+    // Capped here too, for specs that reach the engine without being loaded from a file.
+    let max_attempts =
+        if provider.deterministic() { 1 } else { 1 + spec.max_repairs.min(crate::core::spec::MAX_REPAIRS) };
     let mut reason = "initial".to_string();
     let mut non_conforming = 0;
     for _ in 0..max_attempts {
@@ -88,7 +112,7 @@ pub async fn analyze_one(
             Ok(c) => c,
             Err(e) => {
                 attempt.request = e.request_body();
-                attempt.raw_reply = e.raw_body();
+                attempt.raw_reply = stored_reply(&e.raw_body());
                 attempt.http_status = e.http_status();
                 attempt.error = Some(e.to_string());
                 outcome.attempts.push(attempt);
@@ -98,7 +122,7 @@ pub async fn analyze_one(
             }
         };
         attempt.request = completion.request_body.clone();
-        attempt.raw_reply = completion.text.clone();
+        attempt.raw_reply = stored_reply(&completion.text);
         attempt.http_status = completion.http_status;
         attempt.usage = completion.usage;
         outcome.usage.add(&completion.usage);
@@ -156,7 +180,7 @@ pub async fn analyze_one(
         outcome.attempts.push(attempt);
         outcome.status = Status::Invalid;
         non_conforming += 1;
-        messages = prompt::repair(&messages, &completion.text, &repair);
+        messages = prompt::repair(&original, &completion.text, &repair);
         reason = "repair".into();
     }
     if provider.may_ignore_schema() && non_conforming > 0 {
@@ -189,7 +213,7 @@ fn push_retries(
             number: outcome.attempts.len() as u32 + 1,
             reason: retry_reason.clone(),
             request: sent.clone(),
-            raw_reply: r.body.clone(),
+            raw_reply: stored_reply(&r.body),
             http_status: r.http_status,
             usage: Default::default(),
             error: Some(format!("{}; retried after {} ms", r.reason, r.delay_ms)),

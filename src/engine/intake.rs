@@ -382,10 +382,12 @@ async fn process(
     let outcome = match (&ctx.compiled, &ctx.provider) {
         (Err(e), _) | (_, Err(e)) => failed(e.clone()),
         (Ok(compiled), Ok(provider)) => {
+            let endpoint = provider.base_url().map(|u| crate::core::secrets::scrub_url(&u));
             let jobs = plan::plan(
                 engine.store(),
                 &ctx.spec,
                 &ctx.spec_hash,
+                endpoint.as_deref(),
                 &conversation,
                 &row.content_hash,
                 1,
@@ -445,6 +447,7 @@ async fn agent_ctx(
     let spec = Arc::new(agent.spec);
     let mut config = ProviderConfig::from_env(spec.provider, agent.base_url.clone());
     config.retry = crate::llm::retry::RetryPolicy::default();
+    config.request_timeout = spec.request_timeout_s.map(std::time::Duration::from_secs);
     let provider = Engine::provider(&config).map_err(|e| format!("{e:#}"));
     let compiled = super::compile_spec(&spec).map(Arc::new).map_err(|e| format!("{e:#}"));
     let new_run = NewRun {
@@ -452,7 +455,11 @@ async fn agent_ctx(
         spec_name: spec.name.clone(),
         provider: spec.provider.as_str().to_string(),
         model: spec.model.clone(),
-        base_url: provider.as_ref().ok().and_then(|p| p.base_url()),
+        base_url: provider
+            .as_ref()
+            .ok()
+            .and_then(|p| p.base_url())
+            .map(|u| crate::core::secrets::scrub_url(&u)),
         kind: "intake".into(),
         n_planned: 0,
     };

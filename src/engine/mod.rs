@@ -28,11 +28,12 @@ pub mod lock;
 mod plan;
 pub mod queries;
 pub mod run;
+pub mod signals;
 pub mod watch;
 
 pub use analyze::{analyze_one, extract_json};
 pub use limit::{Limiter, MAX_CONCURRENCY};
-pub use run::{Deliver, Event, RunHandle, RunRequest, cancel_on_ctrl_c, run, spawn_run};
+pub use run::{Deliver, Event, RunHandle, RunRequest, Stops, cancel_on_ctrl_c, run, run_until, spawn_run};
 
 use crate::core::cost::PriceTable;
 use crate::core::schema::{self, CompiledSchema, SchemaError};

@@ -16,7 +16,7 @@ use crate::core::spec::AnalysisSpec;
 use crate::core::transcript::Conversation;
 use crate::engine::limit::Limiter;
 use crate::llm::Provider;
-use crate::store::{NewRun, RunId, RunState};
+use crate::store::{Claim, ClaimKey, NewRun, RunId, RunState};
 use std::sync::Arc;
 use tokio::sync::mpsc;
 use tokio::task::JoinSet;
@@ -98,8 +98,15 @@ pub struct Deliver {
     pub agent_id: Option<String>,
 }
 
+/// How long a claim lasts before another process may take the call over, for an owner that is
+/// alive but stuck (a dead owner's claims are taken over at once).
+const CLAIM_LEASE_MS: i64 = 30 * 60 * 1000;
+/// How often a call claimed by another process is checked for its result.
+const CLAIM_POLL: std::time::Duration = std::time::Duration::from_millis(200);
+
 /// Run a spec over conversations. Returns the run id once every result is committed (or the run
 /// was cancelled). Events go to `events` as they happen; a closed receiver does not stop the run.
+/// `cancel` stops the run at once, dropping calls in flight; see [`run_until`] for a graceful stop.
 pub async fn run(
     store: SharedStore,
     provider: Arc<dyn Provider>,
@@ -108,14 +115,48 @@ pub async fn run(
     events: mpsc::UnboundedSender<Event>,
     cancel: CancellationToken,
 ) -> Result<RunId, EngineError> {
+    run_until(store, provider, prices, request, events, Stops { stop: cancel.clone(), cancel }).await
+}
+
+/// The two ways a run is ended early.
+#[derive(Debug, Clone)]
+pub struct Stops {
+    /// No new calls: the calls in flight finish and are committed (first Ctrl-C, SIGTERM).
+    pub stop: CancellationToken,
+    /// Drop the calls in flight too (a second signal, or the grace period ran out); the run ends
+    /// `interrupted` with their count, because they may have been billed.
+    pub cancel: CancellationToken,
+}
+
+impl Default for Stops {
+    /// A hard cancel also stops new calls (the stop token is its child).
+    fn default() -> Stops {
+        let cancel = CancellationToken::new();
+        Stops { stop: cancel.child_token(), cancel }
+    }
+}
+
+/// [`run`] with a graceful stop apart from the hard one.
+pub async fn run_until(
+    store: SharedStore,
+    provider: Arc<dyn Provider>,
+    prices: Arc<PriceTable>,
+    request: RunRequest,
+    events: mpsc::UnboundedSender<Event>,
+    stops: Stops,
+) -> Result<RunId, EngineError> {
+    let Stops { stop, cancel } = stops;
     let compiled = Arc::new(schema::compile(&request.spec.schema, &request.spec.name)?);
     let spec = Arc::new(request.spec);
+    // Recorded as shown: credentials written into a URL never reach the history. Reuse and
+    // claims match on it too, because another endpoint may be another model.
+    let endpoint = provider.base_url().map(|u| crate::core::secrets::scrub_url(&u));
     let new_run = NewRun {
         spec_hash: spec.version_hash(),
         spec_name: spec.name.clone(),
         provider: provider.kind().as_str().to_string(),
         model: spec.model.clone(),
-        base_url: provider.base_url(),
+        base_url: endpoint.clone(),
         kind: request.kind.clone(),
         n_planned: request.conversations.len(),
     };
@@ -140,13 +181,23 @@ pub async fn run(
 
     let limiter = Arc::new(Limiter::new(request.concurrency));
     let mut tasks = JoinSet::new();
-    for (conversation_index, conversation) in request.conversations.into_iter().enumerate() {
-        if cancel.is_cancelled() {
+    'conversations: for (conversation_index, conversation) in request.conversations.into_iter().enumerate() {
+        if stop.is_cancelled() {
             break;
         }
         let conversation = Arc::new(conversation);
         let hash = conversation.content_hash();
-        let jobs = plan::plan(&store, &spec, &spec_hash, &conversation, &hash, repeat, request.reuse).await?;
+        let jobs = plan::plan(
+            &store,
+            &spec,
+            &spec_hash,
+            endpoint.as_deref(),
+            &conversation,
+            &hash,
+            repeat,
+            request.reuse,
+        )
+        .await?;
         for (r, job) in jobs.into_iter().enumerate() {
             let index = conversation_index * repeat as usize + r;
             let (store, events, hash, saved, announce) = (
@@ -161,7 +212,7 @@ pub async fn run(
                 plan::Job::Call => {
                     let permit = tokio::select! {
                         p = limiter.acquire() => p.ok_or_else(|| EngineError::Join("concurrency limiter closed".into()))?,
-                        _ = cancel.cancelled() => break,
+                        _ = stop.cancelled() => break 'conversations,
                     };
                     let (provider, prices, spec, compiled, conversation, cancel, limiter) = (
                         Arc::clone(&provider),
@@ -186,27 +237,67 @@ pub async fn run(
                             });
                         })
                     };
+                    let key = ClaimKey {
+                        spec_hash: spec_hash.clone(),
+                        conversation_hash: hash.clone(),
+                        endpoint: endpoint.clone().unwrap_or_default(),
+                        slot: u32::try_from(r).unwrap_or(u32::MAX),
+                    };
+                    let reuse = request.reuse;
                     tasks.spawn(async move {
+                        let claim = match claim(&store, &key, run_id, reuse, &cancel).await? {
+                            Claimed::Call(id) => id,
+                            Claimed::Reused(outcome) => {
+                                limiter.release(permit, false);
+                                return commit(
+                                    &store,
+                                    run_id,
+                                    (saved, hash),
+                                    index,
+                                    *outcome,
+                                    &events,
+                                    announce,
+                                    None,
+                                )
+                                .await;
+                            }
+                            Claimed::Cancelled => return Ok(()),
+                        };
                         let call = crate::llm::retry::RETRY_HOOK.scope(
                             hook,
                             analyze_one(provider.as_ref(), &spec, &compiled, &conversation, &prices),
                         );
                         let outcome = tokio::select! {
                             o = call => o,
-                            // A cancelled call has produced nothing to keep.
+                            // A dropped call has produced nothing to keep; its claim stays, so the
+                            // run ends `interrupted` with it counted as in flight.
                             _ = cancel.cancelled() => return Ok(()),
                         };
                         limiter.release(permit, rate_limited(&outcome));
-                        commit(&store, run_id, (saved, hash), index, outcome, &events, announce).await
+                        commit(&store, run_id, (saved, hash), index, outcome, &events, announce, Some(claim))
+                            .await
                     });
                     continue;
                 }
             };
             tasks.spawn(async move {
-                commit(&store, run_id, (saved, hash), index, outcome, &events, announce).await
+                commit(&store, run_id, (saved, hash), index, outcome, &events, announce, None).await
             });
         }
     }
+    let stopped = stop.is_cancelled() || cancel.is_cancelled();
+    wind_up(&store, run_id, tasks, stopped, &events).await
+}
+
+/// Wait for every task, then end the run: failed, cancelled or finished — or interrupted, when
+/// calls were dropped in flight — and report it.
+async fn wind_up(
+    store: &SharedStore,
+    run_id: RunId,
+    mut tasks: JoinSet<Result<(), EngineError>>,
+    stopped: bool,
+    events: &mpsc::UnboundedSender<Event>,
+) -> Result<RunId, EngineError> {
     let mut first_error = None;
     while let Some(joined) = tasks.join_next().await {
         let result = joined.map_err(|e| EngineError::Join(e.to_string())).and_then(|r| r);
@@ -216,12 +307,12 @@ pub async fn run(
     }
     let state = if first_error.is_some() {
         RunState::Failed
-    } else if cancel.is_cancelled() {
+    } else if stopped {
         RunState::Cancelled
     } else {
         RunState::Finished
     };
-    with_store(&store, move |s| s.finish_run(run_id, state)).await?;
+    let state = with_store(store, move |s| s.end_run(run_id, state)).await?;
     let _ = events.send(Event::Finished { run_id, state });
     match first_error {
         Some(e) => Err(e),
@@ -229,7 +320,60 @@ pub async fn run(
     }
 }
 
-/// Commit one outcome, then report it: whatever a front end has seen is already safe.
+/// What claiming a call came to.
+enum Claimed {
+    /// Ours to make (the claim's id).
+    Call(i64),
+    /// Another process made it meanwhile; its result, reused.
+    Reused(Box<Outcome>),
+    /// The run was cancelled while waiting.
+    Cancelled,
+}
+
+/// Claim the call in the history before it is sent. With `reuse`, a call another live process
+/// is making is waited for (polling, bounded by the claim's lease) and its result reused; without
+/// (`--fresh`, `analyze`) the claim only records the call as in flight.
+async fn claim(
+    store: &SharedStore,
+    key: &ClaimKey,
+    run_id: RunId,
+    reuse: bool,
+    cancel: &CancellationToken,
+) -> Result<Claimed, EngineError> {
+    loop {
+        if cancel.is_cancelled() {
+            return Ok(Claimed::Cancelled);
+        }
+        let k = key.clone();
+        let expires = crate::store::now_unix_ms() + CLAIM_LEASE_MS;
+        let got = with_store(store, move |s| {
+            let claim = s.claim(&k, run_id, expires, reuse)?;
+            if let Claim::Mine(id) = claim
+                && reuse
+                && let Some(earlier) = plan::reusable(s, &k)?
+            {
+                // The other process finished just before we claimed: use its result.
+                s.release_claim(id)?;
+                return Ok(Err(earlier));
+            }
+            Ok(Ok(claim))
+        })
+        .await?;
+        match got {
+            Ok(Claim::Mine(id)) => return Ok(Claimed::Call(id)),
+            Err(earlier) => return Ok(Claimed::Reused(earlier)),
+            Ok(Claim::Busy) => {}
+        }
+        tokio::select! {
+            _ = tokio::time::sleep(CLAIM_POLL) => {}
+            _ = cancel.cancelled() => return Ok(Claimed::Cancelled),
+        }
+    }
+}
+
+/// Commit one outcome (and drop its claim), then report it: whatever a front end has seen is
+/// already safe.
+#[allow(clippy::too_many_arguments)]
 async fn commit(
     store: &SharedStore,
     run_id: RunId,
@@ -238,6 +382,7 @@ async fn commit(
     outcome: Outcome,
     events: &mpsc::UnboundedSender<Event>,
     announce: Option<Arc<(Announcer, String)>>,
+    claim: Option<i64>,
 ) -> Result<(), EngineError> {
     let saved = outcome.clone();
     let outgoing = announce.map(|a| a.0.events(&outcome, &a.1)).unwrap_or_default();
@@ -245,7 +390,11 @@ async fn commit(
     // loop that hands out slots then never waits on the database.
     with_store(store, move |s| {
         s.save_conversation(&conversation, &hash)?;
-        s.record_result_with(run_id, &hash, &saved, &outgoing, None)
+        s.record_result_with(run_id, &hash, &saved, &outgoing, None)?;
+        if let Some(id) = claim {
+            s.release_claim(id)?;
+        }
+        Ok(())
     })
     .await?;
     let _ = events.send(Event::Result { run_id, index, outcome: Box::new(outcome) });
@@ -260,7 +409,10 @@ fn rate_limited(outcome: &Outcome) -> bool {
 /// A run started in the background.
 pub struct RunHandle {
     pub events: mpsc::UnboundedReceiver<Event>,
+    /// Stop at once, dropping calls in flight.
     pub cancel: CancellationToken,
+    /// Stop starting calls; those in flight finish and are committed.
+    pub stop: CancellationToken,
     pub join: tokio::task::JoinHandle<Result<RunId, EngineError>>,
 }
 
@@ -272,9 +424,10 @@ pub fn spawn_run(
     request: RunRequest,
 ) -> RunHandle {
     let (tx, events) = mpsc::unbounded_channel();
-    let cancel = CancellationToken::new();
-    let join = tokio::spawn(run(store, provider, prices, request, tx, cancel.clone()));
-    RunHandle { events, cancel, join }
+    let stops = Stops::default();
+    let (cancel, stop) = (stops.cancel.clone(), stops.stop.clone());
+    let join = tokio::spawn(run_until(store, provider, prices, request, tx, stops));
+    RunHandle { events, cancel, stop, join }
 }
 
 /// Cancel `token` on Ctrl-C (calling `notify` first), for command-line front ends.

@@ -95,6 +95,30 @@ pub enum LlmError {
         request_body: Value,
         retries: Vec<retry::Retry>,
     },
+    /// No complete reply within the request timeout (a stalled body included).
+    #[error(
+        "{provider}: timed out after {seconds} s waiting for the reply; raise --timeout or the spec's request_timeout_s: {url}"
+    )]
+    Timeout {
+        provider: &'static str,
+        url: String,
+        seconds: f64,
+        request_body: Value,
+        retries: Vec<retry::Retry>,
+    },
+    /// The reply body was larger than the limit; reading stopped there.
+    #[error(
+        "{provider}: the reply (HTTP {status}) is larger than {limit_mb} MB, the most debrief reads; check the base URL points at a model endpoint"
+    )]
+    TooLarge {
+        provider: &'static str,
+        status: u16,
+        limit_mb: usize,
+        /// The start of the body, for the history.
+        body: String,
+        request_body: Value,
+        retries: Vec<retry::Retry>,
+    },
     #[error("{provider}: unexpected reply: {message}")]
     Decode { provider: &'static str, message: String, body: String, status: u16, request_body: Value },
     #[error("invalid provider setting: {0}")]
@@ -107,6 +131,8 @@ impl LlmError {
         match self {
             LlmError::Http { request_body, .. }
             | LlmError::Network { request_body, .. }
+            | LlmError::Timeout { request_body, .. }
+            | LlmError::TooLarge { request_body, .. }
             | LlmError::Decode { request_body, .. } => request_body.clone(),
             _ => Value::Null,
         }
@@ -115,7 +141,9 @@ impl LlmError {
     /// The raw reply body, when there was one.
     pub fn raw_body(&self) -> String {
         match self {
-            LlmError::Http { body, .. } | LlmError::Decode { body, .. } => body.clone(),
+            LlmError::Http { body, .. } | LlmError::Decode { body, .. } | LlmError::TooLarge { body, .. } => {
+                body.clone()
+            }
             _ => String::new(),
         }
     }
@@ -123,7 +151,10 @@ impl LlmError {
     /// Failed tries that were retried before this error.
     pub fn retries(&self) -> &[retry::Retry] {
         match self {
-            LlmError::Http { retries, .. } | LlmError::Network { retries, .. } => retries,
+            LlmError::Http { retries, .. }
+            | LlmError::Network { retries, .. }
+            | LlmError::Timeout { retries, .. }
+            | LlmError::TooLarge { retries, .. } => retries,
             _ => &[],
         }
     }
@@ -131,7 +162,9 @@ impl LlmError {
     /// The HTTP status, when there was one.
     pub fn http_status(&self) -> Option<u16> {
         match self {
-            LlmError::Http { status, .. } | LlmError::Decode { status, .. } => Some(*status),
+            LlmError::Http { status, .. }
+            | LlmError::Decode { status, .. }
+            | LlmError::TooLarge { status, .. } => Some(*status),
             _ => None,
         }
     }
@@ -245,6 +278,12 @@ pub fn key_env(kind: ProviderKind) -> Option<&'static str> {
 }
 
 impl ProviderConfig {
+    /// Every value replies and errors must be scrubbed of: the key in use, credentials in the
+    /// base URL, and the key variables of the environment.
+    pub fn secrets(&self) -> crate::core::secrets::Secrets {
+        crate::core::secrets::Secrets::collect(self.api_key.as_deref(), self.base_url.as_deref())
+    }
+
     /// Fill key and base URL from the environment: `--base-url` beats the env var, which beats
     /// the provider's default.
     pub fn from_env(kind: ProviderKind, base_url_flag: Option<String>) -> ProviderConfig {

@@ -252,6 +252,55 @@ pub const MIGRATIONS: &[&str] = &[
     CREATE INDEX labels_by_result ON labels(result_id);
     ALTER TABLE results ADD COLUMN evidence_json TEXT;
     "#,
+    // 5: runs can be `interrupted` (the process died, or a forced stop dropped calls), with the
+    // number of calls that were in flight and may have been billed; `owner` names the process
+    // that runs it, so the next start can tell a dead run from a live one. The table is rebuilt
+    // because a CHECK constraint cannot be altered; `migrate` runs with foreign keys off, so
+    // dropping the old table does not cascade to results. And `claims`: a call is a row here
+    // before it is sent (conversation content × spec version × endpoint × repeat slot, owner,
+    // expiry), so two processes never pay for the same call and a crash leaves a count.
+    r#"
+    CREATE TABLE runs_v5 (
+        id           INTEGER PRIMARY KEY AUTOINCREMENT,
+        started_at   TEXT NOT NULL,
+        finished_at  TEXT,
+        spec_hash    TEXT NOT NULL REFERENCES specs(hash),
+        spec_name    TEXT NOT NULL,
+        provider     TEXT NOT NULL,
+        model        TEXT NOT NULL,
+        base_url     TEXT,
+        kind         TEXT NOT NULL,
+        state        TEXT NOT NULL
+                     CHECK (state IN ('running', 'finished', 'cancelled', 'failed', 'interrupted')),
+        n_planned    INTEGER NOT NULL,
+        owner        TEXT,
+        in_flight    INTEGER NOT NULL DEFAULT 0
+    );
+    INSERT INTO runs_v5 (id, started_at, finished_at, spec_hash, spec_name, provider, model, base_url,
+                         kind, state, n_planned)
+    SELECT id, started_at, finished_at, spec_hash, spec_name, provider, model, base_url, kind, state,
+           n_planned
+    FROM runs;
+    DROP TABLE runs;
+    ALTER TABLE runs_v5 RENAME TO runs;
+    CREATE INDEX runs_by_started_at ON runs(started_at);
+    CREATE INDEX runs_by_spec_hash ON runs(spec_hash);
+    CREATE INDEX runs_running ON runs(id) WHERE state = 'running';
+
+    CREATE TABLE claims (
+        id                 INTEGER PRIMARY KEY,
+        spec_hash          TEXT NOT NULL,
+        conversation_hash  TEXT NOT NULL,
+        endpoint           TEXT NOT NULL,
+        slot               INTEGER NOT NULL,
+        run_id             INTEGER NOT NULL,
+        owner              TEXT NOT NULL,
+        expires_at         INTEGER NOT NULL,
+        created_at         TEXT NOT NULL
+    );
+    CREATE INDEX claims_by_key ON claims(spec_hash, conversation_hash, endpoint, slot);
+    CREATE INDEX claims_by_run ON claims(run_id);
+    "#,
 ];
 
 /// The schema version this build writes.
@@ -318,6 +367,7 @@ mod tests {
             vec![
                 "agents",
                 "api_keys",
+                "claims",
                 "conversations",
                 "deliveries",
                 "delivery_attempts",

@@ -23,6 +23,7 @@
 //! re-exported here.
 
 mod agents;
+mod claims;
 mod content;
 mod deliveries;
 mod intake;
@@ -44,6 +45,7 @@ mod results_tests;
 mod summary_tests;
 
 pub use agents::Agent;
+pub use claims::{Claim, ClaimKey, Interrupted, OWNERS_DIR};
 pub use deliveries::{
     AttemptDone, AttemptRow, DeliveryCounts, DeliveryQuery, DeliveryRow, DueDelivery, NextStep, OutgoingEvent,
 };
@@ -115,6 +117,8 @@ pub struct Store {
     conn: Connection,
     /// `None` for an in-memory database.
     path: Option<PathBuf>,
+    /// Who this store is as the owner of runs and claims (see `claims`).
+    owner: claims::Owner,
 }
 
 impl Store {
@@ -156,9 +160,19 @@ impl Store {
         // In memory the answer is "memory"; on disk it is "wal". Either is fine.
         let _mode: String =
             conn.pragma_update_and_check(None, "journal_mode", "WAL", |row| row.get(0)).map_err(open_err)?;
-        conn.execute_batch("PRAGMA foreign_keys = ON; PRAGMA synchronous = NORMAL;").map_err(open_err)?;
+        // Migrations run with foreign keys off (set explicitly: the bundled SQLite turns them on by
+        // default), so a step may rebuild a parent table without cascading deletes into its
+        // children; they are on for everything after.
+        conn.execute_batch("PRAGMA synchronous = NORMAL; PRAGMA foreign_keys = OFF;").map_err(open_err)?;
         migrations::migrate(&mut conn, &label)?;
-        Ok(Store { conn, path })
+        conn.execute_batch("PRAGMA foreign_keys = ON;").map_err(open_err)?;
+        let owner = claims::Owner::new(path.as_deref().and_then(Path::parent));
+        let store = Store { conn, path, owner };
+        if store.path.is_some() {
+            // A run left `running` by a dead process becomes `interrupted` at the next start.
+            store.reap_dead_runs()?;
+        }
+        Ok(store)
     }
 
     /// The path to name in errors (`:memory:` for in-memory databases).

@@ -262,12 +262,14 @@ impl Store {
         Ok(found.pop())
     }
 
-    /// Up to `limit` distinct `ok` results for this spec version and conversation content,
-    /// newest first, leaving out copies that were themselves reused (resume and `--repeat`).
+    /// Up to `limit` distinct `ok` results for this spec version and conversation content from
+    /// runs against `endpoint` (the recorded base URL; `None` for the offline baseline), newest
+    /// first, leaving out copies that were themselves reused (resume and `--repeat`).
     pub fn ok_results(
         &self,
         spec_hash: &str,
         content_hash: &str,
+        endpoint: Option<&str>,
         limit: usize,
     ) -> Result<Vec<StoredResult>, StoreError> {
         self.query_results(
@@ -275,9 +277,10 @@ impl Store {
                 "SELECT {COLUMNS} FROM results
                  WHERE spec_hash = ?1 AND conversation_hash = ?2 AND status = 'ok'
                    AND (note IS NULL OR note NOT LIKE '{REUSED_PREFIX}%')
+                   AND run_id IN (SELECT id FROM runs WHERE base_url IS ?4)
                  ORDER BY id DESC LIMIT ?3"
             ),
-            params![spec_hash, content_hash, i64::try_from(limit).unwrap_or(i64::MAX)],
+            params![spec_hash, content_hash, i64::try_from(limit).unwrap_or(i64::MAX), endpoint],
         )
     }
 

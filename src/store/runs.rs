@@ -41,12 +41,15 @@ pub enum RunState {
     Finished,
     Cancelled,
     Failed,
+    /// The process died (or a forced stop dropped replies) with calls in flight; they may have
+    /// been billed and were never recorded.
+    Interrupted,
 }
 
 impl RunState {
     /// Every state, in life order.
-    pub const ALL: [RunState; 4] =
-        [RunState::Running, RunState::Finished, RunState::Cancelled, RunState::Failed];
+    pub const ALL: [RunState; 5] =
+        [RunState::Running, RunState::Finished, RunState::Cancelled, RunState::Failed, RunState::Interrupted];
 
     /// The stored/printed name.
     pub fn as_str(self) -> &'static str {
@@ -55,6 +58,7 @@ impl RunState {
             RunState::Finished => "finished",
             RunState::Cancelled => "cancelled",
             RunState::Failed => "failed",
+            RunState::Interrupted => "interrupted",
         }
     }
 
@@ -93,8 +97,8 @@ impl Store {
         self.conn
             .execute(
                 "INSERT INTO runs (started_at, finished_at, spec_hash, spec_name, provider, model,
-                                   base_url, kind, state, n_planned)
-                 VALUES (?1, NULL, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9)",
+                                   base_url, kind, state, n_planned, owner)
+                 VALUES (?1, NULL, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10)",
                 params![
                     now_rfc3339(),
                     run.spec_hash,
@@ -104,7 +108,8 @@ impl Store {
                     run.base_url,
                     run.kind,
                     RunState::Running,
-                    n_planned
+                    n_planned,
+                    self.owner.token
                 ],
             )
             .map_err(|e| self.sql_err(e))?;

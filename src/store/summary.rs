@@ -77,6 +77,9 @@ pub struct RunSummary {
     pub cost_usd: Option<f64>,
     /// `false` if some priced result (not skipped, not offline) has an unknown cost.
     pub cost_complete: bool,
+    /// For an `interrupted` run: calls that were in flight when it stopped (maybe billed, never
+    /// recorded).
+    pub in_flight: usize,
 }
 
 /// `SELECT … FROM (<runs subquery>) r LEFT JOIN results …`, with one count column per status.
@@ -95,7 +98,8 @@ fn summary_sql(runs_subquery: &str) -> String {
                 COALESCE(SUM(x.cache_write_tokens), 0),
                 SUM(x.cost_usd),
                 COALESCE(SUM(x.cost_usd IS NULL AND x.status <> 'skipped'
-                             AND x.provider <> 'offline'), 0)
+                             AND x.provider <> 'offline'), 0),
+                r.in_flight
          FROM ({runs_subquery}) AS r
          LEFT JOIN results AS x ON x.run_id = r.id
          GROUP BY r.id
@@ -140,6 +144,7 @@ fn summary_from_row(row: &Row<'_>) -> rusqlite::Result<RunSummary> {
         },
         cost_usd: row.get(tokens + 5)?,
         cost_complete: count(tokens + 6)? == 0,
+        in_flight: count(tokens + 7)?,
     })
 }
 

@@ -25,6 +25,8 @@
 //!
 //! Nothing here panics, whatever the input: every lookup is checked and recursion is bounded.
 
+mod limits;
+pub use limits::spec_limits;
 mod fix;
 mod practices;
 mod provider;

@@ -16,8 +16,16 @@ use std::path::{Path, PathBuf};
 const TRANSCRIPT_EXTENSIONS: &[&str] =
     &["txt", "text", "log", "json", "jsonl", "ndjson", "vtt", "srt", "csv", "tsv"];
 
-/// Folders deeper than this are not followed (guards against symlink loops).
+/// Folders deeper than this are not followed (a last guard; loops are caught by the visited set).
 const MAX_DEPTH: usize = 32;
+
+/// How folders are walked.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct LoadOptions {
+    /// Follow links to folders outside the folder given (`--follow-links`). Off by default: a
+    /// link to `/usr/share` inside a corpus is not part of the corpus, and each file is paid for.
+    pub follow_links: bool,
+}
 
 /// Result of loading many paths: every conversation that loaded, and one error per bad file (or
 /// per bad JSONL line).
@@ -30,6 +38,17 @@ pub struct Import {
     /// Files passed over on purpose (hidden, not a transcript extension, label files), so the UI
     /// can say "3 files skipped" instead of silently ignoring them.
     pub skipped: Vec<PathBuf>,
+    /// What the walk left out and why: the same file reached twice (links), the same content in
+    /// two files, links out of the folder, link loops. Each is one line for the user.
+    pub notes: Vec<String>,
+}
+
+/// What the walk has already taken, so each file (and each content) is imported once.
+#[derive(Default)]
+struct Seen {
+    files: std::collections::HashSet<PathBuf>,
+    dirs: std::collections::HashSet<PathBuf>,
+    contents: std::collections::HashMap<[u8; 32], PathBuf>,
 }
 
 /// Read and parse one file.
@@ -67,22 +86,32 @@ fn read_transcript(path: &Path) -> Result<Vec<u8>, ImportError> {
 /// whose every line is `{"conversation_id": …, "expected": {…}}`); these are not errors.
 /// A file named explicitly is skipped only for its extension (files without one are tried).
 pub fn load_paths(paths: &[PathBuf]) -> Import {
+    load_paths_with(paths, LoadOptions::default())
+}
+
+/// [`load_paths`] with options. Each file is imported once, by its canonical path, and each
+/// content once per call; links to folders outside the given folder are followed only with
+/// `follow_links`, and link loops end. Everything left out is listed in `Import::notes`.
+pub fn load_paths_with(paths: &[PathBuf], options: LoadOptions) -> Import {
     let mut import = Import::default();
+    let mut seen = Seen::default();
     for path in paths {
         match fs::metadata(path) {
             Err(source) => import.errors.push(ImportError::Io { path: path.clone(), source }),
             Ok(meta) if meta.is_dir() => {
                 let mut files = Vec::new();
-                walk(path, 0, &mut files, &mut import);
+                let root = fs::canonicalize(path).unwrap_or_else(|_| path.clone());
+                let walker = Walker { root: &root, options };
+                walker.walk(path, 0, &mut files, &mut import, &mut seen);
                 files.sort();
                 for file in files {
-                    load_into(&file, &mut import);
+                    load_once(&file, &mut import, &mut seen);
                 }
             }
             Ok(_) => {
                 let explicit_ok = path.extension().is_none() || has_transcript_extension(path);
                 if explicit_ok {
-                    load_into(path, &mut import);
+                    load_once(path, &mut import, &mut seen);
                 } else {
                     import.skipped.push(path.clone());
                 }
@@ -92,49 +121,101 @@ pub fn load_paths(paths: &[PathBuf]) -> Import {
     import
 }
 
-/// Collect candidate files under `dir`; unreadable folders become errors, not silence.
-fn walk(dir: &Path, depth: usize, files: &mut Vec<PathBuf>, import: &mut Import) {
-    if depth > MAX_DEPTH {
+/// Load `path` unless its canonical path or its content was already imported in this call.
+fn load_once(path: &Path, import: &mut Import, seen: &mut Seen) {
+    let canonical = fs::canonicalize(path).unwrap_or_else(|_| path.to_path_buf());
+    if !seen.files.insert(canonical) {
+        import
+            .notes
+            .push(format!("{}: skipped, the same file was already imported (a link)", path.display()));
         return;
     }
-    let entries = match fs::read_dir(dir) {
-        Ok(entries) => entries,
-        Err(source) => {
-            import.errors.push(ImportError::Io { path: dir.to_path_buf(), source });
-            return;
-        }
-    };
-    for entry in entries {
-        let path = match entry {
-            Ok(entry) => entry.path(),
-            Err(source) => {
-                import.errors.push(ImportError::Io { path: dir.to_path_buf(), source });
-                continue;
-            }
-        };
-        if is_hidden(&path) {
-            import.skipped.push(path);
-            continue;
-        }
-        // `metadata` follows symlinks, so linked folders are imported too.
-        match fs::metadata(&path) {
-            Ok(meta) if meta.is_dir() => walk(&path, depth + 1, files, import),
-            Ok(_) if has_transcript_extension(&path) => files.push(path),
-            Ok(_) => import.skipped.push(path),
-            Err(source) => import.errors.push(ImportError::Io { path, source }),
-        }
-    }
-}
-
-fn load_into(path: &Path, import: &mut Import) {
     match read_transcript(path) {
         Ok(bytes) => {
+            use sha2::Digest;
+            let digest: [u8; 32] = sha2::Sha256::digest(&bytes).into();
+            if let Some(first) = seen.contents.get(&digest) {
+                import.notes.push(format!(
+                    "{}: skipped, same content as {} (imported once)",
+                    path.display(),
+                    first.display()
+                ));
+                return;
+            }
+            seen.contents.insert(digest, path.to_path_buf());
             let found = parse_bytes_report(path, &bytes);
             import.conversations.extend(found.conversations);
             import.errors.extend(found.errors);
             import.skipped.extend(found.skipped);
         }
         Err(e) => import.errors.push(e),
+    }
+}
+
+/// One folder walk: its canonical root and options.
+struct Walker<'a> {
+    root: &'a Path,
+    options: LoadOptions,
+}
+
+impl Walker<'_> {
+    /// Collect candidate files under `dir`; unreadable folders become errors, not silence.
+    fn walk(&self, dir: &Path, depth: usize, files: &mut Vec<PathBuf>, import: &mut Import, seen: &mut Seen) {
+        if depth > MAX_DEPTH {
+            import.notes.push(format!("{}: skipped, more than {MAX_DEPTH} folders deep", dir.display()));
+            return;
+        }
+        // A folder reached twice (a link loop, or two links to one folder) is walked once.
+        let canonical = fs::canonicalize(dir).unwrap_or_else(|_| dir.to_path_buf());
+        if !seen.dirs.insert(canonical) {
+            import
+                .notes
+                .push(format!("{}: skipped, this folder was already walked (a link loop?)", dir.display()));
+            return;
+        }
+        let entries = match fs::read_dir(dir) {
+            Ok(entries) => entries,
+            Err(source) => {
+                import.errors.push(ImportError::Io { path: dir.to_path_buf(), source });
+                return;
+            }
+        };
+        for entry in entries {
+            let path = match entry {
+                Ok(entry) => entry.path(),
+                Err(source) => {
+                    import.errors.push(ImportError::Io { path: dir.to_path_buf(), source });
+                    continue;
+                }
+            };
+            if is_hidden(&path) {
+                import.skipped.push(path);
+                continue;
+            }
+            let is_link = fs::symlink_metadata(&path).is_ok_and(|m| m.file_type().is_symlink());
+            // `metadata` follows links; a dangling link is an error naming it.
+            match fs::metadata(&path) {
+                Ok(meta) if meta.is_dir() => {
+                    if is_link && !self.options.follow_links && !self.inside_root(&path) {
+                        import.notes.push(format!(
+                            "{}: skipped, a link to a folder outside {} (pass --follow-links to follow it)",
+                            path.display(),
+                            self.root.display()
+                        ));
+                        continue;
+                    }
+                    self.walk(&path, depth + 1, files, import, seen);
+                }
+                Ok(_) if has_transcript_extension(&path) => files.push(path),
+                Ok(_) => import.skipped.push(path),
+                Err(source) => import.errors.push(ImportError::Io { path, source }),
+            }
+        }
+    }
+
+    /// Whether a link's target lies inside the folder being walked.
+    fn inside_root(&self, path: &Path) -> bool {
+        fs::canonicalize(path).is_ok_and(|target| target.starts_with(self.root))
     }
 }
 
@@ -205,5 +286,33 @@ mod tests {
 
         assert_eq!(load_file(&good).unwrap()[0].id, "call");
         assert!(matches!(load_file(&missing), Err(ImportError::Io { .. })));
+    }
+
+    #[cfg(unix)]
+    #[test]
+    fn links_import_each_file_once_stay_in_the_root_and_loops_end() {
+        use std::os::unix::fs::symlink;
+        let dir = tempfile::tempdir().unwrap();
+        let outside = dir.path().join("outside");
+        write(&outside, "elsewhere.txt", b"Agent: not in the corpus\nCustomer: no");
+        let root = dir.path().join("corpus");
+        write(&root, "a.txt", b"Agent: first\nCustomer: ok");
+        write(&root, "copy.txt", b"Agent: first\nCustomer: ok");
+        symlink(&root, root.join("loop")).unwrap();
+        symlink(root.join("a.txt"), root.join("link.txt")).unwrap();
+        symlink(&outside, root.join("out")).unwrap();
+
+        let import = load_paths(std::slice::from_ref(&root));
+        let ids: Vec<&str> = import.conversations.iter().map(|c| c.id.as_str()).collect();
+        assert_eq!(ids, ["a"], "one file, once: {:?}", import.notes);
+        let notes = import.notes.join("\n");
+        assert!(notes.contains("copy.txt: skipped, same content as"), "{notes}");
+        assert!(notes.contains("link.txt: skipped, the same file was already imported"), "{notes}");
+        assert!(notes.contains("--follow-links"), "{notes}");
+        assert!(notes.contains("already walked"), "{notes}");
+
+        let followed = load_paths_with(&[root], LoadOptions { follow_links: true });
+        let ids: Vec<&str> = followed.conversations.iter().map(|c| c.id.as_str()).collect();
+        assert_eq!(ids, ["a", "elsewhere"]);
     }
 }

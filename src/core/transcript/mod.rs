@@ -24,7 +24,7 @@ mod timecode;
 pub use detect::{parse_bytes, parse_bytes_report};
 pub use json::kind as json_kind;
 pub use jsonl::parse_jsonl_lines;
-pub use load::{Import, load_file, load_paths};
+pub use load::{Import, LoadOptions, load_file, load_paths, load_paths_with};
 
 use serde::{Deserialize, Serialize};
 use std::path::{Path, PathBuf};

@@ -84,6 +84,8 @@ impl DebriefApp {
         if let Some(k) = self.state.settings.keys.get(kind.as_str()).filter(|k| !k.trim().is_empty()) {
             config.api_key = Some(k.trim().to_string());
         }
+        config.request_timeout =
+            self.state.draft.tuning.request_timeout_s.map(std::time::Duration::from_secs);
         config
     }
 
