@@ -4,7 +4,12 @@
 //! schema is sent back with the problems listed; truncation, refusal and transport errors end
 //! the loop at once, because asking again would pay for the same failure. Every attempt's
 //! request and raw reply is kept in the outcome.
+//!
+//! Before the first call, the context-window guard (`core::context_window`) decides whether the
+//! conversation fits the model: one that does not is never sent (it ends `skipped` with the
+//! numbers) or is sent shortened, as the spec's `on_too_long` says.
 
+use crate::core::context_window::{self, Fit};
 use crate::core::cost::{self, PriceTable};
 use crate::core::evidence;
 use crate::core::outcome::{Attempt, FieldError, Outcome, Status, Usage};
@@ -31,6 +36,18 @@ pub async fn analyze_one(
     let sent = provider.sent_schema(&asked);
     let nullable_rewrite =
         sent.notes.iter().any(|n| n.keyword == "required" && n.action == NoteAction::Rewritten);
+    // The offline baseline reads the transcript locally: no window to respect.
+    let window = if kind == ProviderKind::Offline { None } else { prices.context_window(&spec.model) };
+    let shortened;
+    let (conversation, fit_note) =
+        match guard(spec, conversation, provider.prompt_options(), &sent.schema, window).await {
+            Fit::Fits => (conversation, None),
+            Fit::Skip { reason, .. } => return super::plan::skipped(spec, conversation, &reason),
+            Fit::Shortened { conversation: c, note, .. } => {
+                shortened = *c;
+                (&shortened, Some(note))
+            }
+        };
     let mut messages = prompt::build(spec, conversation, provider.prompt_options());
     let price = prices.price(&spec.model);
     // The estimate only annotates the outcome, so it is counted on a blocking thread while the
@@ -168,11 +185,41 @@ pub async fn analyze_one(
              (it may have run unconstrained){fixed}"
         ));
     }
+    if let Some(fit_note) = fit_note {
+        outcome.note = Some(match outcome.note.take() {
+            Some(other) => format!("{fit_note}; {other}"),
+            None => fit_note,
+        });
+    }
     outcome.latency_ms = started.elapsed().as_millis() as u64;
     // Done long before the reply in practice; a failed count only loses the annotation.
     outcome.estimate = estimate.await.unwrap_or_default();
     outcome.cost_usd = if provider.free() { Some(0.0) } else { cost::cost_usd(&outcome.usage, price) };
     outcome
+}
+
+/// The context-window decision. Most conversations are far below any window, which a byte
+/// count shows at once; only the others are counted with the tokenizer, on a blocking thread.
+async fn guard(
+    spec: &AnalysisSpec,
+    conversation: &Conversation,
+    options: prompt::PromptOptions,
+    sent_schema: &Value,
+    window: Option<u64>,
+) -> Fit {
+    let Some(limit) = window else { return Fit::Fits };
+    let output = context_window::output_budget(spec, sent_schema);
+    let messages = prompt::build(spec, conversation, options);
+    if context_window::surely_fits(&messages, sent_schema, output, limit) {
+        return Fit::Fits;
+    }
+    let (spec, conversation, schema) = (spec.clone(), conversation.clone(), sent_schema.clone());
+    let counted = tokio::task::spawn_blocking(move || {
+        context_window::fit(&spec, &conversation, options, &schema, window)
+    })
+    .await;
+    // A panicked count cannot say the prompt is too long; sending it lets the provider decide.
+    counted.unwrap_or(Fit::Fits)
 }
 
 /// Record each retried try as an attempt of its own, with its reason and the wait after it;
