@@ -75,8 +75,14 @@ async fn too_long_is_skipped_without_a_request() {
     let server = server().await;
     let spec = spec(None);
     let compiled = compile(&spec.schema, "t").unwrap();
-    let outcome =
-        analyze_one(provider(&server).as_ref(), &spec, &compiled, &long_conversation(), &PriceTable::bundled()).await;
+    let outcome = analyze_one(
+        provider(&server).as_ref(),
+        &spec,
+        &compiled,
+        &long_conversation(),
+        &PriceTable::bundled(),
+    )
+    .await;
     assert_eq!(server.received_requests().await.unwrap().len(), 0, "nothing may be sent");
     assert_eq!(outcome.status, Status::Skipped);
     let note = outcome.note.unwrap();
@@ -89,8 +95,14 @@ async fn head_tail_sends_one_shortened_request_with_both_ends() {
     let server = server().await;
     let spec = spec(Some(OnTooLong::HeadTail));
     let compiled = compile(&spec.schema, "t").unwrap();
-    let outcome =
-        analyze_one(provider(&server).as_ref(), &spec, &compiled, &long_conversation(), &PriceTable::bundled()).await;
+    let outcome = analyze_one(
+        provider(&server).as_ref(),
+        &spec,
+        &compiled,
+        &long_conversation(),
+        &PriceTable::bundled(),
+    )
+    .await;
     let requests = server.received_requests().await.unwrap();
     assert_eq!(requests.len(), 1, "exactly one request");
     let body: Value = serde_json::from_slice(&requests[0].body).unwrap();
@@ -112,7 +124,8 @@ async fn unknown_models_are_never_held_back() {
     let mut spec = spec(None);
     spec.model = "my-local-model".into();
     let compiled = compile(&spec.schema, "t").unwrap();
-    analyze_one(provider(&server).as_ref(), &spec, &compiled, &long_conversation(), &PriceTable::bundled()).await;
+    analyze_one(provider(&server).as_ref(), &spec, &compiled, &long_conversation(), &PriceTable::bundled())
+        .await;
     assert_eq!(server.received_requests().await.unwrap().len(), 1);
 }
 
@@ -124,8 +137,11 @@ fn corpus() -> TempDir {
         text.push_str(&format!("{}: {}\n", t.label, turn_text(i)));
     }
     std::fs::write(dir.path().join("long-call.txt"), text).unwrap();
-    std::fs::write(dir.path().join("short-call.txt"), "Customer: Hi, my bill is wrong.\nAgent: Let me fix that.\n")
-        .unwrap();
+    std::fs::write(
+        dir.path().join("short-call.txt"),
+        "Customer: Hi, my bill is wrong.\nAgent: Let me fix that.\n",
+    )
+    .unwrap();
     dir
 }
 
@@ -155,7 +171,16 @@ async fn analyze_cli_sends_nothing_for_the_long_call() {
     let base = format!("{}/v1", server.uri());
     let long = dir.path().join("long-call.txt");
     let out = debrief(
-        &["analyze", "--provider", "openai", "--model", "gpt-4o-mini", "--data-dir", path(data.path()), path(&long)],
+        &[
+            "analyze",
+            "--provider",
+            "openai",
+            "--model",
+            "gpt-4o-mini",
+            "--data-dir",
+            path(data.path()),
+            path(&long),
+        ],
         &[("OPENAI_API_KEY", "sk-test"), ("OPENAI_BASE_URL", &base)],
     );
     let stdout = String::from_utf8_lossy(&out.stdout);
@@ -177,7 +202,10 @@ fn estimate_flags_the_long_call_and_says_what_happens() {
     );
     assert!(text.contains("long-call ≈ ") && text.contains("→ skipped"), "{text}");
     assert!(text.contains("too long: skipped"), "{text}");
-    let json = debrief(&["estimate", "--json", "--provider", "openai", "--model", "gpt-4o-mini", path(dir.path())], &[]);
+    let json = debrief(
+        &["estimate", "--json", "--provider", "openai", "--model", "gpt-4o-mini", path(dir.path())],
+        &[],
+    );
     let lines: Vec<Value> =
         String::from_utf8_lossy(&json.stdout).lines().map(|l| serde_json::from_str(l).unwrap()).collect();
     let long = lines.iter().find(|l| l["conversation_id"] == "long-call").unwrap();
@@ -191,7 +219,16 @@ fn estimate_flags_the_long_call_and_says_what_happens() {
 fn project_flags_the_long_call() {
     let dir = corpus();
     let out = debrief(
-        &["project", "--provider", "openai", "--model", "gpt-4o-mini", "--per-month", "1000", path(dir.path())],
+        &[
+            "project",
+            "--provider",
+            "openai",
+            "--model",
+            "gpt-4o-mini",
+            "--per-month",
+            "1000",
+            path(dir.path()),
+        ],
         &[],
     );
     let text = String::from_utf8_lossy(&out.stdout);

@@ -57,7 +57,8 @@ async fn gemini_server() -> MockServer {
             let body: Value = serde_json::from_slice(&req.body).unwrap();
             let g = &body["generateContentRequest"];
             if g["model"] == "models/gemini-2.5-flash" && g["contents"][0]["parts"][0]["text"].is_string() {
-                ResponseTemplate::new(200).set_body_json(json!({"totalTokens": 987, "promptTokensDetails": []}))
+                ResponseTemplate::new(200)
+                    .set_body_json(json!({"totalTokens": 987, "promptTokensDetails": []}))
             } else {
                 ResponseTemplate::new(400).set_body_json(json!({"error": {"code": 400, "message": "bad"}}))
             }
@@ -74,7 +75,8 @@ fn config(kind: ProviderKind, base: String, key: Option<&str>) -> ProviderConfig
 #[tokio::test]
 async fn anthropic_count_tokens_is_asked_as_documented() {
     let server = anthropic_server().await;
-    let counter = Counter::new(&config(ProviderKind::Anthropic, server.uri(), Some("sk-ant-test"))).unwrap().unwrap();
+    let counter =
+        Counter::new(&config(ProviderKind::Anthropic, server.uri(), Some("sk-ant-test"))).unwrap().unwrap();
     let schema = json!({"type": "object", "properties": {"a": {"type": "string"}}});
     assert_eq!(counter.count("claude-haiku-4-5", &messages(), &schema, "analysis").await.unwrap(), 1234);
     assert_eq!(server.received_requests().await.unwrap().len(), 1);
@@ -86,13 +88,22 @@ async fn gemini_count_tokens_is_asked_as_documented() {
     let base = format!("{}/v1beta", server.uri());
     let counter = Counter::new(&config(ProviderKind::Gemini, base, Some("g-test"))).unwrap().unwrap();
     let schema = json!({"type": "object"});
-    assert_eq!(counter.count("models/gemini-2.5-flash", &messages(), &schema, "analysis").await.unwrap(), 987);
+    assert_eq!(
+        counter.count("models/gemini-2.5-flash", &messages(), &schema, "analysis").await.unwrap(),
+        987
+    );
 }
 
 #[tokio::test]
 async fn no_key_or_no_endpoint_means_no_counter() {
-    assert!(Counter::new(&config(ProviderKind::Anthropic, "http://127.0.0.1:9".into(), None)).unwrap().is_none());
-    assert!(Counter::new(&config(ProviderKind::Openai, "http://127.0.0.1:9".into(), Some("k"))).unwrap().is_none());
+    assert!(
+        Counter::new(&config(ProviderKind::Anthropic, "http://127.0.0.1:9".into(), None)).unwrap().is_none()
+    );
+    assert!(
+        Counter::new(&config(ProviderKind::Openai, "http://127.0.0.1:9".into(), Some("k")))
+            .unwrap()
+            .is_none()
+    );
 }
 
 #[tokio::test]
@@ -103,13 +114,15 @@ async fn a_reply_without_the_count_is_an_error() {
         .mount(&server)
         .await;
     let counter = Counter::new(&config(ProviderKind::Anthropic, server.uri(), Some("k"))).unwrap().unwrap();
-    let err = counter.count("claude-haiku-4-5", &messages(), &json!({"type": "object"}), "a").await.unwrap_err();
+    let err =
+        counter.count("claude-haiku-4-5", &messages(), &json!({"type": "object"}), "a").await.unwrap_err();
     assert!(err.to_string().contains("input_tokens"), "{err}");
 }
 
 fn transcript() -> TempDir {
     let dir = TempDir::new().unwrap();
-    std::fs::write(dir.path().join("call.txt"), "Customer: Hi, my bill is wrong.\nAgent: Let me fix that.\n").unwrap();
+    std::fs::write(dir.path().join("call.txt"), "Customer: Hi, my bill is wrong.\nAgent: Let me fix that.\n")
+        .unwrap();
     dir
 }
 
@@ -126,7 +139,8 @@ fn estimate(provider: &str, model: &str, env: &[(&str, &str)], dir: &TempDir) ->
         cmd.env(k, v);
     }
     let out = cmd.output().unwrap();
-    let lines = String::from_utf8_lossy(&out.stdout).lines().map(|l| serde_json::from_str(l).unwrap()).collect();
+    let lines =
+        String::from_utf8_lossy(&out.stdout).lines().map(|l| serde_json::from_str(l).unwrap()).collect();
     (lines, String::from_utf8_lossy(&out.stderr).into_owned())
 }
 
@@ -146,8 +160,12 @@ async fn estimate_exact_uses_the_endpoints_when_keys_are_set() {
 
     let gemini = gemini_server().await;
     let base = format!("{}/v1beta", gemini.uri());
-    let (lines, err) =
-        estimate("gemini", "gemini-2.5-flash", &[("GOOGLE_API_KEY", "g-test"), ("GEMINI_BASE_URL", &base)], &dir);
+    let (lines, err) = estimate(
+        "gemini",
+        "gemini-2.5-flash",
+        &[("GOOGLE_API_KEY", "g-test"), ("GEMINI_BASE_URL", &base)],
+        &dir,
+    );
     assert_eq!(lines[0]["input_tokens"], 987, "{err}");
 }
 

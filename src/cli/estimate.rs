@@ -46,12 +46,19 @@ pub(super) struct TooLong {
 }
 
 /// The lines that tell a user which conversations exceed the window and what will happen.
-pub(super) fn too_long_lines(spec: &AnalysisSpec, window: u64, flagged: &[TooLong], given: usize) -> Vec<String> {
+pub(super) fn too_long_lines(
+    spec: &AnalysisSpec,
+    window: u64,
+    flagged: &[TooLong],
+    given: usize,
+) -> Vec<String> {
     if flagged.is_empty() {
         return Vec::new();
     }
     let action = match spec.on_too_long.unwrap_or_default() {
-        OnTooLong::Skip => "will be skipped, not sent (set \"on_too_long\": \"head_tail\" to shorten them instead)",
+        OnTooLong::Skip => {
+            "will be skipped, not sent (set \"on_too_long\": \"head_tail\" to shorten them instead)"
+        }
         OnTooLong::HeadTail => "will be shortened to their first and last turns (on_too_long: head_tail)",
     };
     let mut lines = vec![format!(
@@ -120,14 +127,19 @@ pub async fn estimate(args: EstimateArgs) -> Result<Exit, CliError> {
                 sent_in = *input_tokens;
                 note = format!("too long: shortened to ≈ {} in", thousands(*input_tokens));
                 flagged.push(TooLong { id: conv.id.clone(), needed: *needed, shortened: true });
-                Some(serde_json::json!({"needed": needed, "window": window, "action": "head_tail", "sent_input_tokens": input_tokens}))
+                Some(
+                    serde_json::json!({"needed": needed, "window": window, "action": "head_tail", "sent_input_tokens": input_tokens}),
+                )
             }
         };
         let sent_out = if matches!(fit, Fit::Skip { .. }) { 0 } else { e.output_tokens };
         let sent_cost = if spec.provider == ProviderKind::Offline {
             Some(0.0)
         } else {
-            cost::cost_usd(&Usage { input_tokens: sent_in, output_tokens: sent_out, ..Usage::default() }, price)
+            cost::cost_usd(
+                &Usage { input_tokens: sent_in, output_tokens: sent_out, ..Usage::default() },
+                price,
+            )
         };
         tin += sent_in;
         tout += sent_out;
@@ -176,7 +188,11 @@ pub async fn estimate(args: EstimateArgs) -> Result<Exit, CliError> {
         } else {
             spec.provider.to_string()
         };
-        let _ = writeln!(stdout, "model {} via {via} ({how}); output tokens estimated from the schema", spec.model);
+        let _ = writeln!(
+            stdout,
+            "model {} via {via} ({how}); output tokens estimated from the schema",
+            spec.model
+        );
         if let Some(window) = window {
             for line in too_long_lines(&spec, window, &flagged, n) {
                 let _ = writeln!(stdout, "{line}");

@@ -9,9 +9,9 @@ use super::analyze::load;
 use super::estimate::TooLong;
 use super::spec_args::SpecArgs;
 use super::{CliError, Exit};
-use crate::core::cost::projection;
 use crate::core::context_window::{self, Fit};
 use crate::core::cost::format_usd;
+use crate::core::cost::projection;
 use crate::core::prompt::PromptOptions;
 use crate::core::schema::dialect;
 use anyhow::anyhow;
@@ -89,11 +89,8 @@ pub fn project(args: ProjectArgs) -> Result<Exit, CliError> {
         "per analysis: {:.0} input + {:.0} output tokens (means over {n} given conversation(s); output estimated from the schema)\n",
         input.mean_input_tokens, input.mean_output_tokens
     );
-    let _ = writeln!(
-        out,
-        "{:<2}{:<32} {:>10} {:>14} {:>16}",
-        "", "model", "provider", "per month", "batch API"
-    );
+    let _ =
+        writeln!(out, "{:<2}{:<32} {:>10} {:>14} {:>16}", "", "model", "provider", "per month", "batch API");
     for r in &rows {
         let mark = if r.model == spec.model { "> " } else { "" };
         let _ = writeln!(

@@ -75,7 +75,11 @@ pub fn fit(
     }
     let reason = too_long_reason(needed, &spec.model, window);
     if spec.on_too_long.unwrap_or_default() == OnTooLong::Skip {
-        return Fit::Skip { reason: format!("{reason}; not sent (set \"on_too_long\": \"head_tail\" to shorten it)"), needed, window };
+        return Fit::Skip {
+            reason: format!("{reason}; not sent (set \"on_too_long\": \"head_tail\" to shorten it)"),
+            needed,
+            window,
+        };
     }
     let limit = window.saturating_sub(output).saturating_sub((window as f64 * HEAD_TAIL_MARGIN) as u64);
     let line = |t: &Turn| count_tokens(spec.provider, &spec.model, &render_turn(conversation, t)).tokens + 1;
@@ -97,7 +101,11 @@ pub fn fit(
         // The per-turn counts missed how tokens merge across lines: ask for that much less.
         overhead += input_tokens - limit;
     }
-    Fit::Skip { reason: format!("{reason}; not sent (even its first and last turns do not fit)"), needed, window }
+    Fit::Skip {
+        reason: format!("{reason}; not sent (even its first and last turns do not fit)"),
+        needed,
+        window,
+    }
 }
 
 /// How many turns to keep from the start and from the end within `budget` tokens: taken in

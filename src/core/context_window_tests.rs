@@ -49,13 +49,18 @@ fn short_conversations_and_unknown_windows_fit() {
 fn too_long_is_skipped_with_the_numbers() {
     let s = spec(None);
     let c = long_conversation(2_500);
-    let Fit::Skip { reason, needed, window } = fit(&s, &c, PromptOptions::default(), &s.schema, Some(128_000)) else {
+    let Fit::Skip { reason, needed, window } =
+        fit(&s, &c, PromptOptions::default(), &s.schema, Some(128_000))
+    else {
         panic!("expected a skip")
     };
     assert_eq!(window, 128_000);
     assert_eq!(needed, count(&s, &c) + output_budget(&s, &s.schema));
     assert!(needed > 128_000);
-    assert!(reason.starts_with(&format!("≈ {} tokens; gpt-4o-mini's context is 128,000", thousands(needed))), "{reason}");
+    assert!(
+        reason.starts_with(&format!("≈ {} tokens; gpt-4o-mini's context is 128,000", thousands(needed))),
+        "{reason}"
+    );
     assert!(reason.contains("head_tail"), "says how to shorten instead: {reason}");
 }
 
@@ -84,7 +89,11 @@ fn head_tail_keeps_both_ends_with_a_marker_and_fits() {
     let markers: Vec<&Turn> = turns.iter().filter(|t| t.text.contains("left out to fit")).collect();
     assert_eq!(markers.len(), 1);
     let left_out = c.turns.len() + 1 - turns.len();
-    assert!(markers[0].text.starts_with(&format!("[… {} turns (≈ ", thousands(left_out as u64))), "{}", markers[0].text);
+    assert!(
+        markers[0].text.starts_with(&format!("[… {} turns (≈ ", thousands(left_out as u64))),
+        "{}",
+        markers[0].text
+    );
     // The head and the tail are about equal, and in order.
     let at = turns.iter().position(|t| t.speaker == Speaker::System).unwrap();
     assert!(at.abs_diff(turns.len() - 1 - at) <= 1, "{at} of {}", turns.len());

@@ -65,13 +65,15 @@ impl Counter {
         };
         let reply = match self.kind {
             ProviderKind::Anthropic => {
-                let headers = [("x-api-key", k.api_key.as_str()), ("anthropic-version", anthropic::API_VERSION)];
+                let headers =
+                    [("x-api-key", k.api_key.as_str()), ("anthropic-version", anthropic::API_VERSION)];
                 k.http.post(&url, &headers, &body).await?
             }
             _ => k.http.post(&url, &[("x-goog-api-key", k.api_key.as_str())], &body).await?,
         };
-        let parsed: Option<u64> =
-            serde_json::from_str::<Value>(&reply.text).ok().and_then(|v| v.get(field).and_then(Value::as_u64));
+        let parsed: Option<u64> = serde_json::from_str::<Value>(&reply.text)
+            .ok()
+            .and_then(|v| v.get(field).and_then(Value::as_u64));
         parsed.ok_or_else(|| LlmError::Decode {
             provider: self.kind.as_str(),
             message: format!("the token-count reply has no `{field}` number"),

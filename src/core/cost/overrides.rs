@@ -12,7 +12,9 @@ use super::{CostError, Price, PriceTable};
 /// Why a `--price` argument was not understood.
 #[derive(Debug, Clone, PartialEq, thiserror::Error)]
 pub enum PriceArgError {
-    #[error("expected MODEL=INPUT,CACHED,OUTPUT (USD per 1M tokens), e.g. gpt-4o-mini=0.15,0.075,0.6; got {0:?}")]
+    #[error(
+        "expected MODEL=INPUT,CACHED,OUTPUT (USD per 1M tokens), e.g. gpt-4o-mini=0.15,0.075,0.6; got {0:?}"
+    )]
     Shape(String),
     #[error("{field} price {value:?} is not a number of dollars ≥ 0 (per 1M tokens)")]
     Number { field: &'static str, value: String },
@@ -43,13 +45,16 @@ impl PriceTable {
     /// when the table does not know it (provider `custom`, no context window).
     pub fn override_rates(&mut self, model: &str, [input, cached, output]: [f64; 3]) {
         let known = self.price(model).cloned();
-        let scale = |v: Option<f64>, old_input: f64| v.map(|v| if old_input > 0.0 { v / old_input * input } else { v });
+        let scale = |v: Option<f64>, old_input: f64| {
+            v.map(|v| if old_input > 0.0 { v / old_input * input } else { v })
+        };
         let mut price = Price::new(model, "custom", input, cached, output);
         if let Some(known) = known {
             price.provider = known.provider;
             price.cache_write = scale(known.cache_write, known.input);
             price.batch_input = scale(known.batch_input, known.input);
-            price.batch_output = known.batch_output.map(|b| if known.output > 0.0 { b / known.output * output } else { b });
+            price.batch_output =
+                known.batch_output.map(|b| if known.output > 0.0 { b / known.output * output } else { b });
             price.context_window = known.context_window;
         }
         price.origin = Some("override".into());
@@ -86,7 +91,10 @@ mod tests {
 
     #[test]
     fn price_args_parse_or_say_what_is_wrong() {
-        assert_eq!(parse_price_arg("gpt-4o-mini=0.1, 0.05,0.4"), Ok(("gpt-4o-mini".into(), [0.1, 0.05, 0.4])));
+        assert_eq!(
+            parse_price_arg("gpt-4o-mini=0.1, 0.05,0.4"),
+            Ok(("gpt-4o-mini".into(), [0.1, 0.05, 0.4]))
+        );
         assert!(matches!(parse_price_arg("gpt-4o-mini"), Err(PriceArgError::Shape(_))));
         assert!(matches!(parse_price_arg("m=1,2"), Err(PriceArgError::Shape(_))));
         assert!(matches!(parse_price_arg("=1,2,3"), Err(PriceArgError::Shape(_))));

@@ -155,7 +155,10 @@ impl PriceTable {
     pub fn price(&self, model: &str) -> Option<&Price> {
         // A model's own name wins over another entry's alias (an override added under an alias).
         let find = |name: &str| {
-            self.models.iter().find(|p| p.model == name).or_else(|| self.models.iter().find(|p| p.is_named(name)))
+            self.models
+                .iter()
+                .find(|p| p.model == name)
+                .or_else(|| self.models.iter().find(|p| p.is_named(name)))
         };
         find(model).or_else(|| find(base_model_name(model)))
     }
@@ -257,7 +260,10 @@ mod tests {
         }
         assert!(table.models.len() >= 60, "{}", table.models.len());
         let sonnet = table.price("claude-sonnet-4-5").unwrap();
-        assert_eq!((sonnet.cache_write, sonnet.batch_input, sonnet.batch_output), (Some(3.75), Some(1.5), Some(7.5)));
+        assert_eq!(
+            (sonnet.cache_write, sonnet.batch_input, sonnet.batch_output),
+            (Some(3.75), Some(1.5), Some(7.5))
+        );
         assert!(sonnet.note.as_deref().unwrap().contains("200,000"));
         let mini = table.price("gpt-4o-mini").unwrap();
         assert_eq!((mini.batch_input, mini.batch_output), (Some(0.075), Some(0.3)));
@@ -342,7 +348,8 @@ mod tests {
             PriceTable::from_json(&table("USD", UNIT, &format!("{m},{m}"))),
             Err(CostError::DuplicateModel(name)) if name == "m"
         ));
-        let aliased = r#"{"model":"n","provider":"p","input":1,"cached_input":0.5,"output":2,"aliases":["m"]}"#;
+        let aliased =
+            r#"{"model":"n","provider":"p","input":1,"cached_input":0.5,"output":2,"aliases":["m"]}"#;
         assert!(matches!(
             PriceTable::from_json(&table("USD", UNIT, &format!("{m},{aliased}"))),
             Err(CostError::DuplicateModel(name)) if name == "m"
