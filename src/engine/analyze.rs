@@ -36,18 +36,12 @@ pub async fn analyze_one(
     let sent = provider.sent_schema(&asked);
     let nullable_rewrite =
         sent.notes.iter().any(|n| n.keyword == "required" && n.action == NoteAction::Rewritten);
-    // The offline baseline reads the transcript locally: no window to respect.
-    let window = if kind == ProviderKind::Offline { None } else { prices.context_window(&spec.model) };
-    let shortened;
-    let (conversation, fit_note) =
-        match guard(spec, conversation, provider.prompt_options(), &sent.schema, window).await {
-            Fit::Fits => (conversation, None),
-            Fit::Skip { reason, .. } => return super::plan::skipped(spec, conversation, &reason),
-            Fit::Shortened { conversation: c, note, .. } => {
-                shortened = *c;
-                (&shortened, Some(note))
-            }
-        };
+    let mut shortened: Option<Conversation> = None;
+    let (conversation, fit_note) = match guard(spec, conversation, provider, &sent.schema, prices).await {
+        Fit::Fits => (conversation, None),
+        Fit::Skip { reason, .. } => return super::plan::skipped(spec, conversation, &reason),
+        Fit::Shortened { conversation: c, note, .. } => (&*shortened.insert(*c), Some(note)),
+    };
     let mut messages = prompt::build(spec, conversation, provider.prompt_options());
     let price = prices.price(&spec.model);
     // The estimate only annotates the outcome, so it is counted on a blocking thread while the
@@ -185,12 +179,7 @@ pub async fn analyze_one(
              (it may have run unconstrained){fixed}"
         ));
     }
-    if let Some(fit_note) = fit_note {
-        outcome.note = Some(match outcome.note.take() {
-            Some(other) => format!("{fit_note}; {other}"),
-            None => fit_note,
-        });
-    }
+    outcome.note = join_notes(fit_note, outcome.note.take());
     outcome.latency_ms = started.elapsed().as_millis() as u64;
     // Done long before the reply in practice; a failed count only loses the annotation.
     outcome.estimate = estimate.await.unwrap_or_default();
@@ -198,16 +187,28 @@ pub async fn analyze_one(
     outcome
 }
 
+/// The guard's note (what was left out) first, then any other.
+fn join_notes(first: Option<String>, other: Option<String>) -> Option<String> {
+    match (first, other) {
+        (Some(a), Some(b)) => Some(format!("{a}; {b}")),
+        (a, b) => a.or(b),
+    }
+}
+
 /// The context-window decision. Most conversations are far below any window, which a byte
 /// count shows at once; only the others are counted with the tokenizer, on a blocking thread.
+/// The offline baseline reads the transcript locally: it has no window to respect.
 async fn guard(
     spec: &AnalysisSpec,
     conversation: &Conversation,
-    options: prompt::PromptOptions,
+    provider: &dyn Provider,
     sent_schema: &Value,
-    window: Option<u64>,
+    prices: &PriceTable,
 ) -> Fit {
+    let window =
+        if provider.kind() == ProviderKind::Offline { None } else { prices.context_window(&spec.model) };
     let Some(limit) = window else { return Fit::Fits };
+    let options = provider.prompt_options();
     let output = context_window::output_budget(spec, sent_schema);
     let messages = prompt::build(spec, conversation, options);
     if context_window::surely_fits(&messages, sent_schema, output, limit) {
