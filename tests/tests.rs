@@ -10,6 +10,9 @@
 //! - `batch`: `debrief batch` — resume after kill -9, policy skips and sampling, repeats, 429s.
 //! - `compare`: `debrief compare` — two offline batches with different prompts and schemas,
 //!   JSON and text reports, exit 2 for unknown or disjoint runs.
+//! - `context_window`: conversations too long for the model are skipped (zero requests) or sent
+//!   shortened once (`head_tail`); `estimate`/`project` flag them; `prices`, `--price`, `--prices`.
+//! - `count`: `estimate --exact` against Anthropic count_tokens and Gemini countTokens stand-ins.
 //! - `cli`: the `debrief` binary end to end — output contract, exit codes, history, secrets.
 //! - `lint`: `debrief lint` — templates clean for every provider, poor schemas, exit codes.
 //! - `serve`: `debrief serve` in process — intake, signed webhooks against an independent
@@ -30,6 +33,8 @@ mod architecture;
 mod batch;
 mod cli;
 mod compare;
+mod context_window;
+mod count;
 mod evidence;
 mod gemini;
 mod gui;

@@ -1,12 +1,10 @@
-//! `debrief analyze` and `debrief estimate`.
+//! `debrief analyze` (and the transcript loading `estimate`, `project` and `batch` share).
 
 use super::spec_args::{SpecArgs, check_paths};
 use super::{CliError, DataDirArg, Exit};
-use crate::core::cost::{self, PriceTable, format_usd};
+use crate::core::cost::format_usd;
 use crate::core::line::result_line;
 use crate::core::outcome::Status;
-use crate::core::prompt;
-use crate::core::schema::dialect;
 use crate::core::transcript::{self, Import};
 use crate::engine::{Engine, Event, RunHandle, RunRequest};
 use anyhow::anyhow;
@@ -20,24 +18,14 @@ pub struct AnalyzeArgs {
     pub spec: SpecArgs,
     #[command(flatten)]
     pub data: DataDirArg,
+    #[command(flatten)]
+    pub prices: super::prices::PriceArgs,
     /// Conversations analysed at once.
     #[arg(long, default_value_t = 4, value_name = "N")]
     pub concurrency: usize,
     /// Follow links to folders outside the folders given (off: they are skipped with a note).
     #[arg(long)]
     pub follow_links: bool,
-    /// Transcript files or folders.
-    #[arg(required = true, value_name = "PATH")]
-    pub paths: Vec<PathBuf>,
-}
-
-#[derive(Debug, clap::Args)]
-pub struct EstimateArgs {
-    #[command(flatten)]
-    pub spec: SpecArgs,
-    /// Print JSON lines (one per conversation, then a total) instead of a table.
-    #[arg(long)]
-    pub json: bool,
     /// Transcript files or folders.
     #[arg(required = true, value_name = "PATH")]
     pub paths: Vec<PathBuf>,
@@ -79,7 +67,8 @@ pub async fn analyze(args: AnalyzeArgs) -> Result<Exit, CliError> {
     let spec = args.spec.resolve()?;
     let config = args.spec.provider_config(&spec);
     let provider = Engine::provider(&config).map_err(CliError::usage)?;
-    let engine = args.data.open()?;
+    let mut engine = args.data.open()?;
+    engine.set_prices(args.prices.table()?);
     let (import, import_failed) = load_with(&args.paths, args.follow_links)?;
     let total = import.conversations.len();
     if total == 0 {
@@ -140,67 +129,4 @@ pub async fn analyze(args: AnalyzeArgs) -> Result<Exit, CliError> {
         return Ok(Exit::Signal(code));
     }
     Ok(if all_ok && !import_failed && done == total { Exit::Ok } else { Exit::NotAllOk })
-}
-
-pub fn estimate(args: EstimateArgs) -> Result<Exit, CliError> {
-    let spec = args.spec.resolve()?;
-    let (import, import_failed) = load(&args.paths)?;
-    let prices = PriceTable::bundled();
-    let sent =
-        dialect::transform_with(dialect::for_provider(spec.provider), &spec.schema, spec.max_text_length);
-    let options = prompt::PromptOptions::for_provider(spec.provider);
-    let exact = cost::count_tokens(spec.provider, &spec.model, "x").exact;
-    let (mut tin, mut tout, mut tcost) = (0u64, 0u64, Some(0.0f64));
-    let mut stdout = std::io::stdout().lock();
-    if !args.json {
-        let _ = writeln!(stdout, "{:<40} {:>10} {:>10} {:>12}", "conversation", "in", "out", "cost");
-    }
-    for conv in &import.conversations {
-        let messages = prompt::build(&spec, conv, options);
-        let e = cost::estimate(spec.provider, &spec.model, &messages, Some(&sent.schema), &prices);
-        let e =
-            cost::with_reasoning(e, spec.provider, &spec.model, spec.reasoning_effort.as_deref(), &prices);
-        tin += e.input_tokens;
-        tout += e.output_tokens;
-        tcost = tcost.zip(e.cost_usd).map(|(a, b)| a + b);
-        if args.json {
-            let line = serde_json::json!({"conversation_id": conv.id, "source": conv.source, "input_tokens": e.input_tokens, "output_tokens": e.output_tokens, "cost_usd": e.cost_usd, "exact": exact});
-            let _ = writeln!(stdout, "{line}");
-        } else {
-            let _ = writeln!(
-                stdout,
-                "{:<40} {:>10} {:>10} {:>12}",
-                conv.id,
-                e.input_tokens,
-                e.output_tokens,
-                format_usd(e.cost_usd)
-            );
-        }
-    }
-    let n = import.conversations.len();
-    if args.json {
-        let line = serde_json::json!({"total": {"conversations": n, "input_tokens": tin, "output_tokens": tout, "cost_usd": tcost, "model": spec.model, "provider": spec.provider, "exact": exact}});
-        let _ = writeln!(stdout, "{line}");
-    } else {
-        let approx = if exact { "" } else { " (approximate token counts)" };
-        let _ = writeln!(
-            stdout,
-            "{:<40} {:>10} {:>10} {:>12}",
-            format!("total ({n} conversations)"),
-            tin,
-            tout,
-            format_usd(tcost)
-        );
-        let via = if spec.provider == crate::core::spec::ProviderKind::Offline {
-            crate::llm::offline::LABEL.to_string()
-        } else {
-            spec.provider.to_string()
-        };
-        let _ = writeln!(
-            stdout,
-            "model {} via {via}{approx}; output tokens estimated from the schema",
-            spec.model
-        );
-    }
-    Ok(if import_failed { Exit::NotAllOk } else { Exit::Ok })
 }

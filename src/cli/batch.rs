@@ -28,6 +28,8 @@ pub struct BatchArgs {
     pub spec: SpecArgs,
     #[command(flatten)]
     pub data: DataDirArg,
+    #[command(flatten)]
+    pub prices: super::prices::PriceArgs,
     /// Most calls in flight (1-256); halved on rate limits, regrown after successes.
     #[arg(long, default_value_t = 8, value_name = "N", value_parser = clap::value_parser!(u16).range(1..=MAX_CONCURRENCY as i64))]
     pub concurrency: u16,
@@ -67,7 +69,8 @@ pub async fn batch(args: BatchArgs) -> Result<Exit, CliError> {
     let spec = args.spec.resolve()?;
     let config = args.spec.provider_config(&spec);
     let provider = Engine::provider(&config).map_err(CliError::usage)?;
-    let engine = args.data.open()?;
+    let mut engine = args.data.open()?;
+    engine.set_prices(args.prices.table()?);
     let mut out = match &args.out {
         Some(path) => Some(std::io::BufWriter::new(
             std::fs::File::create(path)

@@ -9,10 +9,12 @@ mod admin;
 mod analyze;
 mod batch;
 mod compare;
+mod estimate;
 mod eval;
 mod export;
 mod labels;
 mod lint;
+mod prices;
 mod project;
 mod runs;
 mod serve;
@@ -48,8 +50,10 @@ pub enum Command {
     Eval(eval::EvalArgs),
     /// Compare two runs on their shared conversations: agreement, changed values, costs, spec diffs.
     Compare(compare::CompareArgs),
-    /// Estimate tokens and cost without calling any model.
-    Estimate(analyze::EstimateArgs),
+    /// Estimate tokens and cost without calling any model; flag conversations too long for it.
+    Estimate(estimate::EstimateArgs),
+    /// List the price table: prices, batch prices and context windows per model.
+    Prices(prices::PricesListArgs),
     /// Project the monthly cost of running a spec in production, for every priced model.
     Project(project::ProjectArgs),
     /// Write stored results to a file: JSON lines, CSV or Parquet.
@@ -121,7 +125,8 @@ pub fn run(command: Command, runtime: &tokio::runtime::Runtime) -> Result<Exit, 
         Command::Batch(args) => runtime.block_on(batch::batch(args)),
         Command::Eval(args) => eval::eval(args),
         Command::Compare(args) => compare::compare(args),
-        Command::Estimate(args) => analyze::estimate(args),
+        Command::Estimate(args) => runtime.block_on(estimate::estimate(args)),
+        Command::Prices(args) => prices::prices(args),
         Command::Project(args) => project::project(args),
         Command::Runs(args) => runs::runs(args),
         Command::Export(args) => export::export(args),

@@ -6,10 +6,14 @@
 //! first, with the chosen one marked and the batch-API price beside it.
 
 use super::analyze::load;
+use super::estimate::TooLong;
 use super::spec_args::SpecArgs;
 use super::{CliError, Exit};
+use crate::core::context_window::{self, Fit};
+use crate::core::cost::format_usd;
 use crate::core::cost::projection;
-use crate::core::cost::{PriceTable, format_usd};
+use crate::core::prompt::PromptOptions;
+use crate::core::schema::dialect;
 use anyhow::anyhow;
 use std::io::Write;
 use std::path::PathBuf;
@@ -18,6 +22,8 @@ use std::path::PathBuf;
 pub struct ProjectArgs {
     #[command(flatten)]
     pub spec: SpecArgs,
+    #[command(flatten)]
+    pub prices: super::prices::PriceArgs,
     /// Conversations per month in production.
     #[arg(long, value_name = "N")]
     pub per_month: u64,
@@ -39,8 +45,9 @@ pub fn project(args: ProjectArgs) -> Result<Exit, CliError> {
         return Err(CliError::usage(anyhow!("--sample-rate must be above 0 and at most 1, e.g. 0.2")));
     }
     let (import, _) = load(&args.paths)?;
-    let prices = PriceTable::bundled();
+    let prices = args.prices.table()?;
     let n = import.conversations.len();
+    let too_long = too_long_lines(&spec, &import.conversations, &prices);
     let Some((_, input)) = projection::from_conversations(
         &spec,
         &import.conversations,
@@ -48,8 +55,11 @@ pub fn project(args: ProjectArgs) -> Result<Exit, CliError> {
         Some(sample_rate),
         &prices,
     ) else {
+        for line in &too_long {
+            eprintln!("{line}");
+        }
         return Err(CliError::usage(anyhow!(
-            "every given conversation is skipped by the spec's policy; nothing to project"
+            "every given conversation is skipped (by the spec's policy or for its length); nothing to project"
         )));
     };
     let rows = projection::project(&input, &prices);
@@ -61,7 +71,8 @@ pub fn project(args: ProjectArgs) -> Result<Exit, CliError> {
             out,
             "{}",
             serde_json::json!({"input": input, "analysed_per_month": analysed, "chosen_model": spec.model,
-                               "batch_discount": projection::BATCH_DISCOUNT, "prices_as_of": prices.as_of, "models": rows})
+                               "batch_discount": projection::BATCH_DISCOUNT, "prices_as_of": prices.as_of,
+                               "context_window": prices.context_window(&spec.model), "too_long": too_long, "models": rows})
         );
         return Ok(Exit::Ok);
     }
@@ -78,11 +89,8 @@ pub fn project(args: ProjectArgs) -> Result<Exit, CliError> {
         "per analysis: {:.0} input + {:.0} output tokens (means over {n} given conversation(s); output estimated from the schema)\n",
         input.mean_input_tokens, input.mean_output_tokens
     );
-    let _ = writeln!(
-        out,
-        "{:<2}{:<32} {:>10} {:>14} {:>16}",
-        "", "model", "provider", "per month", "batch API (-50%)"
-    );
+    let _ =
+        writeln!(out, "{:<2}{:<32} {:>10} {:>14} {:>16}", "", "model", "provider", "per month", "batch API");
     for r in &rows {
         let mark = if r.model == spec.model { "> " } else { "" };
         let _ = writeln!(
@@ -94,10 +102,16 @@ pub fn project(args: ProjectArgs) -> Result<Exit, CliError> {
             format_usd(Some(r.monthly_batch_cost_usd))
         );
     }
+    if !too_long.is_empty() {
+        let _ = writeln!(out);
+    }
+    for line in &too_long {
+        let _ = writeln!(out, "{line}");
+    }
     if !rows.iter().any(|r| r.model == spec.model) {
         let _ = writeln!(
             out,
-            "\n{} has no price in the table (prices as of {}); set one in Settings",
+            "\n{} has no price in the table (prices as of {}); set one with --price or in Settings",
             spec.model, prices.as_of
         );
     }
@@ -107,4 +121,28 @@ pub fn project(args: ProjectArgs) -> Result<Exit, CliError> {
         prices.as_of
     );
     Ok(Exit::Ok)
+}
+
+/// Which given conversations exceed the chosen model's context window, as `estimate` says it.
+fn too_long_lines(
+    spec: &crate::core::spec::AnalysisSpec,
+    conversations: &[crate::core::transcript::Conversation],
+    prices: &crate::core::cost::PriceTable,
+) -> Vec<String> {
+    let Some(window) = prices.context_window(&spec.model) else { return Vec::new() };
+    if spec.provider == crate::core::spec::ProviderKind::Offline {
+        return Vec::new();
+    }
+    let sent =
+        dialect::transform_with(dialect::for_provider(spec.provider), &spec.schema, spec.max_text_length);
+    let options = PromptOptions::for_provider(spec.provider);
+    let flagged: Vec<TooLong> = conversations
+        .iter()
+        .filter_map(|c| match context_window::fit(spec, c, options, &sent.schema, Some(window)) {
+            Fit::Fits => None,
+            Fit::Skip { needed, .. } => Some(TooLong { id: c.id.clone(), needed, shortened: false }),
+            Fit::Shortened { needed, .. } => Some(TooLong { id: c.id.clone(), needed, shortened: true }),
+        })
+        .collect();
+    super::estimate::too_long_lines(spec, window, &flagged, conversations.len())
 }

@@ -2,6 +2,7 @@
 //! values, which is why the engine, CLI and GUI all share it.
 
 pub mod compare;
+pub mod context_window;
 pub mod cost;
 pub mod dashboard;
 pub mod eval;

@@ -8,7 +8,12 @@
 //! A repair sends the original messages, the last reply and its problems — not every earlier
 //! reply — so a repair request is as large as the first one plus one reply, however many
 //! repairs came before it.
+//!
+//! Before the first call, the context-window guard (`core::context_window`) decides whether the
+//! conversation fits the model: one that does not is never sent (it ends `skipped` with the
+//! numbers) or is sent shortened, as the spec's `on_too_long` says.
 
+use crate::core::context_window::{self, Fit};
 use crate::core::cost::{self, PriceTable};
 use crate::core::evidence;
 use crate::core::outcome::{Attempt, FieldError, Outcome, Status, Usage};
@@ -52,6 +57,12 @@ pub async fn analyze_one(
     let sent = provider.sent_schema(&asked, spec.max_text_length);
     let nullable_rewrite =
         sent.notes.iter().any(|n| n.keyword == "required" && n.action == NoteAction::Rewritten);
+    let mut shortened: Option<Conversation> = None;
+    let (conversation, fit_note) = match guard(spec, conversation, provider, &sent.schema, prices).await {
+        Fit::Fits => (conversation, None),
+        Fit::Skip { reason, .. } => return super::plan::skipped(spec, conversation, &reason),
+        Fit::Shortened { conversation: c, note, .. } => (&*shortened.insert(*c), Some(note)),
+    };
     let original = prompt::build(spec, conversation, provider.prompt_options());
     let mut messages = original.clone();
     let price = prices.price(&spec.model);
@@ -192,11 +203,48 @@ pub async fn analyze_one(
              (it may have run unconstrained){fixed}"
         ));
     }
+    outcome.note = join_notes(fit_note, outcome.note.take());
     outcome.latency_ms = started.elapsed().as_millis() as u64;
     // Done long before the reply in practice; a failed count only loses the annotation.
     outcome.estimate = estimate.await.unwrap_or_default();
     outcome.cost_usd = if provider.free() { Some(0.0) } else { cost::cost_usd(&outcome.usage, price) };
     outcome
+}
+
+/// The guard's note (what was left out) first, then any other.
+fn join_notes(first: Option<String>, other: Option<String>) -> Option<String> {
+    match (first, other) {
+        (Some(a), Some(b)) => Some(format!("{a}; {b}")),
+        (a, b) => a.or(b),
+    }
+}
+
+/// The context-window decision. Most conversations are far below any window, which a byte
+/// count shows at once; only the others are counted with the tokenizer, on a blocking thread.
+/// The offline baseline reads the transcript locally: it has no window to respect.
+async fn guard(
+    spec: &AnalysisSpec,
+    conversation: &Conversation,
+    provider: &dyn Provider,
+    sent_schema: &Value,
+    prices: &PriceTable,
+) -> Fit {
+    let window =
+        if provider.kind() == ProviderKind::Offline { None } else { prices.context_window(&spec.model) };
+    let Some(limit) = window else { return Fit::Fits };
+    let options = provider.prompt_options();
+    let output = context_window::output_budget(spec, sent_schema);
+    let messages = prompt::build(spec, conversation, options);
+    if context_window::surely_fits(&messages, sent_schema, output, limit) {
+        return Fit::Fits;
+    }
+    let (spec, conversation, schema) = (spec.clone(), conversation.clone(), sent_schema.clone());
+    let counted = tokio::task::spawn_blocking(move || {
+        context_window::fit(&spec, &conversation, options, &schema, window)
+    })
+    .await;
+    // A panicked count cannot say the prompt is too long; sending it lets the provider decide.
+    counted.unwrap_or(Fit::Fits)
 }
 
 /// Record each retried try as an attempt of its own, with its reason and the wait after it;

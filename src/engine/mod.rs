@@ -168,6 +168,12 @@ impl Engine {
         Ok(Arc::from(llm::build(config)?))
     }
 
+    /// The provider's exact token counter (`estimate --exact`): `None` when the provider has no
+    /// counting endpoint or no key is configured.
+    pub fn token_counter(config: &ProviderConfig) -> Result<Option<llm::count::Counter>, EngineError> {
+        Ok(llm::count::Counter::new(config)?)
+    }
+
     /// Start a run in the background with `provider`.
     pub fn spawn(&self, provider: Arc<dyn Provider>, request: RunRequest) -> RunHandle {
         spawn_run(Arc::clone(&self.store), provider, Arc::clone(&self.prices), request)

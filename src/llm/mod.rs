@@ -6,6 +6,7 @@
 //! storage — is shared, so adding a provider means adding a file here and nothing in the engine.
 
 pub mod anthropic;
+pub mod count;
 pub mod gemini;
 pub mod http;
 pub mod offline;

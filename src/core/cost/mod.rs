@@ -6,18 +6,21 @@
 //! price table to the usage the provider reported. Both say plainly when they do not know (an
 //! unpriced model is `None`, an approximate count is `exact: false`) rather than show a guess.
 //!
-//! - `pricing`: the price table (`assets/pricing.json`); `names`: snapshot names → base model;
+//! - `pricing`: the price table (`assets/prices.json`); `names`: snapshot names → base model;
+//!   `overrides`: the user's own rates over it (Settings, `--price`, `--prices`);
 //! - `tokens`: tiktoken counts of text and chat requests;
 //! - `output`: the output-token estimate from a JSON Schema, with `hints` read from descriptions.
 
 mod hints;
 mod names;
 mod output;
+mod overrides;
 mod pricing;
 pub mod projection;
 mod tokens;
 
 pub use output::estimate_output_tokens;
+pub use overrides::{PriceArgError, parse_price_arg};
 pub use pricing::{Price, PriceTable};
 pub use tokens::{
     Encoding, TokenCount, count_messages, count_tokens, encoding_for, tokenizers_ready, warm_up,

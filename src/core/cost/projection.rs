@@ -7,6 +7,7 @@
 //! says how many conversations it is based on.
 
 use super::{PriceTable, cost_usd, estimate};
+use crate::core::context_window::{self, Fit};
 use crate::core::outcome::{Estimate, Usage};
 use crate::core::prompt::{self, PromptOptions};
 use crate::core::schema::dialect;
@@ -14,7 +15,7 @@ use crate::core::spec::AnalysisSpec;
 use crate::core::transcript::Conversation;
 use serde::Serialize;
 
-/// Batch APIs bill half the list price.
+/// Batch APIs bill half the list price where the table lists no batch price.
 pub const BATCH_DISCOUNT: f64 = 0.5;
 
 /// What the projection starts from.
@@ -31,6 +32,9 @@ pub struct ProjectionInput {
     pub mean_output_tokens: f64,
     /// Conversations the means come from.
     pub sample_size: usize,
+    /// Of those, how many exceed the chosen model's context window (skipped, or shortened when
+    /// the spec says `head_tail`; a skip lowers `share_not_skipped`).
+    pub too_long: usize,
 }
 
 /// One model's monthly cost.
@@ -53,8 +57,15 @@ pub fn from_conversations<'a>(
     sample_rate: Option<f64>,
     prices: &PriceTable,
 ) -> Option<(Estimate, ProjectionInput)> {
-    let sent = dialect::transform(dialect::for_provider(spec.provider), &spec.schema);
+    let sent =
+        dialect::transform_with(dialect::for_provider(spec.provider), &spec.schema, spec.max_text_length);
     let options = PromptOptions::for_provider(spec.provider);
+    let window = if spec.provider == crate::core::spec::ProviderKind::Offline {
+        None
+    } else {
+        prices.context_window(&spec.model)
+    };
+    let mut too_long = 0usize;
     let mut length_policy = spec.policy.clone();
     length_policy.sample_rate = None;
     let mut total = Estimate { cost_usd: Some(0.0), ..Estimate::default() };
@@ -64,7 +75,20 @@ pub fn from_conversations<'a>(
         if length_policy.skip_reason(conv, &conv.content_hash()).is_some() {
             continue;
         }
+        // Too long for the model: a run skips it, or sends the shortened copy.
+        let shortened = match context_window::fit(spec, conv, options, &sent.schema, window) {
+            Fit::Fits => None,
+            Fit::Skip { .. } => {
+                too_long += 1;
+                continue;
+            }
+            Fit::Shortened { conversation, .. } => {
+                too_long += 1;
+                Some(conversation)
+            }
+        };
         kept += 1;
+        let conv = shortened.as_deref().unwrap_or(conv);
         let e = estimate(
             spec.provider,
             &spec.model,
@@ -72,6 +96,8 @@ pub fn from_conversations<'a>(
             Some(&sent.schema),
             prices,
         );
+        let e =
+            super::with_reasoning(e, spec.provider, &spec.model, spec.reasoning_effort.as_deref(), prices);
         total.input_tokens += e.input_tokens;
         total.output_tokens += e.output_tokens;
         total.cost_usd = total.cost_usd.zip(e.cost_usd).map(|(a, b)| a + b);
@@ -86,6 +112,7 @@ pub fn from_conversations<'a>(
         mean_input_tokens: total.input_tokens as f64 / kept as f64,
         mean_output_tokens: total.output_tokens as f64 / kept as f64,
         sample_size: given,
+        too_long,
     };
     Some((total, input))
 }
@@ -108,11 +135,19 @@ pub fn project(input: &ProjectionInput, prices: &PriceTable) -> Vec<ProjectionRo
         .iter()
         .filter_map(|p| {
             let one = cost_usd(&usage, Some(p))?;
+            let batch = match (p.batch_input, p.batch_output) {
+                (Some(input), Some(output)) => {
+                    let mut listed = p.clone();
+                    (listed.input, listed.cached_input, listed.output) = (input, input, output);
+                    cost_usd(&usage, Some(&listed)).unwrap_or(one * BATCH_DISCOUNT)
+                }
+                _ => one * BATCH_DISCOUNT,
+            };
             Some(ProjectionRow {
                 model: p.model.clone(),
                 provider: p.provider.clone(),
                 monthly_cost_usd: one * n,
-                monthly_batch_cost_usd: one * n * BATCH_DISCOUNT,
+                monthly_batch_cost_usd: batch * n,
                 per_conversation_usd: one,
             })
         })
@@ -135,6 +170,7 @@ mod tests {
             mean_input_tokens: 1_000.0,
             mean_output_tokens: 120.0,
             sample_size: 29,
+            too_long: 0,
         };
         // 100,000 × 0.2 × 0.9 = 18,000 analysed.
         assert!((analysed_per_month(&input) - 18_000.0).abs() < 1e-9);
@@ -146,5 +182,30 @@ mod tests {
         assert!((mini.monthly_batch_cost_usd - 1.998).abs() < 1e-9);
         assert!(rows.windows(2).all(|w| w[0].monthly_cost_usd <= w[1].monthly_cost_usd), "cheapest first");
         assert_eq!(rows.len(), PriceTable::bundled().models.len());
+        // A model without a listed batch price gets half the list price.
+        let mut table = PriceTable::bundled();
+        table.override_rates("custom-model", [1.0, 1.0, 1.0]);
+        let rows = project(&input, &table);
+        let custom = rows.iter().find(|r| r.model == "custom-model").unwrap();
+        assert!((custom.monthly_batch_cost_usd - custom.monthly_cost_usd / 2.0).abs() < 1e-9);
+    }
+
+    #[test]
+    fn too_long_conversations_are_skipped_or_shortened_in_the_projection() {
+        use crate::core::spec::{OnTooLong, ProviderKind};
+        let mut spec = AnalysisSpec::template("post_analysis").unwrap();
+        spec.provider = ProviderKind::Openai;
+        spec.model = "gpt-4o-mini".into();
+        let long = crate::core::context_window::tests::long_conversation(2_500);
+        let mut short = long.clone();
+        short.turns.truncate(10);
+        let table = PriceTable::bundled();
+        let (_, input) = from_conversations(&spec, [&long, &short], 1_000, None, &table).unwrap();
+        assert_eq!((input.too_long, input.share_not_skipped), (1, 0.5));
+        spec.on_too_long = Some(OnTooLong::HeadTail);
+        let (_, input) = from_conversations(&spec, [&long, &short], 1_000, None, &table).unwrap();
+        assert_eq!((input.too_long, input.share_not_skipped), (1, 1.0));
+        // The shortened one fits the window: the mean is below half of 128k plus the short one.
+        assert!(input.mean_input_tokens < 128_000.0 / 2.0 + 2_000.0, "{}", input.mean_input_tokens);
     }
 }

@@ -4,7 +4,7 @@
 use super::DebriefApp;
 use super::model::RunProgress;
 use super::state::{Dialog, Draft, View};
-use crate::core::cost::{Price, PriceTable};
+use crate::core::cost::PriceTable;
 use crate::core::spec::AnalysisSpec;
 use crate::llm::{ProviderConfig, key_env};
 use crate::store::RunId;
@@ -107,21 +107,8 @@ impl DebriefApp {
 
     pub(super) fn apply_price_overrides(&mut self) {
         let mut prices = PriceTable::bundled();
-        for (model, [input, cached, output]) in &self.state.settings.price_overrides {
-            let bundled = prices.price(model);
-            let provider = bundled.map(|p| p.provider.clone()).unwrap_or_else(|| "custom".into());
-            // Cache writes keep their documented ratio to the input price (Anthropic: 1.25x).
-            let cache_write = bundled
-                .and_then(|p| p.cache_write.map(|w| if p.input > 0.0 { w / p.input * input } else { w }));
-            prices.set(Price {
-                model: model.clone(),
-                provider,
-                input: *input,
-                cached_input: *cached,
-                output: *output,
-                cache_write,
-                note: Some("override".into()),
-            });
+        for (model, rates) in &self.state.settings.price_overrides {
+            prices.override_rates(model, *rates);
         }
         self.bridge.set_prices(prices);
         self.model.estimate = None;

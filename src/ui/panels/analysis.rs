@@ -29,7 +29,9 @@ pub fn analysis_ui(ui: &mut egui::Ui, outcome: &Outcome, schema: Option<&Value>,
             Status::Truncated => {
                 "No analysis: the reply was cut off at the output-token limit; raise max_output_tokens."
             }
-            Status::Skipped => "Not analysed: skipped by the spec's policy (see the note above).",
+            Status::Skipped => {
+                "Not analysed: skipped by the spec's policy or for the model's context window (see the note above)."
+            }
             _ => "No analysis: the model's reply could not be used. See the errors above and the Raw tab.",
         };
         ui.weak(text);
