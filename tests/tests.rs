@@ -9,6 +9,8 @@
 //! - `compare`: `debrief compare` — two offline batches with different prompts and schemas,
 //!   JSON and text reports, exit 2 for unknown or disjoint runs.
 //! - `cli`: the `debrief` binary end to end — output contract, exit codes, history, secrets.
+//! - `errors`: issue 11 defects 7 and 8 — errors name the file, the position or pointer and the
+//!   remedy; bad data (CSV, subtitles, spec settings, schema typos) is refused or reported.
 //! - `lint`: `debrief lint` — templates clean for every provider, poor schemas, exit codes.
 //! - `serve`: `debrief serve` in process — intake, signed webhooks against an independent
 //!   verifier, the read API, retries, 410, timeouts, rules, the watch folder, exports.
@@ -28,6 +30,7 @@ mod architecture;
 mod batch;
 mod cli;
 mod compare;
+mod errors;
 mod evidence;
 mod gemini;
 mod gui;

@@ -21,7 +21,7 @@ pub struct AnalyzeArgs {
     #[command(flatten)]
     pub data: DataDirArg,
     /// Conversations analysed at once.
-    #[arg(long, default_value_t = 4, value_name = "N")]
+    #[arg(long, default_value_t = 4, value_name = "N", allow_negative_numbers = true, value_parser = super::positive_usize)]
     pub concurrency: usize,
     /// Transcript files or folders.
     #[arg(required = true, value_name = "PATH")]
@@ -46,6 +46,9 @@ pub(super) fn load(paths: &[PathBuf]) -> Result<(Import, bool), CliError> {
     let import = transcript::load_paths(paths);
     for e in &import.errors {
         eprintln!("error: {e}");
+    }
+    for w in &import.warnings {
+        eprintln!("warning: {w}");
     }
     // A file named explicitly but not a transcript type is an error; inside folders such files
     // (READMEs, label files) are skipped quietly.

@@ -9,7 +9,7 @@ use super::CliError;
 use crate::core::schema;
 use crate::core::spec::{AnalysisSpec, ProviderKind};
 use crate::llm::ProviderConfig;
-use anyhow::{Context, anyhow};
+use anyhow::anyhow;
 use std::path::{Path, PathBuf};
 
 /// Flags that choose and adjust the analysis spec.
@@ -108,10 +108,10 @@ impl SpecArgs {
     }
 }
 
+/// A schema or prompt file: UTF-8 (BOM or not) or UTF-16 with a BOM; otherwise the error names
+/// the first bad byte and says to save as UTF-8.
 fn read(path: &Path) -> Result<String, CliError> {
-    std::fs::read_to_string(path)
-        .with_context(|| format!("cannot read {}", path.display()))
-        .map_err(CliError::usage)
+    crate::core::text_file::read_text(path).map_err(CliError::usage)
 }
 
 /// Check that every PATH exists before any work starts (a typo is a usage error).

@@ -16,6 +16,8 @@ pub mod prompt;
 pub mod rules;
 pub mod schema;
 pub mod spec;
+pub mod spec_shape;
 pub mod stability;
+pub mod text_file;
 pub mod transcript;
 pub mod webhook;

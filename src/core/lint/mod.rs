@@ -13,6 +13,9 @@
 //! | code | severity | what |
 //! |---|---|---|
 //! | `invalid-schema`, `root-not-object`, `schema-compile-error` | error | the schema cannot be used |
+//! | `misspelt-keyword` | error | `enumm`: an unknown key one or two edits from a keyword |
+//! | `contradictory-bounds` | error | `minimum` above `maximum` (lengths, item counts too) |
+//! | `bad-temperature`, `bad-sample-rate`, … | error | spec settings that cannot work ([`check_settings`]) |
 //! | `too-many-fields` | warning | more than 12 top-level properties |
 //! | `near-duplicate-field` | warning | `summary` / `brief_summary` / `detailedSummary` |
 //! | `missing-description` | warning | a property without `description` |
@@ -26,9 +29,11 @@
 //! Nothing here panics, whatever the input: every lookup is checked and recursion is bounded.
 
 mod fix;
+mod keywords;
 mod practices;
 mod provider;
 mod ranges;
+mod settings;
 mod walk;
 mod words;
 
@@ -38,6 +43,7 @@ mod tests;
 mod tests_provider;
 
 pub use fix::apply_fix;
+pub use settings::check_settings;
 
 use crate::core::schema::{self, SchemaError};
 use crate::core::spec::ProviderKind;
@@ -167,6 +173,7 @@ pub fn lint(schema: &Value, provider: Option<ProviderKind>) -> Vec<Finding> {
     let mut findings = validity(schema);
     // A root that is not a JSON object (`true`, a string, an array) has nothing to walk.
     if schema.is_object() {
+        keywords::check(schema, &mut findings);
         practices::check(schema, &mut findings);
         if let Some(kind) = provider {
             provider::check(schema, kind, &mut findings);
