@@ -86,8 +86,8 @@ fn cue_from_block(block: &[(usize, &str)]) -> Result<Option<Cue>, String> {
 /// `start --> end [settings]`: both times well formed and the end not before the start.
 fn cue_timing(timing: &str) -> Result<f64, String> {
     let (start, rest) = timing.split_once("-->").unwrap_or((timing, ""));
-    let end = rest.split_whitespace().next().ok_or("the end time is missing")?;
-    let (start, end) = (parse_cue_time(start)?, parse_cue_time(end)?);
+    let start = parse_cue_time(start)?;
+    let end = parse_cue_time(rest.split_whitespace().next().ok_or("the end time is missing")?)?;
     if end < start {
         return Err("the cue ends before it starts".to_string());
     }
