@@ -238,8 +238,9 @@ impl AnalysisSpec {
             column: e.column(),
             message: crate::core::schema::strip_position(&e.to_string()),
         })?;
-        let mut spec = crate::core::spec_shape::from_value(value)
-            .map_err(|(pointer, message)| SpecError::Shape { path: origin.to_path_buf(), pointer, message })?;
+        let mut spec = crate::core::spec_shape::from_value(value).map_err(|(pointer, message)| {
+            SpecError::Shape { path: origin.to_path_buf(), pointer, message }
+        })?;
         if spec.model.trim().is_empty() {
             spec.model = spec.provider.default_model().to_string();
         }
@@ -248,7 +249,8 @@ impl AnalysisSpec {
 
     /// Load a spec file.
     pub fn load(path: &Path) -> Result<AnalysisSpec, SpecError> {
-        let bytes = std::fs::read(path).map_err(|source| SpecError::Io { path: path.to_path_buf(), source })?;
+        let bytes =
+            std::fs::read(path).map_err(|source| SpecError::Io { path: path.to_path_buf(), source })?;
         let text = crate::core::text_file::decode_text(path, &bytes)?;
         AnalysisSpec::from_json(&text, path)
     }

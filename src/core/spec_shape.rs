@@ -35,7 +35,9 @@ fn one_of(value: &Value, key: &str, allowed: &[&str]) -> Result<(), ShapeError> 
     match value.get(key) {
         None | Some(Value::Null) => Ok(()),
         Some(Value::String(s)) if allowed.contains(&s.as_str()) => Ok(()),
-        Some(other) => Err((format!("/{key}"), format!("found {}; use one of {}", found(other), quoted(allowed)))),
+        Some(other) => {
+            Err((format!("/{key}"), format!("found {}; use one of {}", found(other), quoted(allowed))))
+        }
     }
 }
 
@@ -96,7 +98,11 @@ mod tests {
     fn a_spec_that_is_not_an_object_says_what_it_is() {
         let (pointer, message) = err(json!([{"name": "t"}]));
         assert_eq!(pointer, "");
-        assert!(message.starts_with("the spec is [{\"name\":\"t\"}] (an array), but a spec file is one JSON object"), "{message}");
+        assert!(
+            message
+                .starts_with("the spec is [{\"name\":\"t\"}] (an array), but a spec file is one JSON object"),
+            "{message}"
+        );
     }
 
     #[test]
@@ -119,7 +125,10 @@ mod tests {
         spec["temperature"] = json!("hot");
         let (pointer, message) = err(spec);
         assert_eq!(pointer, "/temperature");
-        assert!(message.starts_with("found \"hot\" (a string): invalid type: string \"hot\", expected f64"), "{message}");
+        assert!(
+            message.starts_with("found \"hot\" (a string): invalid type: string \"hot\", expected f64"),
+            "{message}"
+        );
         let mut spec = base();
         spec["policy"] = json!({"sample_rate": "half"});
         assert_eq!(err(spec).0, "/policy/sample_rate");

@@ -112,9 +112,11 @@ mod tests {
         let p = Path::new("s.json");
         assert_eq!(decode_text(p, b"{}").unwrap(), "{}");
         assert_eq!(decode_text(p, b"\xEF\xBB\xBF{}").unwrap(), "{}");
-        let le: Vec<u8> = [0xFF, 0xFE].into_iter().chain("{\"é\": 1}".encode_utf16().flat_map(u16::to_le_bytes)).collect();
+        let le: Vec<u8> =
+            [0xFF, 0xFE].into_iter().chain("{\"é\": 1}".encode_utf16().flat_map(u16::to_le_bytes)).collect();
         assert_eq!(decode_text(p, &le).unwrap(), "{\"é\": 1}");
-        let be: Vec<u8> = [0xFE, 0xFF].into_iter().chain("{}".encode_utf16().flat_map(u16::to_be_bytes)).collect();
+        let be: Vec<u8> =
+            [0xFE, 0xFF].into_iter().chain("{}".encode_utf16().flat_map(u16::to_be_bytes)).collect();
         assert_eq!(decode_text(p, &be).unwrap(), "{}");
     }
 
@@ -130,7 +132,10 @@ mod tests {
             }
         );
         let text = err.to_string();
-        assert!(text.starts_with("spec.json: not UTF-8 text: byte 0xE9 at byte offset 16 (line 2, column 15)"), "{text}");
+        assert!(
+            text.starts_with("spec.json: not UTF-8 text: byte 0xE9 at byte offset 16 (line 2, column 15)"),
+            "{text}"
+        );
         assert!(text.contains("save the file as UTF-8"), "{text}");
         let err = decode_text(Path::new("s.json"), &[0xFF, 0xFE, 0x7B, 0x00, 0x7D]).unwrap_err();
         assert_eq!(err, TextError::BadUtf16 { path: "s.json".into(), offset: 4 });

@@ -246,7 +246,10 @@ mod tests {
     fn a_missing_label_file_gives_the_os_reason_once() {
         let err = load_expected(Path::new("/nonexistent/expected.jsonl")).unwrap_err();
         let text = format!("{:#}", anyhow::Error::from(err));
-        assert!(text.starts_with("cannot read the label file /nonexistent/expected.jsonl: No such file"), "{text}");
+        assert!(
+            text.starts_with("cannot read the label file /nonexistent/expected.jsonl: No such file"),
+            "{text}"
+        );
         assert_eq!(text.matches("No such file").count(), 1, "{text}");
     }
 

@@ -14,15 +14,71 @@ use serde_json::Value;
 /// Every keyword of drafts 4 to 2020-12, the standard annotations, and the provider extensions
 /// Debrief's dialects understand (`propertyOrdering`, `nullable`).
 const KNOWN: &[&str] = &[
-    "$schema", "$id", "id", "$ref", "$defs", "definitions", "$anchor", "$dynamicRef", "$dynamicAnchor",
-    "$recursiveRef", "$recursiveAnchor", "$vocabulary", "$comment", "type", "enum", "const", "properties",
-    "required", "additionalProperties", "patternProperties", "propertyNames", "unevaluatedProperties",
-    "dependentRequired", "dependentSchemas", "dependencies", "minProperties", "maxProperties", "items",
-    "prefixItems", "additionalItems", "unevaluatedItems", "contains", "minContains", "maxContains",
-    "minItems", "maxItems", "uniqueItems", "minLength", "maxLength", "pattern", "format", "minimum",
-    "maximum", "exclusiveMinimum", "exclusiveMaximum", "multipleOf", "allOf", "anyOf", "oneOf", "not",
-    "if", "then", "else", "title", "description", "default", "examples", "deprecated", "readOnly",
-    "writeOnly", "contentEncoding", "contentMediaType", "contentSchema", "propertyOrdering", "nullable",
+    "$schema",
+    "$id",
+    "id",
+    "$ref",
+    "$defs",
+    "definitions",
+    "$anchor",
+    "$dynamicRef",
+    "$dynamicAnchor",
+    "$recursiveRef",
+    "$recursiveAnchor",
+    "$vocabulary",
+    "$comment",
+    "type",
+    "enum",
+    "const",
+    "properties",
+    "required",
+    "additionalProperties",
+    "patternProperties",
+    "propertyNames",
+    "unevaluatedProperties",
+    "dependentRequired",
+    "dependentSchemas",
+    "dependencies",
+    "minProperties",
+    "maxProperties",
+    "items",
+    "prefixItems",
+    "additionalItems",
+    "unevaluatedItems",
+    "contains",
+    "minContains",
+    "maxContains",
+    "minItems",
+    "maxItems",
+    "uniqueItems",
+    "minLength",
+    "maxLength",
+    "pattern",
+    "format",
+    "minimum",
+    "maximum",
+    "exclusiveMinimum",
+    "exclusiveMaximum",
+    "multipleOf",
+    "allOf",
+    "anyOf",
+    "oneOf",
+    "not",
+    "if",
+    "then",
+    "else",
+    "title",
+    "description",
+    "default",
+    "examples",
+    "deprecated",
+    "readOnly",
+    "writeOnly",
+    "contentEncoding",
+    "contentMediaType",
+    "contentSchema",
+    "propertyOrdering",
+    "nullable",
 ];
 
 /// The known keyword `key` is most likely a typo of, if any.
@@ -39,7 +95,13 @@ fn misspelling_of(key: &str) -> Option<&'static str> {
     };
     KNOWN
         .iter()
-        .map(|k| (strsim::damerau_levenshtein(&key.to_lowercase(), &k.to_lowercase()).max(usize::from(key != *k && key.eq_ignore_ascii_case(k))), *k))
+        .map(|k| {
+            (
+                strsim::damerau_levenshtein(&key.to_lowercase(), &k.to_lowercase())
+                    .max(usize::from(key != *k && key.eq_ignore_ascii_case(k))),
+                *k,
+            )
+        })
         .filter(|(d, _)| (1..=max).contains(d))
         .min_by_key(|(d, _)| *d)
         .map(|(_, k)| k)
@@ -86,7 +148,9 @@ fn contradictory(node: &Node<'_>, out: &mut Vec<Finding>) {
                 "contradictory-bounds",
                 Severity::Error,
                 format!("{}/{low}", node.pointer),
-                format!("`{low}` {lo} is above `{high}` {hi}, so no value can be valid; swap or correct them"),
+                format!(
+                    "`{low}` {lo} is above `{high}` {hi}, so no value can be valid; swap or correct them"
+                ),
             ));
         }
     }

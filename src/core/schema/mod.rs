@@ -121,7 +121,10 @@ fn compile_error(schema: &Value, origin: &str, e: &jsonschema::ValidationError<'
         let message = format!(
             "{text}; fix the regular expression (ECMA 262 syntax; in JSON a backslash is written twice, `\\\\d`)"
         );
-        return SchemaError::Meta { origin: origin.to_string(), problems: vec![FieldError { pointer, message }] };
+        return SchemaError::Meta {
+            origin: origin.to_string(),
+            problems: vec![FieldError { pointer, message }],
+        };
     }
     SchemaError::Compile { origin: origin.to_string(), message: text }
 }

@@ -13,7 +13,12 @@ fn escape(segment: &str) -> String {
 }
 
 /// Every object in `node` with its pointer, parents first.
-fn objects<'a>(node: &'a Value, ptr: String, depth: usize, out: &mut Vec<(String, &'a serde_json::Map<String, Value>)>) {
+fn objects<'a>(
+    node: &'a Value,
+    ptr: String,
+    depth: usize,
+    out: &mut Vec<(String, &'a serde_json::Map<String, Value>)>,
+) {
     if depth > MAX_DEPTH {
         return;
     }
@@ -110,7 +115,8 @@ mod tests {
         assert_eq!(found[0].pointer, "/$defs/a/$ref");
         assert!(found[0].message.contains("cycle #/$defs/a → #/$defs/b → #/$defs/a"), "{}", found[0].message);
         assert_eq!(cycles(json!({"$ref": "#"}))[0].pointer, "/$ref");
-        let tree = json!({"type": "object", "properties": {"kids": {"type": "array", "items": {"$ref": "#"}}}});
+        let tree =
+            json!({"type": "object", "properties": {"kids": {"type": "array", "items": {"$ref": "#"}}}});
         assert!(cycles(tree).is_empty());
     }
 

@@ -40,7 +40,11 @@ fn root_must_be_object() {
 
 #[test]
 fn an_object_root_without_properties_is_refused_as_the_message_says() {
-    for schema in [json!({"type": "object"}), json!({"type": "object", "properties": {}}), json!({"type": "array", "properties": {"a": {}}})] {
+    for schema in [
+        json!({"type": "object"}),
+        json!({"type": "object", "properties": {}}),
+        json!({"type": "array", "properties": {"a": {}}}),
+    ] {
         let err = compile(&schema, "s.json").unwrap_err();
         assert!(matches!(err, SchemaError::RootNotObject { .. }), "{schema}: {err}");
         assert!(err.to_string().contains("with `properties`"), "{err}");
@@ -50,7 +54,8 @@ fn an_object_root_without_properties_is_refused_as_the_message_says() {
 
 #[test]
 fn a_bad_pattern_is_reported_at_its_pointer() {
-    let schema = json!({"type": "object", "properties": {"phone": {"type": "string", "pattern": "^(\\d{3}"}}});
+    let schema =
+        json!({"type": "object", "properties": {"phone": {"type": "string", "pattern": "^(\\d{3}"}}});
     let err = compile(&schema, "s.json").unwrap_err();
     let SchemaError::Meta { problems, .. } = &err else { panic!("{err}") };
     assert_eq!(problems[0].pointer, "/properties/phone/pattern", "{err}");

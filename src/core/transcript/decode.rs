@@ -82,8 +82,10 @@ mod tests {
         assert!(matches!(decode(path, b" \n\t\r\n"), Err(ImportError::Empty { .. })));
         assert!(matches!(decode(path, b"\xEF\xBB\xBF  \n"), Err(ImportError::Empty { .. })));
         assert_eq!(text(b"\xEF\xBB\xBFAgent: hi"), "Agent: hi");
-        let utf16: Vec<u8> =
-            [0xFF, 0xFE].into_iter().chain("Agent: héllo".encode_utf16().flat_map(u16::to_le_bytes)).collect();
+        let utf16: Vec<u8> = [0xFF, 0xFE]
+            .into_iter()
+            .chain("Agent: héllo".encode_utf16().flat_map(u16::to_le_bytes))
+            .collect();
         assert_eq!(text(&utf16), "Agent: héllo");
         assert!(matches!(decode(path, &[0xFF, 0xFE, 0x41]), Err(ImportError::Binary { .. })));
     }

@@ -130,7 +130,8 @@ pub(crate) fn detect(path: &Path, text: &str) -> Format {
             return Format::Json;
         }
     }
-    if head.starts_with("WEBVTT") || looks_like_srt(head) || ["vtt", "webvtt", "srt"].contains(&ext.as_str()) {
+    if head.starts_with("WEBVTT") || looks_like_srt(head) || ["vtt", "webvtt", "srt"].contains(&ext.as_str())
+    {
         return Format::Subtitles;
     }
     if looks_like_table(head) || ext == "csv" || ext == "tsv" {

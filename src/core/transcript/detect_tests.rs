@@ -33,7 +33,12 @@ fn extension_breaks_ties_for_broken_files() {
 
 #[test]
 fn json_files_holding_a_scalar_say_what_they_hold() {
-    for (doc, shown) in [("null", "JSON null (null)"), ("true", "JSON boolean (true)"), ("5", "JSON number (5)"), ("\"hi\"", "JSON string (\"hi\")")] {
+    for (doc, shown) in [
+        ("null", "JSON null (null)"),
+        ("true", "JSON boolean (true)"),
+        ("5", "JSON number (5)"),
+        ("\"hi\"", "JSON string (\"hi\")"),
+    ] {
         let err = parse_bytes(Path::new("in/x.json"), doc.as_bytes()).unwrap_err().to_string();
         assert!(err.starts_with(&format!("in/x.json: found a single {shown}, not a conversation")), "{err}");
         assert!(err.contains("expected an array of {role, content} messages"), "{err}");
@@ -44,11 +49,15 @@ fn json_files_holding_a_scalar_say_what_they_hold() {
 
 #[test]
 fn latin1_is_imported_with_a_warning() {
-    let import = parse_bytes_report(Path::new("in/latin1.txt"), b"Agent: Bonjour\nCustomer: Merci, tr\xE8s bien\n");
+    let import =
+        parse_bytes_report(Path::new("in/latin1.txt"), b"Agent: Bonjour\nCustomer: Merci, tr\xE8s bien\n");
     assert_eq!(import.conversations.len(), 1);
     assert_eq!(import.conversations[0].turns[1].text, "Merci, très bien");
     let warning = import.warnings[0].to_string();
-    assert!(warning.starts_with("in/latin1.txt: not UTF-8 (byte 0xE8 at byte offset 34 (line 2, column 20)"), "{warning}");
+    assert!(
+        warning.starts_with("in/latin1.txt: not UTF-8 (byte 0xE8 at byte offset 34 (line 2, column 20)"),
+        "{warning}"
+    );
 }
 
 #[test]

@@ -221,7 +221,10 @@ mod tests {
         assert!(import.errors.is_empty(), "{:?}", import.errors);
         assert_eq!(import.skipped, [root.join("LICENSE")]);
         let warning = import.warnings[0].to_string();
-        assert!(warning.contains("LICENSE: skipped: it has no extension and is not a transcript"), "{warning}");
+        assert!(
+            warning.contains("LICENSE: skipped: it has no extension and is not a transcript"),
+            "{warning}"
+        );
     }
 
     #[test]

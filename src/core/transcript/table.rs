@@ -116,7 +116,11 @@ pub(crate) fn parse_table(
         let field = |i: usize| record.get(i).unwrap_or_default().trim();
         if record.len() != headers.len() && !(record.len() == 1 && field(0).is_empty()) {
             let what = if record.len() < headers.len() { "missing" } else { "extra" };
-            let fate = if field(cols.text).is_empty() { "it has no text and was skipped" } else { "read as far as the header goes" };
+            let fate = if field(cols.text).is_empty() {
+                "it has no text and was skipped"
+            } else {
+                "read as far as the header goes"
+            };
             warnings.push(format!(
                 "line {line}: {} field(s) where the header has {} ({what} fields; {fate}); quote text that contains \"{}\"",
                 record.len(),
@@ -199,8 +203,9 @@ fn swallowed_rows(
         groups.iter().flat_map(|(_, turns)| turns.iter().map(|t| t.label.to_lowercase())).collect();
     for (line, text) in multiline {
         let suspect = text.lines().skip(1).find(|l| {
-            l.split_once(char::from(delim))
-                .is_some_and(|(label, _)| !label.trim().is_empty() && labels.contains(&label.trim().to_lowercase()))
+            l.split_once(char::from(delim)).is_some_and(|(label, _)| {
+                !label.trim().is_empty() && labels.contains(&label.trim().to_lowercase())
+            })
         });
         if let Some(row) = suspect {
             let shown: String = row.chars().take(40).collect();
@@ -252,13 +257,22 @@ mod tests {
 
     #[test]
     fn rows_with_missing_or_extra_fields_are_reported_with_their_line() {
-        let (convs, warnings) =
-            parse_warned("speaker,text,start\nAgent,Hi,0\nCustomer\nAgent,Hello, how are you,3\n\nCustomer,Fine,4\n");
+        let (convs, warnings) = parse_warned(
+            "speaker,text,start\nAgent,Hi,0\nCustomer\nAgent,Hello, how are you,3\n\nCustomer,Fine,4\n",
+        );
         assert_eq!(convs[0].turns.len(), 3);
         assert_eq!(convs[0].turns[1].text, "Hello");
         assert_eq!(warnings.len(), 2, "{warnings:?}");
-        assert!(warnings[0].starts_with("line 3: 1 field(s) where the header has 3 (missing fields; it has no text and was skipped)"), "{warnings:?}");
-        assert!(warnings[1].starts_with("line 4: 4 field(s) where the header has 3 (extra fields"), "{warnings:?}");
+        assert!(
+            warnings[0].starts_with(
+                "line 3: 1 field(s) where the header has 3 (missing fields; it has no text and was skipped)"
+            ),
+            "{warnings:?}"
+        );
+        assert!(
+            warnings[1].starts_with("line 4: 4 field(s) where the header has 3 (extra fields"),
+            "{warnings:?}"
+        );
         assert!(warnings[1].contains("quote text that contains \",\""), "{warnings:?}");
     }
 

@@ -60,7 +60,8 @@ pub(crate) fn parse_timecode(raw: &str) -> Option<f64> {
 pub(crate) fn parse_cue_time(raw: &str) -> Result<f64, String> {
     let s = raw.trim();
     let expected = "expected hh:mm:ss.mmm (WebVTT) or hh:mm:ss,mmm (SRT)";
-    let (clock, frac) = s.rsplit_once(['.', ',']).ok_or_else(|| format!("`{s}` has no milliseconds; {expected}"))?;
+    let (clock, frac) =
+        s.rsplit_once(['.', ',']).ok_or_else(|| format!("`{s}` has no milliseconds; {expected}"))?;
     if frac.is_empty() || frac.len() > 3 || !frac.bytes().all(|b| b.is_ascii_digit()) {
         return Err(format!("`{s}` has malformed milliseconds; {expected}"));
     }
@@ -78,7 +79,8 @@ pub(crate) fn parse_cue_time(raw: &str) -> Result<f64, String> {
         let (what, value) = if m >= 60 { ("minutes", m) } else { ("seconds", sec) };
         return Err(format!("`{s}`: {what} {value} are out of range (00–59)"));
     }
-    let frac_value: f64 = format!("0.{frac}").parse().map_err(|_| format!("`{s}` is malformed; {expected}"))?;
+    let frac_value: f64 =
+        format!("0.{frac}").parse().map_err(|_| format!("`{s}` is malformed; {expected}"))?;
     Ok(((h * 60 + m) * 60 + sec) as f64 + frac_value)
 }
 
