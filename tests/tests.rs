@@ -14,6 +14,8 @@
 //!   shortened once (`head_tail`); `estimate`/`project` flag them; `prices`, `--price`, `--prices`.
 //! - `count`: `estimate --exact` against Anthropic count_tokens and Gemini countTokens stand-ins.
 //! - `cli`: the `debrief` binary end to end — output contract, exit codes, history, secrets.
+//! - `errors`: issue 11 defects 7 and 8 — errors name the file, the position or pointer and the
+//!   remedy; bad data (CSV, subtitles, spec settings, schema typos) is refused or reported.
 //! - `lint`: `debrief lint` — templates clean for every provider, poor schemas, exit codes.
 //! - `serve`: `debrief serve` in process — intake, signed webhooks against an independent
 //!   verifier, the read API, retries, 410, timeouts, rules, the watch folder, exports.
@@ -35,6 +37,7 @@ mod cli;
 mod compare;
 mod context_window;
 mod count;
+mod errors;
 mod evidence;
 mod gemini;
 mod gui;

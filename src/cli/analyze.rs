@@ -21,7 +21,7 @@ pub struct AnalyzeArgs {
     #[command(flatten)]
     pub prices: super::prices::PriceArgs,
     /// Conversations analysed at once.
-    #[arg(long, default_value_t = 4, value_name = "N")]
+    #[arg(long, default_value_t = 4, value_name = "N", allow_negative_numbers = true, value_parser = super::positive_usize)]
     pub concurrency: usize,
     /// Follow links to folders outside the folders given (off: they are skipped with a note).
     #[arg(long)]
@@ -43,6 +43,9 @@ pub(super) fn load_with(paths: &[PathBuf], follow_links: bool) -> Result<(Import
     let import = transcript::load_paths_with(paths, transcript::LoadOptions { follow_links });
     for e in &import.errors {
         eprintln!("error: {e}");
+    }
+    for w in &import.warnings {
+        eprintln!("warning: {w}");
     }
     for note in &import.notes {
         eprintln!("note: {note}");

@@ -31,10 +31,10 @@ pub struct BatchArgs {
     #[command(flatten)]
     pub prices: super::prices::PriceArgs,
     /// Most calls in flight (1-256); halved on rate limits, regrown after successes.
-    #[arg(long, default_value_t = 8, value_name = "N", value_parser = clap::value_parser!(u16).range(1..=MAX_CONCURRENCY as i64))]
+    #[arg(long, default_value_t = 8, value_name = "N", allow_negative_numbers = true, value_parser = clap::value_parser!(u16).range(1..=MAX_CONCURRENCY as i64))]
     pub concurrency: u16,
     /// Analyse each conversation N times and report per-field stability.
-    #[arg(long, default_value_t = 1, value_name = "N", value_parser = clap::value_parser!(u32).range(1..=100))]
+    #[arg(long, default_value_t = 1, value_name = "N", allow_negative_numbers = true, value_parser = clap::value_parser!(u32).range(1..=100))]
     pub repeat: u32,
     /// Call the model even where a stored ok result of this spec version exists.
     #[arg(long)]

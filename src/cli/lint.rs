@@ -5,13 +5,14 @@
 //! when there is one), or one JSON object with `--json`. Provider findings are for `--provider`,
 //! else the spec's or template's provider; a bare `--schema` without `--provider` gets the
 //! best-practice rules only. Exit 0 when no finding is an error, 1 when one is, 2 when the input
-//! cannot be read (missing file, bad JSON with its line and column, unknown template).
+//! cannot be read (missing file, bad JSON with its line and column, unknown template). For a spec
+//! or template its settings are checked too (`/temperature`, `/policy/sample_rate`, pointers into
+//! the spec), listed before the schema's findings (pointers into `schema`).
 
 use super::{CliError, Exit};
 use crate::core::lint::{self, Counts, Finding};
 use crate::core::schema;
 use crate::core::spec::{AnalysisSpec, ProviderKind};
-use anyhow::Context;
 use serde_json::{Value, json};
 use std::io::Write;
 use std::path::PathBuf;
@@ -49,19 +50,18 @@ struct Input {
     source: String,
     schema: Value,
     provider: Option<ProviderKind>,
-    /// The whole spec, when one was given: its model settings are linted too.
-    spec: Option<AnalysisSpec>,
+    /// Findings about the spec's own settings (`/temperature`, `/reasoning_effort`), for a
+    /// spec or template; their pointers are into the spec, not the schema.
+    settings: Vec<Finding>,
 }
 
 impl LintArgs {
     fn input(&self) -> Result<Input, CliError> {
         if let Some(path) = &self.schema {
-            let text = std::fs::read_to_string(path)
-                .with_context(|| format!("cannot read {}", path.display()))
-                .map_err(CliError::usage)?;
+            let text = crate::core::text_file::read_text(path).map_err(CliError::usage)?;
             let source = path.display().to_string();
             let schema = schema::parse(&text, &source).map_err(CliError::usage)?;
-            return Ok(Input { source, schema, provider: self.provider, spec: None });
+            return Ok(Input { source, schema, provider: self.provider, settings: Vec::new() });
         }
         let (source, spec) = match (&self.spec, &self.template) {
             (Some(path), _) => {
@@ -80,21 +80,16 @@ impl LintArgs {
         if let Some(p) = provider {
             for_settings.provider = p;
         }
-        Ok(Input { source, schema: spec.schema, provider, spec: Some(for_settings) })
+        let settings = lint::spec_settings(&for_settings);
+        Ok(Input { source, schema: spec.schema, provider, settings })
     }
 }
 
 /// Run `debrief lint`.
 pub fn lint(args: LintArgs) -> Result<Exit, CliError> {
     let input = args.input()?;
-    let mut findings = Vec::new();
-    if let Some(spec) = &input.spec {
-        findings.extend(lint::spec_limits(spec));
-    }
+    let mut findings = input.settings.clone();
     findings.extend(lint::lint(&input.schema, input.provider));
-    if let Some(spec) = &input.spec {
-        findings.extend(lint::settings::check(spec));
-    }
     let counts = Counts::of(&findings);
     let mut out = std::io::stdout().lock();
     if args.json {

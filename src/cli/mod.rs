@@ -141,6 +141,21 @@ pub fn run(command: Command, runtime: &tokio::runtime::Runtime) -> Result<Exit, 
     }
 }
 
+/// A count that must be at least 1 (`--per-month`). Its argument allows negative numbers, so
+/// `-5` arrives here and gets "must be positive" instead of clap's "unexpected argument".
+pub(crate) fn positive_count(s: &str) -> Result<u64, String> {
+    match s.trim().parse::<i128>() {
+        Ok(n) if n > 0 => u64::try_from(n).map_err(|_| format!("{s} is too large")),
+        Ok(_) => Err(format!("{s} must be positive (at least 1), e.g. 10000")),
+        Err(_) => Err(format!("{s:?} is not a whole number; give a positive count, e.g. 10000")),
+    }
+}
+
+/// [`positive_count`] for `usize` arguments (`--concurrency`).
+pub(crate) fn positive_usize(s: &str) -> Result<usize, String> {
+    positive_count(s).and_then(|n| usize::try_from(n).map_err(|_| format!("{s} is too large")))
+}
+
 /// `--data-dir`, shared by the commands that read or write the history.
 #[derive(Debug, Clone, clap::Args)]
 pub struct DataDirArg {

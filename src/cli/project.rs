@@ -25,10 +25,10 @@ pub struct ProjectArgs {
     #[command(flatten)]
     pub prices: super::prices::PriceArgs,
     /// Conversations per month in production.
-    #[arg(long, value_name = "N")]
+    #[arg(long, value_name = "N", allow_negative_numbers = true, value_parser = super::positive_count)]
     pub per_month: u64,
     /// Fraction analysed (default: the spec's policy sample_rate, else 1).
-    #[arg(long, value_name = "R")]
+    #[arg(long, value_name = "R", allow_negative_numbers = true)]
     pub sample_rate: Option<f64>,
     /// Print JSON instead of a table.
     #[arg(long)]

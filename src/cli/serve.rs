@@ -25,10 +25,10 @@ pub struct ServeArgs {
     #[arg(long, value_name = "ID")]
     pub agent: Option<String>,
     /// Analyses in flight at once (1-256; halved on rate limits).
-    #[arg(long, default_value_t = 16, value_name = "N", value_parser = clap::value_parser!(u16).range(1..=256))]
+    #[arg(long, default_value_t = 16, value_name = "N", allow_negative_numbers = true, value_parser = clap::value_parser!(u16).range(1..=256))]
     pub concurrency: u16,
     /// Seconds a webhook receiver has to answer.
-    #[arg(long, default_value_t = 15, value_name = "S", value_parser = clap::value_parser!(u64).range(1..=300))]
+    #[arg(long, default_value_t = 15, value_name = "S", allow_negative_numbers = true, value_parser = clap::value_parser!(u64).range(1..=300))]
     pub webhook_timeout: u64,
     /// Waits before each webhook attempt (the Standard Webhooks schedule by default).
     #[arg(long, default_value = "0,5s,5m,30m,2h,5h,10h,10h", value_name = "WAITS")]

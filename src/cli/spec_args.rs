@@ -143,11 +143,11 @@ fn ensure_regular(path: &Path) -> Result<(), CliError> {
     Ok(())
 }
 
+/// A schema or prompt file: a regular file (never a pipe), UTF-8 (BOM or not) or UTF-16 with a
+/// BOM; otherwise the error names the first bad byte and says to save as UTF-8.
 fn read(path: &Path) -> Result<String, CliError> {
     ensure_regular(path)?;
-    std::fs::read_to_string(path)
-        .with_context(|| format!("cannot read {}", path.display()))
-        .map_err(CliError::usage)
+    crate::core::text_file::read_text(path).map_err(CliError::usage)
 }
 
 /// Check that every PATH exists before any work starts (a typo is a usage error).

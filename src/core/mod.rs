@@ -20,6 +20,8 @@ pub mod rules;
 pub mod schema;
 pub mod secrets;
 pub mod spec;
+pub mod spec_shape;
 pub mod stability;
+pub mod text_file;
 pub mod transcript;
 pub mod webhook;

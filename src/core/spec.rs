@@ -234,6 +234,11 @@ pub enum SpecError {
         "{path}: max_repairs {found} is above the cap of {cap}; more repairs rarely fix a reply and each one is paid, so set at most {cap}"
     )]
     TooManyRepairs { path: PathBuf, found: u32, cap: u32 },
+    /// Valid JSON, wrong shape: `pointer` is the JSON pointer of the offending key.
+    #[error("{path}: {}: {message}", crate::core::schema::display_pointer(.pointer))]
+    Shape { path: PathBuf, pointer: String, message: String },
+    #[error(transparent)]
+    Encoding(#[from] crate::core::text_file::TextError),
     #[error("no template named {0:?}; run `debrief templates` to list them")]
     UnknownTemplate(String),
 }
@@ -248,12 +253,19 @@ pub const TEMPLATES: [(&str, &str); 4] = [
 
 impl AnalysisSpec {
     /// Parse spec JSON; `origin` names the file in errors.
+    ///
+    /// Two stages, so each error says what the user needs: text → JSON (syntax errors with line
+    /// and column), then JSON → spec (the JSON pointer of the wrong key, what it holds and what
+    /// is allowed there; see `spec_shape`).
     pub fn from_json(text: &str, origin: &Path) -> Result<AnalysisSpec, SpecError> {
-        let mut spec: AnalysisSpec = serde_json::from_str(text).map_err(|e| SpecError::Syntax {
+        let value: Value = serde_json::from_str(text).map_err(|e| SpecError::Syntax {
             path: origin.to_path_buf(),
             line: e.line(),
             column: e.column(),
-            message: e.to_string(),
+            message: crate::core::schema::strip_position(&e.to_string()),
+        })?;
+        let mut spec = crate::core::spec_shape::from_value(value).map_err(|(pointer, message)| {
+            SpecError::Shape { path: origin.to_path_buf(), pointer, message }
         })?;
         if spec.model.trim().is_empty() {
             spec.model = spec.provider.default_model().to_string();
@@ -270,8 +282,9 @@ impl AnalysisSpec {
 
     /// Load a spec file without checking its limits (`debrief lint` reports them as findings).
     pub fn load_unchecked(path: &Path) -> Result<AnalysisSpec, SpecError> {
-        let text = std::fs::read_to_string(path)
-            .map_err(|source| SpecError::Io { path: path.to_path_buf(), source })?;
+        let bytes =
+            std::fs::read(path).map_err(|source| SpecError::Io { path: path.to_path_buf(), source })?;
+        let text = crate::core::text_file::decode_text(path, &bytes)?;
         AnalysisSpec::from_json(&text, path)
     }
 

@@ -45,12 +45,10 @@ pub struct LineProblem {
 /// Why labels could not be read. Every variant names the file.
 #[derive(Debug, thiserror::Error)]
 pub enum ExpectedError {
-    #[error("cannot read the label file {path}: {source}")]
-    Io {
-        path: PathBuf,
-        #[source]
-        source: std::io::Error,
-    },
+    // The OS reason is in the message and deliberately not a `source`: shown with `{:#}` it
+    // would otherwise be printed twice.
+    #[error("cannot read the label file {path}: {reason}")]
+    Io { path: PathBuf, reason: std::io::Error },
     #[error("{path} holds no labels; {LINE_HELP}")]
     Empty { path: PathBuf },
     #[error("{}", lines_message(path, problems))]
@@ -131,7 +129,7 @@ impl LabelSet {
 /// Read a label file (`expected.jsonl`).
 pub fn load_expected(path: &Path) -> Result<LabelSet, ExpectedError> {
     let text = std::fs::read_to_string(path)
-        .map_err(|source| ExpectedError::Io { path: path.to_path_buf(), source })?;
+        .map_err(|reason| ExpectedError::Io { path: path.to_path_buf(), reason })?;
     parse_expected(path, &text)
 }
 
@@ -242,6 +240,17 @@ mod tests {
         assert!(message.contains("labels.jsonl:6: \"expected\" is a JSON string"), "{message}");
         assert!(message.contains("labels.jsonl:7: conversation \"a\" is already labelled at labels.jsonl:1"));
         assert!(message.contains(LINE_HELP));
+    }
+
+    #[test]
+    fn a_missing_label_file_gives_the_os_reason_once() {
+        let err = load_expected(Path::new("/nonexistent/expected.jsonl")).unwrap_err();
+        let text = format!("{:#}", anyhow::Error::from(err));
+        assert!(
+            text.starts_with("cannot read the label file /nonexistent/expected.jsonl: No such file"),
+            "{text}"
+        );
+        assert_eq!(text.matches("No such file").count(), 1, "{text}");
     }
 
     #[test]

@@ -13,6 +13,9 @@
 //! | code | severity | what |
 //! |---|---|---|
 //! | `invalid-schema`, `root-not-object`, `schema-compile-error` | error | the schema cannot be used |
+//! | `misspelt-keyword` | error | `enumm`: an unknown key one or two edits from a keyword |
+//! | `contradictory-bounds` | error | `minimum` above `maximum` (lengths, item counts too) |
+//! | `bad-temperature`, `bad-sample-rate`, … | error | spec settings that cannot work ([`check_settings`]) |
 //! | `too-many-fields` | warning | more than 12 top-level properties |
 //! | `near-duplicate-field` | warning | `summary` / `brief_summary` / `detailedSummary` |
 //! | `missing-description` | warning | a property without `description` |
@@ -28,10 +31,12 @@
 mod limits;
 pub use limits::spec_limits;
 mod fix;
+mod keywords;
 mod practices;
 mod provider;
 mod ranges;
 pub mod settings;
+mod values;
 mod walk;
 mod words;
 
@@ -41,6 +46,16 @@ mod tests;
 mod tests_provider;
 
 pub use fix::apply_fix;
+pub use values::check_settings;
+
+/// Every finding about a spec's own settings (not its schema): limits, values that cannot work,
+/// and what the chosen model accepts. Pointers are into the spec file.
+pub fn spec_settings(spec: &crate::core::spec::AnalysisSpec) -> Vec<Finding> {
+    let mut out = spec_limits(spec);
+    out.extend(check_settings(spec));
+    out.extend(settings::check(spec));
+    out
+}
 
 use crate::core::schema::{self, SchemaError};
 use crate::core::spec::ProviderKind;
@@ -170,6 +185,7 @@ pub fn lint(schema: &Value, provider: Option<ProviderKind>) -> Vec<Finding> {
     let mut findings = validity(schema);
     // A root that is not a JSON object (`true`, a string, an array) has nothing to walk.
     if schema.is_object() {
+        keywords::check(schema, &mut findings);
         practices::check(schema, &mut findings);
         if let Some(kind) = provider {
             provider::check(schema, kind, &mut findings);

@@ -7,6 +7,7 @@
 
 pub mod dialect;
 pub mod nulls;
+mod refs;
 pub mod summary;
 
 use crate::core::outcome::FieldError;
@@ -87,25 +88,45 @@ pub fn compile(schema: &Value, origin: &str) -> Result<CompiledSchema, SchemaErr
     }
     let mut undefined = Vec::new();
     required_without_property(schema, "", &mut undefined);
+    refs::ref_cycles(schema, &mut undefined);
     if !undefined.is_empty() {
         return Err(SchemaError::Meta { origin: origin.to_string(), problems: undefined });
     }
-    let is_object =
-        schema.get("type").and_then(Value::as_str) == Some("object") || schema.get("properties").is_some();
-    if !is_object {
+    // As the message says: an object schema *with* named fields (`{"type": "object"}` alone
+    // would let any model reply pass and give nothing to show, compare or evaluate).
+    let type_ok = match schema.get("type") {
+        None => true,
+        Some(Value::String(t)) => t == "object",
+        Some(Value::Array(ts)) => ts.iter().any(|t| t == "object"),
+        Some(_) => false,
+    };
+    let has_fields = schema.get("properties").and_then(Value::as_object).is_some_and(|p| !p.is_empty());
+    if !(type_ok && has_fields) {
         return Err(SchemaError::RootNotObject { origin: origin.to_string() });
     }
-    let validator = jsonschema::validator_for(schema).map_err(|e| {
-        let text = e.to_string();
-        // The library's wording mentions registries and cargo features; say what to do instead.
-        let message = if text.contains("not present in a registry") || text.contains("resolve-http") {
-            "a `$ref` points outside this schema, which Debrief does not fetch; move the definition under `$defs` and refer to it as `#/$defs/NAME`".to_string()
-        } else {
-            text
-        };
-        SchemaError::Compile { origin: origin.to_string(), message }
-    })?;
+    let validator = jsonschema::validator_for(schema).map_err(|e| compile_error(schema, origin, &e))?;
     Ok(CompiledSchema { schema: schema.clone(), validator })
+}
+
+/// The validator's compile error in the user's terms: a bad regular expression gets the JSON
+/// pointer of its `pattern` (the library names only the pattern), an outside `$ref` says what to
+/// do instead of mentioning registries and cargo features.
+fn compile_error(schema: &Value, origin: &str, e: &jsonschema::ValidationError<'_>) -> SchemaError {
+    let text = e.to_string();
+    if text.contains("not present in a registry") || text.contains("resolve-http") {
+        let message = "a `$ref` points outside this schema, which Debrief does not fetch; move the definition under `$defs` and refer to it as `#/$defs/NAME`".to_string();
+        return SchemaError::Compile { origin: origin.to_string(), message };
+    }
+    if let Some(pointer) = e.instance().as_str().and_then(|p| refs::pattern_pointer(schema, p)) {
+        let message = format!(
+            "{text}; fix the regular expression (ECMA 262 syntax; in JSON a backslash is written twice, `\\\\d`)"
+        );
+        return SchemaError::Meta {
+            origin: origin.to_string(),
+            problems: vec![FieldError { pointer, message }],
+        };
+    }
+    SchemaError::Compile { origin: origin.to_string(), message: text }
 }
 
 /// A name in `required` that `properties` does not define is legal JSON Schema, but in an

@@ -39,6 +39,40 @@ fn root_must_be_object() {
 }
 
 #[test]
+fn an_object_root_without_properties_is_refused_as_the_message_says() {
+    for schema in [
+        json!({"type": "object"}),
+        json!({"type": "object", "properties": {}}),
+        json!({"type": "array", "properties": {"a": {}}}),
+    ] {
+        let err = compile(&schema, "s.json").unwrap_err();
+        assert!(matches!(err, SchemaError::RootNotObject { .. }), "{schema}: {err}");
+        assert!(err.to_string().contains("with `properties`"), "{err}");
+    }
+    assert!(compile(&json!({"properties": {"a": {"type": "string"}}}), "s").is_ok());
+}
+
+#[test]
+fn a_bad_pattern_is_reported_at_its_pointer() {
+    let schema =
+        json!({"type": "object", "properties": {"phone": {"type": "string", "pattern": "^(\\d{3}"}}});
+    let err = compile(&schema, "s.json").unwrap_err();
+    let SchemaError::Meta { problems, .. } = &err else { panic!("{err}") };
+    assert_eq!(problems[0].pointer, "/properties/phone/pattern", "{err}");
+    assert!(err.to_string().contains("/properties/phone/pattern: "), "{err}");
+    assert!(err.to_string().contains("fix the regular expression"), "{err}");
+}
+
+#[test]
+fn a_pure_ref_cycle_is_refused() {
+    let schema = json!({"type": "object", "properties": {"x": {"$ref": "#/$defs/a"}},
+                        "$defs": {"a": {"$ref": "#/$defs/b"}, "b": {"$ref": "#/$defs/a"}}});
+    let err = compile(&schema, "s.json").unwrap_err();
+    let SchemaError::Meta { problems, .. } = &err else { panic!("{err}") };
+    assert_eq!(problems[0].pointer, "/$defs/a/$ref");
+}
+
+#[test]
 fn validation_errors_carry_instance_pointer() {
     let spec = AnalysisSpec::template("post_analysis").unwrap();
     let compiled = compile(&spec.schema, "t").unwrap();

@@ -2,17 +2,16 @@
 //!
 //! The format is chosen from the content first and the extension second, because users rename
 //! files and platforms export JSON as `.txt` or transcripts as `.json`. Decoding is strict about
-//! binaries (NUL bytes, invalid UTF-8) so that a misplaced audio file or spreadsheet gives a clear
-//! error instead of garbage turns; a UTF-8 BOM is stripped and UTF-16 with a BOM (Windows
-//! "Unicode" exports) is decoded, since those are text.
+//! binaries (see `decode`).
 
+use super::decode::decode;
 use super::json::parse_json;
 use super::jsonl::{is_label_file, parse_jsonl, parse_jsonl_lines};
 use super::load::Import;
 use super::subtitles::parse_subtitles;
 use super::table::{looks_like_table, parse_table};
 use super::text::parse_text;
-use super::{Conversation, ImportError, format_error};
+use super::{Conversation, ImportError, ImportWarning, format_error};
 use std::path::Path;
 
 /// The formats we can import.
@@ -30,9 +29,10 @@ pub(crate) enum Format {
 
 /// Parse one file's bytes; `path` is used for the id fallback, the extension hint and error
 /// messages. For JSONL with some bad lines this returns the good conversations and drops the
-/// line errors; use [`parse_bytes_report`] to get those too.
+/// line errors; warnings (a guessed encoding, odd CSV rows) are dropped too. Use
+/// [`parse_bytes_report`] to get both.
 pub fn parse_bytes(path: &Path, bytes: &[u8]) -> Result<Vec<Conversation>, ImportError> {
-    let text = decode(path, bytes)?;
+    let text = decode(path, bytes)?.text;
     if is_label_file(&text) {
         return Err(format_error(
             path,
@@ -42,7 +42,7 @@ pub fn parse_bytes(path: &Path, bytes: &[u8]) -> Result<Vec<Conversation>, Impor
     }
     match detect(path, &text) {
         Format::Jsonl => parse_jsonl(path, &text),
-        other => parse_single(path, &text, other),
+        other => parse_single(path, &text, other, &mut Vec::new()),
     }
 }
 
@@ -51,7 +51,12 @@ pub fn parse_bytes(path: &Path, bytes: &[u8]) -> Result<Vec<Conversation>, Impor
 pub fn parse_bytes_report(path: &Path, bytes: &[u8]) -> Import {
     let mut import = Import::default();
     let text = match decode(path, bytes) {
-        Ok(text) => text,
+        Ok(decoded) => {
+            if let Some(note) = decoded.note {
+                import.warnings.push(ImportWarning { path: path.to_path_buf(), message: note });
+            }
+            decoded.text
+        }
         Err(e) => {
             import.errors.push(e);
             return import;
@@ -67,53 +72,34 @@ pub fn parse_bytes_report(path: &Path, bytes: &[u8]) -> Import {
             import.conversations = conversations;
             import.errors = errors;
         }
-        other => match parse_single(path, &text, other) {
-            Ok(conversations) => import.conversations = conversations,
-            Err(e) => import.errors.push(e),
-        },
+        other => {
+            let mut warnings = Vec::new();
+            match parse_single(path, &text, other, &mut warnings) {
+                Ok(conversations) => import.conversations = conversations,
+                Err(e) => import.errors.push(e),
+            }
+            import.warnings.extend(
+                warnings.into_iter().map(|message| ImportWarning { path: path.to_path_buf(), message }),
+            );
+        }
     }
     import
 }
 
-fn parse_single(path: &Path, text: &str, format: Format) -> Result<Vec<Conversation>, ImportError> {
+/// Parse one non-JSONL document; `warnings` collects what was read but looked wrong.
+fn parse_single(
+    path: &Path,
+    text: &str,
+    format: Format,
+    warnings: &mut Vec<String>,
+) -> Result<Vec<Conversation>, ImportError> {
     match format {
         Format::Json => parse_json(path, text),
         Format::Jsonl => parse_jsonl(path, text),
         Format::Subtitles => parse_subtitles(path, text),
-        Format::Table => parse_table(path, text),
+        Format::Table => parse_table(path, text, warnings),
         Format::Text => parse_text(path, text),
     }
-}
-
-/// Bytes → text: BOMs handled, binaries and empty files rejected.
-pub(crate) fn decode(path: &Path, bytes: &[u8]) -> Result<String, ImportError> {
-    let binary = || ImportError::Binary { path: path.to_path_buf() };
-    let text = if let Some(rest) = bytes.strip_prefix(&[0xFF, 0xFE]) {
-        decode_utf16(rest, u16::from_le_bytes).ok_or_else(binary)?
-    } else if let Some(rest) = bytes.strip_prefix(&[0xFE, 0xFF]) {
-        decode_utf16(rest, u16::from_be_bytes).ok_or_else(binary)?
-    } else {
-        let rest = bytes.strip_prefix(&[0xEF, 0xBB, 0xBF]).unwrap_or(bytes);
-        if rest.contains(&0) {
-            return Err(binary());
-        }
-        String::from_utf8(rest.to_vec()).map_err(|_| binary())?
-    };
-    if text.contains('\0') {
-        return Err(binary());
-    }
-    if text.trim().is_empty() {
-        return Err(ImportError::Empty { path: path.to_path_buf() });
-    }
-    Ok(text)
-}
-
-fn decode_utf16(bytes: &[u8], unit: fn([u8; 2]) -> u16) -> Option<String> {
-    if !bytes.len().is_multiple_of(2) {
-        return None;
-    }
-    let units: Vec<u16> = bytes.chunks_exact(2).map(|pair| unit([pair[0], pair[1]])).collect();
-    String::from_utf16(&units).ok()
 }
 
 /// Choose the format: content first, extension as the tie-breaker.
@@ -121,6 +107,11 @@ pub(crate) fn detect(path: &Path, text: &str) -> Format {
     let ext = path.extension().map(|e| e.to_string_lossy().to_lowercase()).unwrap_or_default();
     let head = text.trim_start();
     let json_like = head.starts_with('{') || head.starts_with('[');
+    // A `.json` file holding `null`, `true`, a number or a string is still JSON: say what it
+    // holds instead of giving the text parser's "no speaker lines".
+    if !json_like && ext == "json" && serde_json::from_str::<serde::de::IgnoredAny>(text).is_ok() {
+        return Format::Json;
+    }
     if json_like {
         if ext == "jsonl" || ext == "ndjson" {
             return Format::Jsonl;
@@ -139,7 +130,8 @@ pub(crate) fn detect(path: &Path, text: &str) -> Format {
             return Format::Json;
         }
     }
-    if head.starts_with("WEBVTT") || looks_like_srt(head) || ext == "vtt" || ext == "srt" {
+    if head.starts_with("WEBVTT") || looks_like_srt(head) || ["vtt", "webvtt", "srt"].contains(&ext.as_str())
+    {
         return Format::Subtitles;
     }
     if looks_like_table(head) || ext == "csv" || ext == "tsv" {

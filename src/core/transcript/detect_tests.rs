@@ -1,5 +1,5 @@
-//! Unit tests for `detect.rs`: decoding (BOMs, UTF-16, binaries, empty files), content-first
-//! format choice, and the two public entry points.
+//! Unit tests for `detect.rs`: content-first format choice and the two public entry points
+//! (decoding has its tests in `decode.rs`).
 
 use super::*;
 use crate::core::transcript::Speaker;
@@ -32,18 +32,32 @@ fn extension_breaks_ties_for_broken_files() {
 }
 
 #[test]
-fn decoding_rules() {
-    let path = Path::new("x.txt");
-    assert!(matches!(decode(path, b""), Err(ImportError::Empty { .. })));
-    assert!(matches!(decode(path, b" \n\t\r\n"), Err(ImportError::Empty { .. })));
-    assert!(matches!(decode(path, b"\xEF\xBB\xBF  \n"), Err(ImportError::Empty { .. })));
-    assert!(matches!(decode(path, b"Agent: hi\0"), Err(ImportError::Binary { .. })));
-    assert!(matches!(decode(path, b"Agent: \xff\xfe\xfd"), Err(ImportError::Binary { .. })));
-    assert_eq!(decode(path, b"\xEF\xBB\xBFAgent: hi").unwrap(), "Agent: hi");
-    let utf16: Vec<u8> =
-        [0xFF, 0xFE].into_iter().chain("Agent: héllo".encode_utf16().flat_map(u16::to_le_bytes)).collect();
-    assert_eq!(decode(path, &utf16).unwrap(), "Agent: héllo");
-    assert!(matches!(decode(path, &[0xFF, 0xFE, 0x41]), Err(ImportError::Binary { .. })));
+fn json_files_holding_a_scalar_say_what_they_hold() {
+    for (doc, shown) in [
+        ("null", "JSON null (null)"),
+        ("true", "JSON boolean (true)"),
+        ("5", "JSON number (5)"),
+        ("\"hi\"", "JSON string (\"hi\")"),
+    ] {
+        let err = parse_bytes(Path::new("in/x.json"), doc.as_bytes()).unwrap_err().to_string();
+        assert!(err.starts_with(&format!("in/x.json: found a single {shown}, not a conversation")), "{err}");
+        assert!(err.contains("expected an array of {role, content} messages"), "{err}");
+    }
+    // In a `.txt` a bare word is text, not JSON.
+    assert_eq!(format_of("a.txt", "true"), Format::Text);
+}
+
+#[test]
+fn latin1_is_imported_with_a_warning() {
+    let import =
+        parse_bytes_report(Path::new("in/latin1.txt"), b"Agent: Bonjour\nCustomer: Merci, tr\xE8s bien\n");
+    assert_eq!(import.conversations.len(), 1);
+    assert_eq!(import.conversations[0].turns[1].text, "Merci, très bien");
+    let warning = import.warnings[0].to_string();
+    assert!(
+        warning.starts_with("in/latin1.txt: not UTF-8 (byte 0xE8 at byte offset 34 (line 2, column 20)"),
+        "{warning}"
+    );
 }
 
 #[test]

@@ -94,7 +94,14 @@ fn conversation_from_value(value: &Value, fallback_id: &str, source: &str) -> Re
             None => return Err(no_turns_message(map)),
         },
         other => {
-            return Err(format!("the document is a JSON {}; {SHAPE_HELP}", kind(other)));
+            let mut shown = other.to_string();
+            if shown.chars().count() > 40 {
+                shown = shown.chars().take(40).collect::<String>() + "…";
+            }
+            return Err(format!(
+                "found a single JSON {} ({shown}), not a conversation; {SHAPE_HELP}",
+                kind(other)
+            ));
         }
     };
     if turns.is_empty() {
@@ -232,7 +239,53 @@ fn metadata_from(scopes: &[&Map<String, Value>]) -> Metadata {
     }
 }
 
+/// A turn key that is there but holds the wrong thing (`"messages": "hi"`, `"turns": []`), as
+/// "`/messages` is a string, not an array of turns", searched through the wrappers like
+/// `find_turns`; `None` when no turn key is present at all.
+fn misplaced_turns(map: &Map<String, Value>, pointer: &str, depth: usize) -> Option<String> {
+    for key in TURN_KEYS {
+        let here = format!("{pointer}/{key}");
+        match map.get(*key) {
+            None => {}
+            Some(Value::Array(items)) if items.is_empty() => {
+                return Some(format!("`{here}` is an empty array: there are no turns to analyse"));
+            }
+            Some(Value::Array(_)) => {
+                return Some(format!(
+                    "`{here}` is an array, but none of its entries has text; each entry needs a speaker (`role`) and text (`content`)"
+                ));
+            }
+            // A flat `transcript` string is fine (parsed as text); it just had no speaker lines.
+            Some(Value::String(_)) if *key == "transcript" => {
+                return Some(format!(
+                    "`{here}` is a string with no `Speaker: text` lines; write one turn per line, e.g. \"Agent: Hello\""
+                ));
+            }
+            Some(other) => {
+                let kind = kind(other);
+                let article = if kind == "object" { "an" } else { "a" };
+                return Some(format!(
+                    "`{here}` is {article} {kind}, not an array of turns; make it an array of {{\"role\": …, \"content\": …}} objects"
+                ));
+            }
+        }
+    }
+    if depth < MAX_DEPTH {
+        for key in WRAPPER_KEYS {
+            if let Some(Value::Object(inner)) = map.get(*key)
+                && let Some(found) = misplaced_turns(inner, &format!("{pointer}/{key}"), depth + 1)
+            {
+                return Some(found);
+            }
+        }
+    }
+    None
+}
+
 fn no_turns_message(map: &Map<String, Value>) -> String {
+    if let Some(found) = misplaced_turns(map, "", 0) {
+        return format!("{found}; {SHAPE_HELP}");
+    }
     let keys: Vec<&str> = map.keys().take(12).map(String::as_str).collect();
     let found = if keys.is_empty() {
         "an empty object".to_string()

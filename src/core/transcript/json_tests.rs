@@ -175,8 +175,8 @@ fn array_of_conversations_gets_numbered_fallback_ids() {
 fn shape_errors_say_what_was_expected() {
     for (doc, needle) in [
         (r#"{"foo": 1, "bar": 2}"#, "keys foo, bar"),
-        (r#"{"turns": []}"#, "no conversation turns"),
-        ("42", "JSON number"),
+        (r#"{"turns": []}"#, "`/turns` is an empty array"),
+        ("42", "a single JSON number (42), not a conversation"),
         (r#"["Agent: hi"]"#, "turn 1 is a JSON string"),
         (r#"{"turns": [{"text": "hi"}]}"#, "`turns`: turn 1: has text but no speaker"),
     ] {
@@ -190,6 +190,22 @@ fn shape_errors_say_what_was_expected() {
     assert!(message.contains("{\"role\": \"user\""), "{message}");
     let message = parse(r#"{"id": 5}"#).unwrap_err().to_string();
     assert!(message.contains("`turns`, `messages`, `transcript` or `transcript_object`"), "{message}");
+}
+
+#[test]
+fn a_turn_key_of_the_wrong_type_is_named_by_its_pointer() {
+    let message = parse(r#"{"messages":"hi"}"#).unwrap_err().to_string();
+    assert!(
+        message.starts_with(
+            "exports/call.json: `/messages` is a string, not an array of turns; make it an array of {\"role\""
+        ),
+        "{message}"
+    );
+    assert!(!message.contains("no conversation turns found"), "{message}");
+    let message = parse(r#"{"message": {"artifact": {"messages": {"a": 1}}}}"#).unwrap_err().to_string();
+    assert!(message.contains("`/message/artifact/messages` is an object, not an array"), "{message}");
+    let message = parse(r#"{"turns": [{"role": "user", "content": ""}]}"#).unwrap_err().to_string();
+    assert!(message.contains("`/turns` is an array, but none of its entries has text"), "{message}");
 }
 
 #[test]

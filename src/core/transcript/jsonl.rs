@@ -108,7 +108,10 @@ mod tests {
         let first = errors[0].to_string();
         assert!(first.starts_with("data/batch.jsonl: line 2: invalid JSON"), "{first}");
         let second = errors[1].to_string();
-        assert!(second.contains("line 3: no conversation turns"), "{second}");
+        assert!(
+            second.contains("line 3: no conversation turns found in an object with keys foo"),
+            "{second}"
+        );
         // The strict form keeps the good line.
         assert_eq!(parse_jsonl(Path::new(PATH), text).unwrap().len(), 1);
     }

@@ -4,7 +4,9 @@
 //! one `ImportError` naming the file (a "warning reporter", see DESIGN.md) and the other files
 //! still load. Files are visited in path order so that imports, ids and the UI list are
 //! deterministic. Files that are not transcripts by design — hidden files, READMEs, images, config,
-//! label files — are skipped and listed in `Import::skipped`, not reported as errors.
+//! label files — are skipped and listed in `Import::skipped`, not reported as errors. Files
+//! without an extension (exports named `call-0042`) are sniffed: loaded when their content is a
+//! transcript, else skipped with a warning that says why, never dropped without a word.
 
 use super::detect::{parse_bytes, parse_bytes_report};
 use super::{Conversation, ImportError};
@@ -14,7 +16,7 @@ use std::path::{Path, PathBuf};
 /// Extensions we try to import; everything else in a folder (`.md`, `.png`, `.toml`, …) is
 /// skipped. Formats are still detected by content, so a `.txt` holding JSON is fine.
 const TRANSCRIPT_EXTENSIONS: &[&str] =
-    &["txt", "text", "log", "json", "jsonl", "ndjson", "vtt", "srt", "csv", "tsv"];
+    &["txt", "text", "log", "json", "jsonl", "ndjson", "vtt", "webvtt", "srt", "csv", "tsv"];
 
 /// Folders deeper than this are not followed (a last guard; loops are caught by the visited set).
 const MAX_DEPTH: usize = 32;
@@ -38,6 +40,8 @@ pub struct Import {
     /// Files passed over on purpose (hidden, not a transcript extension, label files), so the UI
     /// can say "3 files skipped" instead of silently ignoring them.
     pub skipped: Vec<PathBuf>,
+    /// Files that loaded but not cleanly: a guessed encoding, CSV rows dropped or read oddly.
+    pub warnings: Vec<super::ImportWarning>,
     /// What the walk left out and why: the same file reached twice (links), the same content in
     /// two files, links out of the folder, link loops. Each is one line for the user.
     pub notes: Vec<String>,
@@ -105,13 +109,13 @@ pub fn load_paths_with(paths: &[PathBuf], options: LoadOptions) -> Import {
                 walker.walk(path, 0, &mut files, &mut import, &mut seen);
                 files.sort();
                 for file in files {
-                    load_once(&file, &mut import, &mut seen);
+                    load_once(&file, true, &mut import, &mut seen);
                 }
             }
             Ok(_) => {
                 let explicit_ok = path.extension().is_none() || has_transcript_extension(path);
                 if explicit_ok {
-                    load_once(path, &mut import, &mut seen);
+                    load_once(path, false, &mut import, &mut seen);
                 } else {
                     import.skipped.push(path.clone());
                 }
@@ -122,7 +126,8 @@ pub fn load_paths_with(paths: &[PathBuf], options: LoadOptions) -> Import {
 }
 
 /// Load `path` unless its canonical path or its content was already imported in this call.
-fn load_once(path: &Path, import: &mut Import, seen: &mut Seen) {
+/// `in_folder`: found by a folder walk rather than named by the user.
+fn load_once(path: &Path, in_folder: bool, import: &mut Import, seen: &mut Seen) {
     let canonical = fs::canonicalize(path).unwrap_or_else(|_| path.to_path_buf());
     if !seen.files.insert(canonical) {
         import
@@ -144,9 +149,27 @@ fn load_once(path: &Path, import: &mut Import, seen: &mut Seen) {
             }
             seen.contents.insert(digest, path.to_path_buf());
             let found = parse_bytes_report(path, &bytes);
+            // An extensionless file in a folder is a guess (LICENSE, Makefile): when its content
+            // is not a transcript it is skipped with the reason, not reported as a failure.
+            if in_folder
+                && path.extension().is_none()
+                && found.conversations.is_empty()
+                && !found.errors.is_empty()
+            {
+                let reason = found.errors.iter().map(ToString::to_string).next().unwrap_or_default();
+                import.warnings.push(super::ImportWarning {
+                    path: path.to_path_buf(),
+                    message: format!(
+                        "skipped: it has no extension and is not a transcript ({reason}); add an extension such as .txt, .json or .vtt to import it"
+                    ),
+                });
+                import.skipped.push(path.to_path_buf());
+                return;
+            }
             import.conversations.extend(found.conversations);
             import.errors.extend(found.errors);
             import.skipped.extend(found.skipped);
+            import.warnings.extend(found.warnings);
         }
         Err(e) => import.errors.push(e),
     }
@@ -206,7 +229,7 @@ impl Walker<'_> {
                     }
                     self.walk(&path, depth + 1, files, import, seen);
                 }
-                Ok(_) if has_transcript_extension(&path) => files.push(path),
+                Ok(_) if has_transcript_extension(&path) || path.extension().is_none() => files.push(path),
                 Ok(_) => import.skipped.push(path),
                 Err(source) => import.errors.push(ImportError::Io { path, source }),
             }
@@ -269,6 +292,25 @@ mod tests {
             .collect();
         skipped.sort();
         assert_eq!(skipped, [".hidden.txt", "README.md", "expected.jsonl", "logo.png"]);
+    }
+
+    #[test]
+    fn webvtt_and_extensionless_files_in_a_folder_are_loaded_or_reported() {
+        let dir = tempfile::tempdir().unwrap();
+        let root = dir.path();
+        write(root, "a.webvtt", b"WEBVTT\n\n00:00:01.000 --> 00:00:02.000\nAgent: hi\n");
+        write(root, "call-0042", b"Agent: hello\nCustomer: hi there\n");
+        write(root, "LICENSE", b"MIT License\n\nPermission is hereby granted\n");
+        let import = load_paths(&[root.to_path_buf()]);
+        let ids: Vec<&str> = import.conversations.iter().map(|c| c.id.as_str()).collect();
+        assert_eq!(ids, ["a", "call-0042"]);
+        assert!(import.errors.is_empty(), "{:?}", import.errors);
+        assert_eq!(import.skipped, [root.join("LICENSE")]);
+        let warning = import.warnings[0].to_string();
+        assert!(
+            warning.contains("LICENSE: skipped: it has no extension and is not a transcript"),
+            "{warning}"
+        );
     }
 
     #[test]

@@ -9,6 +9,7 @@
 
 // Format modules stay private: other layers use the entry points re-exported below, so the
 // format-specific helpers can change freely.
+mod decode;
 mod detect;
 mod json;
 mod json_fields;
@@ -107,8 +108,10 @@ pub enum ImportError {
     },
     #[error("{path} is empty: there is no conversation to import")]
     Empty { path: PathBuf },
-    #[error("{path} looks binary (not UTF-8 text); export the transcript as text, JSON, VTT, SRT or CSV")]
-    Binary { path: PathBuf },
+    #[error(
+        "{path} looks binary (byte 0x{byte:02X} at {at} is not text); export the transcript as text, JSON, VTT, SRT or CSV"
+    )]
+    Binary { path: PathBuf, byte: u8, at: crate::core::text_file::BytePosition },
     #[error("{path}: {message}")]
     Format { path: PathBuf, message: String },
 }
@@ -119,9 +122,23 @@ impl ImportError {
         match self {
             ImportError::Io { path, .. }
             | ImportError::Empty { path }
-            | ImportError::Binary { path }
+            | ImportError::Binary { path, .. }
             | ImportError::Format { path, .. } => path,
         }
+    }
+}
+
+/// Something an import did not refuse but the user should know: an encoding that was guessed,
+/// a CSV row that was dropped or read oddly. Shown beside the errors, never silently dropped.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ImportWarning {
+    pub path: PathBuf,
+    pub message: String,
+}
+
+impl std::fmt::Display for ImportWarning {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "{}: {}", self.path.display(), self.message)
     }
 }
 

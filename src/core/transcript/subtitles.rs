@@ -9,7 +9,7 @@
 //! not role words go through the order-of-appearance heuristic in `speaker.rs` (first → Agent).
 
 use super::speaker::{assign_speakers, classify, plausible_label};
-use super::timecode::parse_timecode;
+use super::timecode::parse_cue_time;
 use super::{Conversation, ImportError, Speaker, Turn, format_error, source_of, stem_id};
 use std::collections::HashMap;
 use std::path::Path;
@@ -21,9 +21,10 @@ struct Cue {
     start_s: Option<f64>,
 }
 
-/// Parse a WebVTT or SRT document (the caller has chosen; the grammar is shared).
+/// Parse a WebVTT or SRT document (the caller has chosen; the grammar is shared). A malformed
+/// timing line, or a cue that ends before it starts, refuses the file with its line number.
 pub(crate) fn parse_subtitles(path: &Path, text: &str) -> Result<Vec<Conversation>, ImportError> {
-    let cues = read_cues(text);
+    let cues = read_cues(text).map_err(|m| format_error(path, m))?;
     if cues.is_empty() {
         return Err(format_error(
             path,
@@ -45,35 +46,52 @@ pub(crate) fn parse_subtitles(path: &Path, text: &str) -> Result<Vec<Conversatio
 }
 
 /// Split the document into cues, dropping the header, NOTE/STYLE/REGION blocks and cue settings.
-fn read_cues(text: &str) -> Vec<Cue> {
+fn read_cues(text: &str) -> Result<Vec<Cue>, String> {
     let mut cues = Vec::new();
-    let mut block: Vec<&str> = Vec::new();
-    for line in text.lines().chain(std::iter::once("")) {
+    // (1-based line number, line) of the current block.
+    let mut block: Vec<(usize, &str)> = Vec::new();
+    for (i, line) in text.lines().chain(std::iter::once("")).enumerate() {
         if !line.trim().is_empty() {
-            block.push(line);
+            block.push((i + 1, line));
             continue;
         }
-        if let Some(cue) = cue_from_block(&block) {
+        if let Some(cue) = cue_from_block(&block)? {
             cues.push(cue);
         }
         block.clear();
     }
-    cues
+    Ok(cues)
 }
 
-fn cue_from_block(block: &[&str]) -> Option<Cue> {
-    let first = block.first()?.trim_start();
+fn cue_from_block(block: &[(usize, &str)]) -> Result<Option<Cue>, String> {
+    let Some((_, first)) = block.first() else { return Ok(None) };
+    let first = first.trim_start();
     if ["WEBVTT", "NOTE", "STYLE", "REGION"].iter().any(|kw| first.starts_with(kw)) {
-        return None;
+        return Ok(None);
     }
     // The timing line is the first or, after a cue identifier (SRT's number), the second line.
-    let timing_at = block.iter().take(2).position(|l| l.contains("-->"))?;
-    let timing = block[timing_at];
-    let start = timing.split("-->").next().unwrap_or_default();
+    let Some(timing_at) = block.iter().take(2).position(|(_, l)| l.contains("-->")) else {
+        return Ok(None);
+    };
+    let (line, timing) = block[timing_at];
+    let start_s = cue_timing(timing).map_err(|m| {
+        format!("line {line}: `{}` is not a valid cue timing: {m}; fix or remove the cue", timing.trim())
+    })?;
     // Cue settings (`align:start`) follow the end time and are display-only.
-    let payload: Vec<&str> = block[timing_at + 1..].iter().map(|l| l.trim()).collect();
+    let payload: Vec<&str> = block[timing_at + 1..].iter().map(|(_, l)| l.trim()).collect();
     let (voice, text) = voice_and_text(&payload.join(" "));
-    Some(Cue { voice, text, start_s: parse_timecode(start) })
+    Ok(Some(Cue { voice, text, start_s: Some(start_s) }))
+}
+
+/// `start --> end [settings]`: both times well formed and the end not before the start.
+fn cue_timing(timing: &str) -> Result<f64, String> {
+    let (start, rest) = timing.split_once("-->").unwrap_or((timing, ""));
+    let start = parse_cue_time(start)?;
+    let end = parse_cue_time(rest.split_whitespace().next().ok_or("the end time is missing")?)?;
+    if end < start {
+        return Err("the cue ends before it starts".to_string());
+    }
+    Ok(start)
 }
 
 /// Take the `<v Name>` voice (first one wins), strip markup tags, then decode character

@@ -105,3 +105,33 @@ fn errors_for_no_cues_or_empty_cues() {
     assert!(err.to_string().contains("empty"), "{err}");
     assert!(matches!(err, ImportError::Format { .. }));
 }
+
+#[test]
+fn malformed_or_reversed_cue_timings_are_refused_with_their_line() {
+    let err = parse_subtitles(
+        Path::new("call.vtt"),
+        "WEBVTT\n\n00:00:00.000 --> 00:00:01.000\nAgent: hi\n\n99:99:99.999 --> 00:00:01.000\nCustomer: yo\n",
+    )
+    .unwrap_err()
+    .to_string();
+    assert!(
+        err.starts_with("call.vtt: line 6: `99:99:99.999 --> 00:00:01.000` is not a valid cue timing: `99:99:99.999`: minutes 99 are out of range (00–59)"),
+        "{err}"
+    );
+    let err = parse_subtitles(Path::new("call.vtt"), "WEBVTT\n\n00:00:05.000 --> 00:00:01.000\nAgent: hi\n")
+        .unwrap_err()
+        .to_string();
+    assert!(
+        err.contains(
+            "line 3: `00:00:05.000 --> 00:00:01.000` is not a valid cue timing: the cue ends before it starts"
+        ),
+        "{err}"
+    );
+    let err =
+        parse_subtitles(Path::new("call.srt"), "1\n00:00:0,300 -->\nAgent: hi\n").unwrap_err().to_string();
+    assert!(err.starts_with("call.srt: line 2: `00:00:0,300 -->` is not a valid cue timing"), "{err}");
+    assert!(err.contains("expected hh:mm:ss.mmm (WebVTT) or hh:mm:ss,mmm (SRT)"), "{err}");
+    let err =
+        parse_subtitles(Path::new("call.srt"), "1\n00:00:00,300 -->\nAgent: hi\n").unwrap_err().to_string();
+    assert!(err.contains("the end time is missing"), "{err}");
+}

@@ -64,11 +64,26 @@ pub(crate) fn looks_like_table(text: &str) -> bool {
     headers.len() >= 2 && columns(&headers).is_some()
 }
 
-/// Parse a delimited file into one conversation per id (or one for the whole file).
-pub(crate) fn parse_table(path: &Path, text: &str) -> Result<Vec<Conversation>, ImportError> {
+/// Parse a delimited file into one conversation per id (or one for the whole file). Rows that
+/// do not match the header (missing or extra fields) are read as far as they go and reported in
+/// `warnings` with their line; a quote left open to the end of the file is an error, because
+/// it silently swallows every row after it.
+pub(crate) fn parse_table(
+    path: &Path,
+    text: &str,
+    warnings: &mut Vec<String>,
+) -> Result<Vec<Conversation>, ImportError> {
     let header = text.lines().next().unwrap_or_default();
-    let mut reader =
-        csv::ReaderBuilder::new().delimiter(delimiter(header)).flexible(true).from_reader(text.as_bytes());
+    let delim = delimiter(header);
+    if let Some(line) = unclosed_quote_line(text, delim) {
+        return Err(format_error(
+            path,
+            format!(
+                "line {line}: a quote opened here is never closed, so every row after it would be read as one text; close the quote (write a quote inside text as \"\")"
+            ),
+        ));
+    }
+    let mut reader = csv::ReaderBuilder::new().delimiter(delim).flexible(true).from_reader(text.as_bytes());
     let headers: Vec<String> = reader
         .headers()
         .map_err(|e| format_error(path, format!("cannot read the CSV header: {e}")))?
@@ -90,15 +105,35 @@ pub(crate) fn parse_table(path: &Path, text: &str) -> Result<Vec<Conversation>, 
 
     // (id, turns) in order of first appearance; linear search is fine for the few ids per file.
     let mut groups: Vec<(String, Vec<Turn>)> = Vec::new();
+    // (line, text) of texts spanning lines, checked for swallowed rows once all labels are known.
+    let mut multiline: Vec<(u64, String)> = Vec::new();
     for record in reader.records() {
         let record = record.map_err(|e| {
             let line = e.position().map_or(0, |p| p.line());
             format_error(path, format!("CSV error at line {line}: {e}"))
         })?;
+        let line = record.position().map_or(0, |p| p.line());
         let field = |i: usize| record.get(i).unwrap_or_default().trim();
+        if record.len() != headers.len() && !(record.len() == 1 && field(0).is_empty()) {
+            let what = if record.len() < headers.len() { "missing" } else { "extra" };
+            let fate = if field(cols.text).is_empty() {
+                "it has no text and was skipped"
+            } else {
+                "read as far as the header goes"
+            };
+            warnings.push(format!(
+                "line {line}: {} field(s) where the header has {} ({what} fields; {fate}); quote text that contains \"{}\"",
+                record.len(),
+                headers.len(),
+                char::from(delim)
+            ));
+        }
         let text = field(cols.text);
         if text.is_empty() {
             continue;
+        }
+        if text.contains('\n') {
+            multiline.push((line, text.to_string()));
         }
         let id = cols.id.map(field).unwrap_or_default().to_string();
         let turn = Turn {
@@ -112,6 +147,7 @@ pub(crate) fn parse_table(path: &Path, text: &str) -> Result<Vec<Conversation>, 
             None => groups.push((id, vec![turn])),
         }
     }
+    swallowed_rows(&groups, &multiline, delim, warnings);
     if groups.is_empty() {
         return Err(format_error(path, "the CSV has a header but no rows with text"));
     }
@@ -130,12 +166,114 @@ pub(crate) fn parse_table(path: &Path, text: &str) -> Result<Vec<Conversation>, 
         .collect())
 }
 
+/// The line where a quoted field opens and is still open at the end of the text, following the
+/// csv crate's rules: a quote opens a field only at its start, `""` inside is a literal quote.
+fn unclosed_quote_line(text: &str, delim: u8) -> Option<usize> {
+    let bytes = text.as_bytes();
+    let (mut line, mut open_at, mut at_field_start) = (1, None, true);
+    let mut i = 0;
+    while i < bytes.len() {
+        let b = bytes[i];
+        match open_at {
+            Some(_) if b == b'"' && bytes.get(i + 1) == Some(&b'"') => i += 1,
+            Some(_) if b == b'"' => open_at = None,
+            Some(_) => {}
+            None if b == b'"' && at_field_start => open_at = Some(line),
+            None => {}
+        }
+        if b == b'\n' {
+            line += 1;
+        }
+        at_field_start = open_at.is_none() && (b == delim || b == b'\n' || (b == b'\r' && at_field_start));
+        i += 1;
+    }
+    open_at
+}
+
+/// A text spanning lines, one of which starts like a row of its own (`Customer,…` with a
+/// speaker seen elsewhere), is most likely a missing closing quote that ate the rows up to the
+/// next quote: say so rather than analyse the wrong turns.
+fn swallowed_rows(
+    groups: &[(String, Vec<Turn>)],
+    multiline: &[(u64, String)],
+    delim: u8,
+    warnings: &mut Vec<String>,
+) {
+    let labels: Vec<String> =
+        groups.iter().flat_map(|(_, turns)| turns.iter().map(|t| t.label.to_lowercase())).collect();
+    for (line, text) in multiline {
+        let suspect = text.lines().skip(1).find(|l| {
+            l.split_once(char::from(delim)).is_some_and(|(label, _)| {
+                !label.trim().is_empty() && labels.contains(&label.trim().to_lowercase())
+            })
+        });
+        if let Some(row) = suspect {
+            let shown: String = row.chars().take(40).collect();
+            warnings.push(format!(
+                "line {line}: the quoted text starting here runs on into a line that looks like a row of its own (\"{shown}\"); check for a missing closing quote"
+            ));
+        }
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
 
     fn parse(text: &str) -> Result<Vec<Conversation>, ImportError> {
-        parse_table(Path::new("export/turns.csv"), text)
+        let mut warnings = Vec::new();
+        let convs = parse_table(Path::new("export/turns.csv"), text, &mut warnings)?;
+        assert!(warnings.is_empty(), "{warnings:?}");
+        Ok(convs)
+    }
+
+    fn parse_warned(text: &str) -> (Vec<Conversation>, Vec<String>) {
+        let mut warnings = Vec::new();
+        let convs = parse_table(Path::new("export/turns.csv"), text, &mut warnings).unwrap();
+        (convs, warnings)
+    }
+
+    #[test]
+    fn an_unterminated_quote_is_an_error_with_its_line() {
+        let mut warnings = Vec::new();
+        let text = "speaker,text\nAgent,Hello\nCustomer,\"My router is broken\nAgent,Let me check\nCustomer,Thanks\n";
+        let err = parse_table(Path::new("t.csv"), text, &mut warnings).unwrap_err().to_string();
+        assert!(err.starts_with("t.csv: line 3: a quote opened here is never closed"), "{err}");
+        assert_eq!(unclosed_quote_line("a,\"b\"\"c\"\nd,\"e\nf\"\n", b','), None);
+        assert_eq!(unclosed_quote_line("a,5\" screen\nb,c\n", b','), None, "a quote inside a field is text");
+    }
+
+    #[test]
+    fn a_quote_closed_rows_later_warns_that_rows_were_swallowed() {
+        let (convs, warnings) =
+            parse_warned("speaker,text\nAgent,\"Hello\nCustomer,Hi\nAgent,\"\"Bye\"\"\"\nCustomer,Ok\n");
+        assert_eq!(convs[0].turns.len(), 2);
+        assert_eq!(warnings.len(), 1, "{warnings:?}");
+        assert!(
+            warnings[0].starts_with("line 2: the quoted text starting here runs on into a line that looks like a row of its own (\"Customer,Hi\")"),
+            "{warnings:?}"
+        );
+    }
+
+    #[test]
+    fn rows_with_missing_or_extra_fields_are_reported_with_their_line() {
+        let (convs, warnings) = parse_warned(
+            "speaker,text,start\nAgent,Hi,0\nCustomer\nAgent,Hello, how are you,3\n\nCustomer,Fine,4\n",
+        );
+        assert_eq!(convs[0].turns.len(), 3);
+        assert_eq!(convs[0].turns[1].text, "Hello");
+        assert_eq!(warnings.len(), 2, "{warnings:?}");
+        assert!(
+            warnings[0].starts_with(
+                "line 3: 1 field(s) where the header has 3 (missing fields; it has no text and was skipped)"
+            ),
+            "{warnings:?}"
+        );
+        assert!(
+            warnings[1].starts_with("line 4: 4 field(s) where the header has 3 (extra fields"),
+            "{warnings:?}"
+        );
+        assert!(warnings[1].contains("quote text that contains \",\""), "{warnings:?}");
     }
 
     #[test]

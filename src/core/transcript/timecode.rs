@@ -53,6 +53,37 @@ pub(crate) fn parse_timecode(raw: &str) -> Option<f64> {
     (total.is_finite() && total <= MAX_OFFSET_S).then_some(total)
 }
 
+/// A subtitle cue time, strictly: `hh:mm:ss.ttt` or `mm:ss.ttt` (WebVTT) or `hh:mm:ss,ttt` (SRT),
+/// minutes and seconds as two digits below 60 and one to three fraction digits. Unlike
+/// [`parse_timecode`] a malformed time is an error with the reason, because a cue's times are
+/// its whole structure: `99:99:99.999` or `00:00:0,300` mean the file is damaged.
+pub(crate) fn parse_cue_time(raw: &str) -> Result<f64, String> {
+    let s = raw.trim();
+    let expected = "expected hh:mm:ss.mmm (WebVTT) or hh:mm:ss,mmm (SRT)";
+    let (clock, frac) =
+        s.rsplit_once(['.', ',']).ok_or_else(|| format!("`{s}` has no milliseconds; {expected}"))?;
+    if frac.is_empty() || frac.len() > 3 || !frac.bytes().all(|b| b.is_ascii_digit()) {
+        return Err(format!("`{s}` has malformed milliseconds; {expected}"));
+    }
+    let parts: Vec<&str> = clock.split(':').collect();
+    let (hours, minutes, seconds) = match parts.as_slice() {
+        [h, m, sec] => (parse_digits(h), *m, *sec),
+        [m, sec] => (Some(0), *m, *sec),
+        _ => return Err(format!("`{s}` is not a time; {expected}")),
+    };
+    let two = |p: &str| if p.len() == 2 { parse_digits(p) } else { None };
+    let (Some(h), Some(m), Some(sec)) = (hours, two(minutes), two(seconds)) else {
+        return Err(format!("`{s}` is malformed; {expected}"));
+    };
+    if m >= 60 || sec >= 60 {
+        let (what, value) = if m >= 60 { ("minutes", m) } else { ("seconds", sec) };
+        return Err(format!("`{s}`: {what} {value} are out of range (00–59)"));
+    }
+    let frac_value: f64 =
+        format!("0.{frac}").parse().map_err(|_| format!("`{s}` is malformed; {expected}"))?;
+    Ok(((h * 60 + m) * 60 + sec) as f64 + frac_value)
+}
+
 /// Accept a non-empty run of ASCII digits (at most 9, so the value cannot overflow).
 fn parse_digits(s: &str) -> Option<u64> {
     if s.is_empty() || s.len() > 9 || !s.bytes().all(|b| b.is_ascii_digit()) {
@@ -137,6 +168,19 @@ mod tests {
             "99999999999",
         ] {
             assert_eq!(parse_timecode(bad), None, "{bad:?}");
+        }
+    }
+
+    #[test]
+    fn cue_times_are_strict() {
+        assert_eq!(parse_cue_time("00:00:01.500"), Ok(1.5));
+        assert_eq!(parse_cue_time("01:02.250"), Ok(62.25));
+        assert_eq!(parse_cue_time("1:00:00,000"), Ok(3600.0));
+        let err = parse_cue_time("99:99:99.999").unwrap_err();
+        assert!(err.contains("minutes 99 are out of range (00–59)"), "{err}");
+        assert!(parse_cue_time("00:00:99.000").unwrap_err().contains("seconds 99"));
+        for bad in ["00:00:0,300", "", "00:00:01", "a:bb:cc.ddd", "00:00:01.", "00:00:01.1234"] {
+            assert!(parse_cue_time(bad).is_err(), "{bad:?}");
         }
     }
 

@@ -149,6 +149,10 @@ impl DebriefApp {
         for e in &import.errors {
             self.model.import_errors.push(e.to_string());
         }
+        // Imported, but not cleanly (a guessed encoding, odd CSV rows): listed with the errors.
+        for w in &import.warnings {
+            self.model.import_errors.push(format!("warning: {w}"));
+        }
         // A set, not a scan per conversation: importing 2,000 into 2,000 stays one frame.
         let mut known: std::collections::HashSet<String> =
             self.model.conversations.iter().map(|c| c.hash.clone()).collect();
