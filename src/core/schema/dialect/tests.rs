@@ -6,6 +6,9 @@ use super::*;
 use crate::core::spec::{AnalysisSpec, ProviderKind, TEMPLATES};
 use serde_json::json;
 
+/// What the anchoring puts around a match (see `walk::anchor`).
+const AROUND: &str = r#"[^"\\\n\r]{0,200}"#;
+
 fn poor() -> Value {
     json!({
         "$schema": "https://json-schema.org/draft/2020-12/schema",
@@ -93,7 +96,7 @@ fn gemini_keeps_its_whitelist_and_rewrites_the_rest() {
 fn local_servers_get_the_schema_as_written_with_anchored_patterns() {
     let t = transform(for_provider(ProviderKind::OpenaiCompatible), &poor());
     let s = &t.schema;
-    assert_eq!(s["properties"]["code"]["pattern"], json!("^.*([A-Z]{3}-\\d+).*$"));
+    assert_eq!(s["properties"]["code"]["pattern"], json!(format!("^{AROUND}([A-Z]{{3}}-\\d+){AROUND}$")));
     assert_eq!(s["properties"]["code"]["maxLength"], json!(12));
     assert_eq!(s["properties"]["note"]["not"], json!({"const": ""}));
     assert_eq!(s["$schema"], poor()["$schema"]);
@@ -118,10 +121,10 @@ fn local_servers_get_the_schema_as_written_with_anchored_patterns() {
 #[test]
 fn anchoring_keeps_the_meaning() {
     assert_eq!(anchor("^[a-z]+$"), "^[a-z]+$");
-    assert_eq!(anchor("^[a-z]+"), "^([a-z]+).*$");
-    assert_eq!(anchor("[a-z]+$"), "^.*([a-z]+)$");
-    assert_eq!(anchor("a|b"), "^.*(a|b).*$");
-    assert_eq!(anchor("cost \\$"), "^.*(cost \\$).*$", "an escaped dollar is not an anchor");
+    assert_eq!(anchor("^[a-z]+"), format!("^([a-z]+){AROUND}$"));
+    assert_eq!(anchor("[a-z]+$"), format!("^{AROUND}([a-z]+)$"));
+    assert_eq!(anchor("a|b"), format!("^{AROUND}(a|b){AROUND}$"));
+    assert_eq!(anchor("cost \\$"), format!("^{AROUND}(cost \\$){AROUND}$"), "an escaped dollar is not an anchor");
     for (pattern, text) in
         [("[A-Z]{3}-\\d+", "ref ABC-12 here"), ("^x", "xyz"), ("z$", "xyz"), ("a|b", "cab")]
     {
@@ -130,6 +133,16 @@ fn anchoring_keeps_the_meaning() {
         assert_eq!(original, anchored, "{pattern} on {text}");
     }
     assert!(!regex::Regex::new(&anchor("^x")).unwrap().is_match("yx"));
+    // Narrower only around the match: never a raw quote (it would end the JSON string early in
+    // llama.cpp's grammar) and never more than 200 characters each side.
+    let sent = regex::Regex::new(&anchor("CASE-[0-9]{4}")).unwrap();
+    let user = regex::Regex::new("CASE-[0-9]{4}").unwrap();
+    for text in ["CASE-1234", "see CASE-1234, thanks", "say \"CASE-1234\"", "line\nCASE-1234", &"x".repeat(201)] {
+        assert!(!sent.is_match(text) || user.is_match(text), "{text}");
+    }
+    assert!(!sent.is_match("say \"CASE-1234\""));
+    assert!(!sent.is_match(&format!("{}CASE-1234", "x".repeat(201))));
+    assert!(sent.is_match(&format!("{}CASE-1234", "x".repeat(200))));
 }
 
 #[test]

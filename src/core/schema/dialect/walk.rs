@@ -166,7 +166,7 @@ impl<'d> Walker<'d> {
                     let pattern = value.as_str().map(anchor);
                     match pattern {
                         Some(anchored) if Some(anchored.as_str()) != value.as_str() => {
-                            self.note(&here, key, NoteAction::Rewritten, &format!("sent anchored as {anchored:?} (llama.cpp ignores unanchored patterns); same meaning"));
+                            self.note(&here, key, NoteAction::Rewritten, &format!("sent anchored as {anchored:?}: llama.cpp ignores unanchored patterns, and the text around the match is held to {PATTERN_CONTEXT} characters without quotes or line breaks so the JSON stays valid; the user's pattern still validates the reply"));
                             out.insert(key.clone(), Value::String(anchored));
                         }
                         _ => {
@@ -383,8 +383,20 @@ fn collect_refs(node: &Value, out: &mut BTreeSet<String>) {
     }
 }
 
-/// `abc` → `^.*(abc).*$`, `^abc` → `^(abc).*$`; already anchored patterns are unchanged. The
-/// group keeps alternations inside the anchors, so the accepted strings are the same.
+/// Characters a local server may write on each side of an unanchored pattern's match.
+pub(super) const PATTERN_CONTEXT: u32 = 200;
+
+/// What may surround the match in an anchored pattern: no quote, backslash or line break, and
+/// at most [`PATTERN_CONTEXT`] characters. llama.cpp compiles the pattern into the grammar of the
+/// raw JSON text, so a `.*` there lets the model write an unescaped `"` and break the JSON
+/// (llama-server then answers HTTP 500), and an unbounded run lets a small model ramble to the
+/// output limit.
+const AROUND: &str = r#"[^"\\\n\r]"#;
+
+/// `abc` → `^[^"\\\n\r]{0,200}(abc)[^"\\\n\r]{0,200}$`, `^abc` → `^(abc)[^…]{0,200}$`; already
+/// anchored patterns are unchanged. The group keeps alternations inside the anchors. Every
+/// string the sent pattern accepts, the user's pattern accepts too; it is narrower only in
+/// what surrounds the match.
 pub(super) fn anchor(pattern: &str) -> String {
     let starts = pattern.starts_with('^');
     let body = pattern.strip_prefix('^').unwrap_or(pattern);
@@ -393,8 +405,9 @@ pub(super) fn anchor(pattern: &str) -> String {
         return pattern.to_string();
     }
     let body = if ends { &body[..body.len() - 1] } else { body };
-    let head = if starts { "" } else { ".*" };
-    let tail = if ends { "" } else { ".*" };
+    let around = format!("{AROUND}{{0,{PATTERN_CONTEXT}}}");
+    let head = if starts { "" } else { around.as_str() };
+    let tail = if ends { "" } else { around.as_str() };
     format!("^{head}({body}){tail}$")
 }
 
