@@ -124,7 +124,11 @@ fn anchoring_keeps_the_meaning() {
     assert_eq!(anchor("^[a-z]+"), format!("^([a-z]+){AROUND}$"));
     assert_eq!(anchor("[a-z]+$"), format!("^{AROUND}([a-z]+)$"));
     assert_eq!(anchor("a|b"), format!("^{AROUND}(a|b){AROUND}$"));
-    assert_eq!(anchor("cost \\$"), format!("^{AROUND}(cost \\$){AROUND}$"), "an escaped dollar is not an anchor");
+    assert_eq!(
+        anchor("cost \\$"),
+        format!("^{AROUND}(cost \\$){AROUND}$"),
+        "an escaped dollar is not an anchor"
+    );
     for (pattern, text) in
         [("[A-Z]{3}-\\d+", "ref ABC-12 here"), ("^x", "xyz"), ("z$", "xyz"), ("a|b", "cab")]
     {
@@ -137,7 +141,9 @@ fn anchoring_keeps_the_meaning() {
     // llama.cpp's grammar) and never more than 200 characters each side.
     let sent = regex::Regex::new(&anchor("CASE-[0-9]{4}")).unwrap();
     let user = regex::Regex::new("CASE-[0-9]{4}").unwrap();
-    for text in ["CASE-1234", "see CASE-1234, thanks", "say \"CASE-1234\"", "line\nCASE-1234", &"x".repeat(201)] {
+    for text in
+        ["CASE-1234", "see CASE-1234, thanks", "say \"CASE-1234\"", "line\nCASE-1234", &"x".repeat(201)]
+    {
         assert!(!sent.is_match(text) || user.is_match(text), "{text}");
     }
     assert!(!sent.is_match("say \"CASE-1234\""));
