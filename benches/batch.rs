@@ -21,8 +21,12 @@
 //! of tessellating its output), frames paced at 60 Hz as eframe would while events keep arriving.
 //! kittest has no GPU here: this is the CPU side of a frame only.
 //!
+//! Parts 3-5 (`process`, `cpu`, `flat`, issue 12, in `batch/scale.rs`): the whole `debrief`
+//! process, 2,000 × 64, start-up included; 20,000 × 256 CPU per conversation against a bare
+//! client; peak RSS and time as the corpus grows (offline provider).
+//!
 //! `cargo bench --bench batch` runs each part in a fresh process of its own; `cargo bench --bench
-//! batch -- engine` (or `wiremock`, `gui`) runs one part in this process. Under `cargo test
+//! batch -- engine` (or `wiremock`, `gui`, `process`, `cpu`, `flat`) runs one part in this process. Under `cargo test
 //! --all-targets` this binary is built and started without `--bench`; it then exits at once, so
 //! tests never run the benchmark.
 
@@ -47,6 +51,8 @@ use tokio::io::{AsyncReadExt, AsyncWriteExt};
 
 #[path = "batch/gui.rs"]
 mod gui;
+#[path = "batch/scale.rs"]
+mod scale;
 #[path = "batch/standin.rs"]
 mod standin;
 
@@ -87,13 +93,13 @@ fn main() -> Result<()> {
         );
         println!();
         let exe = std::env::current_exe()?;
-        for part in ["engine", "wiremock", "gui"] {
+        for part in ["engine", "wiremock", "gui", "process", "cpu", "flat"] {
             let status = std::process::Command::new(&exe).args(["--bench", part]).status()?;
             ensure!(status.success(), "part {part} failed: {status}");
         }
         return Ok(());
     }
-    const PARTS: [&str; 3] = ["engine", "wiremock", "gui"];
+    const PARTS: [&str; 6] = ["engine", "wiremock", "gui", "process", "cpu", "flat"];
     if let Some(unknown) = parts.iter().find(|p| !PARTS.contains(p)) {
         anyhow::bail!("unknown part {unknown:?}; the parts are {PARTS:?}");
     }
@@ -123,6 +129,15 @@ fn main() -> Result<()> {
             vm_hwm_mib()
         );
         println!();
+    }
+    if part("process") {
+        scale::process_part(&server, folder.path(), ideal)?;
+    }
+    if part("cpu") {
+        scale::cpu_part(&runtime, &server)?;
+    }
+    if part("flat") {
+        scale::flat_part()?;
     }
     Ok(())
 }

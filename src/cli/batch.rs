@@ -114,13 +114,16 @@ pub async fn batch(args: BatchArgs) -> Result<Exit, CliError> {
     });
 
     let bar = progress_bar(n_conversations * args.repeat as usize);
-    let mut outcomes: BTreeMap<usize, Outcome> = BTreeMap::new();
+    // Nothing per result stays in memory once it is committed and written out, except what the
+    // end of the summary needs: the analyses of repeats (stability, only with --repeat) and the
+    // outcomes of labelled conversations (evaluation), both without their attempts.
+    let mut kept = Kept::new(args.repeat);
     let mut tally = Tally::default();
     let mut run_id = None;
     while let Some(event) = rx.recv().await {
         let Event::Result { run_id: id, index, outcome } = event else { continue };
         run_id = Some(id);
-        tally.add(&outcome);
+        tally.add(&outcome, &fields);
         bar.inc(1);
         bar.set_message(tally.message());
         if let Some(w) = out.as_mut() {
@@ -128,7 +131,7 @@ pub async fn batch(args: BatchArgs) -> Result<Exit, CliError> {
                 .context("cannot write the --out file")
                 .map_err(CliError::failed)?;
         }
-        outcomes.insert(index, *outcome);
+        kept.keep(index, *outcome, &labels.set);
     }
     bar.finish_and_clear();
     if let Some(mut w) = out {
@@ -141,29 +144,21 @@ pub async fn batch(args: BatchArgs) -> Result<Exit, CliError> {
         .map(Some)?
         .or(run_id);
 
-    let repeats: Vec<Vec<&Value>> = (0..n_conversations)
-        .map(|c| {
-            (0..args.repeat as usize)
-                .filter_map(|r| outcomes.get(&(c * args.repeat as usize + r)))
-                .filter(|o| o.status == Status::Ok)
-                .filter_map(|o| o.analysis.as_ref())
-                .collect()
-        })
-        .collect();
     let mut summary = tally.summary(run_id, started.elapsed().as_millis() as u64);
     if args.deliver {
         summary["deliveries"] = super::webhooks::deliver_due(&engine).await?;
     }
     if args.repeat > 1 {
+        let repeats: Vec<Vec<&Value>> = (0..n_conversations)
+            .map(|c| {
+                (0..args.repeat as usize)
+                    .filter_map(|r| kept.analyses.get(&(c * args.repeat as usize + r)))
+                    .collect()
+            })
+            .collect();
         summary["stability"] = json!(stability::stability(&fields, &repeats));
     }
-    let evidence: Vec<(&Value, &crate::core::evidence::Evidence)> = outcomes
-        .values()
-        .filter(|o| o.status == Status::Ok)
-        .filter_map(|o| o.analysis.as_ref().zip(o.evidence.as_ref()))
-        .collect();
-    if !evidence.is_empty() {
-        let grounding = crate::core::evidence::grounding(evidence, &fields);
+    if let Some(grounding) = tally.grounding() {
         eprint!("{}", crate::core::evidence::render_grounding(&grounding));
         summary["grounding"] = json!(grounding);
     }
@@ -171,7 +166,7 @@ pub async fn batch(args: BatchArgs) -> Result<Exit, CliError> {
     if !labels.set.is_empty() {
         super::eval::report_sources(&labels.sources);
         summary["labels"] = json!(labels.sources);
-        let outcomes: Vec<Outcome> = outcomes.into_values().collect();
+        let outcomes: Vec<Outcome> = kept.labelled.into_values().collect();
         let (evaluation, gates) = super::eval::evaluate(&schema, &outcomes, &labels.set, &args.gates);
         eprint!("{}", crate::core::eval::render_table(&evaluation));
         summary["evaluation"] = json!(evaluation);
@@ -201,6 +196,35 @@ pub async fn batch(args: BatchArgs) -> Result<Exit, CliError> {
     Ok(if all_done && all_fine && gates_passed && !import_failed { Exit::Ok } else { Exit::NotAllOk })
 }
 
+/// What the end of the summary needs of each result, and nothing else.
+struct Kept {
+    repeat: u32,
+    /// With --repeat: each ok result's analysis by its index (conversation × repeat + r).
+    analyses: BTreeMap<usize, Value>,
+    /// Outcomes of labelled conversations by index (in run order, as `eval` pairs them),
+    /// without their attempts, which the evaluation does not read.
+    labelled: BTreeMap<usize, Outcome>,
+}
+
+impl Kept {
+    fn new(repeat: u32) -> Kept {
+        Kept { repeat, analyses: BTreeMap::new(), labelled: BTreeMap::new() }
+    }
+
+    fn keep(&mut self, index: usize, mut outcome: Outcome, labels: &crate::core::eval::LabelSet) {
+        if self.repeat > 1
+            && outcome.status == Status::Ok
+            && let Some(analysis) = &outcome.analysis
+        {
+            self.analyses.insert(index, analysis.clone());
+        }
+        if labels.get(&outcome.conversation_id).is_some() {
+            outcome.attempts = Vec::new();
+            self.labelled.insert(index, outcome);
+        }
+    }
+}
+
 /// Running totals for the progress bar and the summary.
 #[derive(Default)]
 struct Tally {
@@ -212,10 +236,12 @@ struct Tally {
     /// `None` once any result's cost is unknown (unpriced model).
     cost: Option<f64>,
     cost_unknown: bool,
+    /// Evidence grounding per field over the ok results with evidence (`None`: none had any).
+    grounding: Option<BTreeMap<String, crate::core::evidence::Grounding>>,
 }
 
 impl Tally {
-    fn add(&mut self, o: &Outcome) {
+    fn add(&mut self, o: &Outcome, fields: &[String]) {
         self.done += 1;
         *self.counts.entry(o.status).or_default() += 1;
         let reused = o.note.as_deref().is_some_and(|n| n.starts_with(REUSED_PREFIX));
@@ -232,6 +258,19 @@ impl Tally {
                 self.cost = None;
             }
         }
+        if o.status == Status::Ok
+            && let Some(pair) = o.analysis.as_ref().zip(o.evidence.as_ref())
+        {
+            let acc = self.grounding.get_or_insert_with(|| crate::core::evidence::grounding([], fields));
+            crate::core::evidence::add_grounding(acc, pair.0, pair.1, fields);
+        }
+    }
+
+    /// The grounding with its rates, when any result had evidence.
+    fn grounding(&self) -> Option<BTreeMap<String, crate::core::evidence::Grounding>> {
+        let mut g = self.grounding.clone()?;
+        crate::core::evidence::finish_grounding(&mut g);
+        Some(g)
     }
 
     fn failed(&self) -> usize {

@@ -45,10 +45,19 @@ pub fn too_long_reason(needed: u64, model: &str, window: u64) -> String {
 /// A cheap upper bound: BPE tokens are at least one byte each, so a prompt whose bytes (plus
 /// per-message overhead) and output budget fit the window fits whatever the tokenizer.
 pub fn surely_fits(messages: &[prompt::ChatMessage], sent_schema: &Value, output: u64, window: u64) -> bool {
+    surely_fits_bytes(messages, schema_bytes(sent_schema), output, window)
+}
+
+/// Bytes of the serialised schema, for [`surely_fits_bytes`] (a run measures it once).
+pub fn schema_bytes(sent_schema: &Value) -> u64 {
+    serde_json::to_string(sent_schema).map(|s| s.len() as u64).unwrap_or(u64::MAX / 4)
+}
+
+/// [`surely_fits`] with the schema already measured (`schema_bytes`).
+pub fn surely_fits_bytes(messages: &[prompt::ChatMessage], schema_bytes: u64, output: u64, window: u64) -> bool {
     let bytes: usize = messages.iter().map(|m| m.content.len() + 8).sum();
-    let schema = serde_json::to_string(sent_schema).map(|s| s.len()).unwrap_or(usize::MAX / 4);
     // 3 reply-priming tokens and Anthropic's 313-token tool prompt, rounded up.
-    (bytes as u64).saturating_add(schema as u64).saturating_add(400).saturating_add(output) <= window
+    (bytes as u64).saturating_add(schema_bytes).saturating_add(400).saturating_add(output) <= window
 }
 
 /// Decide for `conversation` under `spec` with a model window of `window` tokens (`None`:

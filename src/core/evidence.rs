@@ -284,24 +284,35 @@ pub fn grounding<'a>(
     let mut out: BTreeMap<String, Grounding> =
         fields.iter().map(|f| (f.clone(), Grounding::default())).collect();
     for (analysis, evidence) in results {
-        for f in fields {
-            if analysis.get(f).is_none_or(Value::is_null) {
-                continue;
-            }
-            let g = out.entry(f.clone()).or_default();
-            g.n += 1;
-            if let Some(q) = evidence.get(f) {
-                g.quoted += 1;
-                if q.kind.verified() {
-                    g.verified += 1;
-                }
+        add_grounding(&mut out, analysis, evidence, fields);
+    }
+    finish_grounding(&mut out);
+    out
+}
+
+/// Count one result into running grounding totals (a batch streams its results through this
+/// instead of keeping them); [`finish_grounding`] then sets the rates.
+pub fn add_grounding(out: &mut BTreeMap<String, Grounding>, analysis: &Value, evidence: &Evidence, fields: &[String]) {
+    for f in fields {
+        if analysis.get(f).is_none_or(Value::is_null) {
+            continue;
+        }
+        let g = out.entry(f.clone()).or_default();
+        g.n += 1;
+        if let Some(q) = evidence.get(f) {
+            g.quoted += 1;
+            if q.kind.verified() {
+                g.verified += 1;
             }
         }
     }
+}
+
+/// Set each field's rate from its counts.
+pub fn finish_grounding(out: &mut BTreeMap<String, Grounding>) {
     for g in out.values_mut() {
         g.rate = (g.n > 0).then(|| g.verified as f64 / g.n as f64);
     }
-    out
 }
 
 /// "grounding topic: 93.8% (30 of 32 values; 31 quoted, 1 not found in the transcript)".

@@ -18,12 +18,14 @@ use crate::core::cost::{self, PriceTable};
 use crate::core::evidence;
 use crate::core::outcome::{Attempt, FieldError, Outcome, Status, Usage};
 use crate::core::prompt::{self, RepairReason};
-use crate::core::schema::dialect::{self, NoteAction, schema_name};
+use crate::core::schema::dialect::{self, schema_name};
 use crate::core::schema::{CompiledSchema, nulls};
 use crate::core::spec::{AnalysisSpec, ProviderKind};
 use crate::core::transcript::Conversation;
 use crate::llm::{CompletionRequest, Finish, Provider};
+use super::prepared::Prepared;
 use serde_json::Value;
+use std::sync::Arc;
 use std::time::Instant;
 
 /// Most bytes of one attempt's raw reply kept in the history; the rest is dropped with a
@@ -44,6 +46,7 @@ pub fn stored_reply(text: &str) -> String {
 }
 
 /// Run one analysis to its end. Never fails: every failure is an `Outcome` with a status.
+/// A run of many conversations prepares once and calls [`analyze_prepared`] instead.
 pub async fn analyze_one(
     provider: &dyn Provider,
     spec: &AnalysisSpec,
@@ -51,25 +54,38 @@ pub async fn analyze_one(
     conversation: &Conversation,
     prices: &PriceTable,
 ) -> Outcome {
+    let prepared = Arc::new(Prepared::new(provider, spec, compiled));
+    analyze_prepared(provider, spec, (compiled, &prepared), conversation, &Arc::new(prices.clone())).await
+}
+
+/// [`analyze_one`] with the run's shared part worked out beforehand ([`Prepared::new`] of the
+/// same provider, spec and compiled schema).
+pub async fn analyze_prepared(
+    provider: &dyn Provider,
+    spec: &AnalysisSpec,
+    (compiled, prepared): (&CompiledSchema, &Arc<Prepared>),
+    conversation: &Conversation,
+    prices: &Arc<PriceTable>,
+) -> Outcome {
     let kind = provider.kind();
-    // Evidence asks for one more object beside the fields, in the sent copy only.
-    let asked = if spec.evidence { evidence::augment(compiled.schema()) } else { compiled.schema().clone() };
-    let sent = provider.sent_schema(&asked, spec.max_text_length);
-    let nullable_rewrite =
-        sent.notes.iter().any(|n| n.keyword == "required" && n.action == NoteAction::Rewritten);
+    let (asked, nullable_rewrite) = (&prepared.asked, prepared.nullable_rewrite);
+    let options = provider.prompt_options();
+    let built = prompt::build(spec, conversation, options);
     let mut shortened: Option<Conversation> = None;
-    let (conversation, fit_note) = match guard(spec, conversation, provider, &sent.schema, prices).await {
-        Fit::Fits => (conversation, None),
+    let (conversation, fit_note, original) = match guard(spec, conversation, provider, prepared, &built, prices).await {
+        Fit::Fits => (conversation, None, built),
         Fit::Skip { reason, .. } => return super::plan::skipped(spec, conversation, &reason),
-        Fit::Shortened { conversation: c, note, .. } => (&*shortened.insert(*c), Some(note)),
+        Fit::Shortened { conversation: c, note, .. } => {
+            let c = &*shortened.insert(*c);
+            (c, Some(note), prompt::build(spec, c, options))
+        }
     };
-    let original = prompt::build(spec, conversation, provider.prompt_options());
     let mut messages = original.clone();
     let price = prices.price(&spec.model);
     // The estimate only annotates the outcome, so it is counted on a blocking thread while the
     // call is in flight: the first count in a process also builds the tokenizer (~100 ms), which
     // would otherwise hold back the whole first wave of a batch.
-    let estimate = spawn_estimate(kind, spec, &messages, &sent.schema, prices);
+    let estimate = spawn_estimate(kind, spec, &messages, prepared, prices);
     let name = schema_name(&spec.name);
     let tuning = crate::core::spec::Tuning::of(spec);
     let started = Instant::now();
@@ -99,7 +115,7 @@ pub async fn analyze_one(
         let request = CompletionRequest {
             model: &spec.model,
             messages: &messages,
-            schema: &asked,
+            schema: asked,
             schema_name: &name,
             temperature: spec.temperature,
             max_output_tokens: spec.max_output_tokens,
@@ -226,19 +242,18 @@ async fn guard(
     spec: &AnalysisSpec,
     conversation: &Conversation,
     provider: &dyn Provider,
-    sent_schema: &Value,
+    prepared: &Prepared,
+    messages: &[crate::core::prompt::ChatMessage],
     prices: &PriceTable,
 ) -> Fit {
     let window =
         if provider.kind() == ProviderKind::Offline { None } else { prices.context_window(&spec.model) };
     let Some(limit) = window else { return Fit::Fits };
     let options = provider.prompt_options();
-    let output = context_window::output_budget(spec, sent_schema);
-    let messages = prompt::build(spec, conversation, options);
-    if context_window::surely_fits(&messages, sent_schema, output, limit) {
+    if context_window::surely_fits_bytes(messages, prepared.schema_bytes, prepared.output_bound, limit) {
         return Fit::Fits;
     }
-    let (spec, conversation, schema) = (spec.clone(), conversation.clone(), sent_schema.clone());
+    let (spec, conversation, schema) = (spec.clone(), conversation.clone(), prepared.sent.schema.clone());
     let counted = tokio::task::spawn_blocking(move || {
         context_window::fit(&spec, &conversation, options, &schema, window)
     })
@@ -296,18 +311,19 @@ fn spawn_estimate(
     kind: ProviderKind,
     spec: &AnalysisSpec,
     messages: &[crate::core::prompt::ChatMessage],
-    schema: &Value,
-    prices: &PriceTable,
+    prepared: &Arc<Prepared>,
+    prices: &Arc<PriceTable>,
 ) -> tokio::task::JoinHandle<crate::core::outcome::Estimate> {
-    let (model, messages, schema, prices, effort) = (
+    let (model, messages, prepared, prices, effort) = (
         spec.model.clone(),
         messages.to_vec(),
-        schema.clone(),
-        prices.clone(),
+        Arc::clone(prepared),
+        Arc::clone(prices),
         spec.reasoning_effort.clone(),
     );
     tokio::task::spawn_blocking(move || {
-        let e = cost::estimate(kind, &model, &messages, Some(&schema), &prices);
+        let schema = prepared.schema_tokens(&model);
+        let e = cost::estimate_with(kind, &model, &messages, Some(schema), &prices);
         cost::with_reasoning(e, kind, &model, effort.as_deref(), &prices)
     })
 }

@@ -18,6 +18,7 @@
 
 pub mod admin;
 pub mod analyze;
+mod commit;
 pub mod deliver;
 pub mod events;
 pub mod export;
@@ -26,12 +27,14 @@ pub mod labels;
 pub mod limit;
 pub mod lock;
 mod plan;
+pub mod prepared;
 pub mod queries;
 pub mod run;
 pub mod signals;
 pub mod watch;
 
-pub use analyze::{analyze_one, extract_json};
+pub use analyze::{analyze_one, analyze_prepared, extract_json};
+pub use prepared::Prepared;
 pub use limit::{Limiter, MAX_CONCURRENCY};
 pub use run::{Deliver, Event, RunHandle, RunRequest, Stops, cancel_on_ctrl_c, run, run_until, spawn_run};
 

@@ -8,7 +8,9 @@
 //! so a crash can never keep a result and lose its event.
 
 use super::events::Announcer;
-use super::{EngineError, SharedStore, analyze_one, plan, with_store};
+use super::commit::{Committer, Pending};
+use super::prepared::Prepared;
+use super::{EngineError, SharedStore, analyze_prepared, plan, with_store};
 use crate::core::cost::PriceTable;
 use crate::core::outcome::Outcome;
 use crate::core::schema;
@@ -147,6 +149,7 @@ pub async fn run_until(
 ) -> Result<RunId, EngineError> {
     let Stops { stop, cancel } = stops;
     let compiled = Arc::new(schema::compile(&request.spec.schema, &request.spec.name)?);
+    let prepared = Arc::new(Prepared::new(provider.as_ref(), &request.spec, &compiled));
     let spec = Arc::new(request.spec);
     // Recorded as shown: credentials written into a URL never reach the history. Reuse and
     // claims match on it too, because another endpoint may be another model.
@@ -179,11 +182,18 @@ pub async fn run_until(
         None => None,
     };
 
+    let (committer, committed) = Committer::start(Arc::clone(&store), run_id);
     let limiter = Arc::new(Limiter::new(request.concurrency));
     let mut tasks = JoinSet::new();
+    let mut first_error = None;
     'conversations: for (conversation_index, conversation) in request.conversations.into_iter().enumerate() {
         if stop.is_cancelled() {
             break;
+        }
+        // A finished task keeps its memory (sized for its whole future) until joined: reap as
+        // we go, so memory follows the calls in flight, not the conversations done.
+        while let Some(joined) = tasks.try_join_next() {
+            note_error(&mut first_error, joined);
         }
         let conversation = Arc::new(conversation);
         let hash = conversation.content_hash();
@@ -200,8 +210,9 @@ pub async fn run_until(
         .await?;
         for (r, job) in jobs.into_iter().enumerate() {
             let index = conversation_index * repeat as usize + r;
-            let (store, events, hash, saved, announce) = (
+            let (store, committer, events, hash, saved, announce) = (
                 Arc::clone(&store),
+                committer.clone(),
                 events.clone(),
                 hash.clone(),
                 Arc::clone(&conversation),
@@ -214,11 +225,12 @@ pub async fn run_until(
                         p = limiter.acquire() => p.ok_or_else(|| EngineError::Join("concurrency limiter closed".into()))?,
                         _ = stop.cancelled() => break 'conversations,
                     };
-                    let (provider, prices, spec, compiled, conversation, cancel, limiter) = (
+                    let (provider, prices, spec, compiled, prepared, conversation, cancel, limiter) = (
                         Arc::clone(&provider),
                         Arc::clone(&prices),
                         Arc::clone(&spec),
                         Arc::clone(&compiled),
+                        Arc::clone(&prepared),
                         Arc::clone(&conversation),
                         cancel.clone(),
                         Arc::clone(&limiter),
@@ -250,7 +262,7 @@ pub async fn run_until(
                             Claimed::Reused(outcome) => {
                                 limiter.release(permit, false);
                                 return commit(
-                                    &store,
+                                    &committer,
                                     run_id,
                                     (saved, hash),
                                     index,
@@ -265,7 +277,7 @@ pub async fn run_until(
                         };
                         let call = crate::llm::retry::RETRY_HOOK.scope(
                             hook,
-                            analyze_one(provider.as_ref(), &spec, &compiled, &conversation, &prices),
+                            analyze_prepared(provider.as_ref(), &spec, (&compiled, &prepared), &conversation, &prices),
                         );
                         let outcome = tokio::select! {
                             o = call => o,
@@ -274,36 +286,38 @@ pub async fn run_until(
                             _ = cancel.cancelled() => return Ok(()),
                         };
                         limiter.release(permit, rate_limited(&outcome));
-                        commit(&store, run_id, (saved, hash), index, outcome, &events, announce, Some(claim))
+                        commit(&committer, run_id, (saved, hash), index, outcome, &events, announce, Some(claim))
                             .await
                     });
                     continue;
                 }
             };
             tasks.spawn(async move {
-                commit(&store, run_id, (saved, hash), index, outcome, &events, announce, None).await
+                commit(&committer, run_id, (saved, hash), index, outcome, &events, announce, None).await
             });
         }
     }
     let stopped = stop.is_cancelled() || cancel.is_cancelled();
-    wind_up(&store, run_id, tasks, stopped, &events).await
+    drop(committer);
+    wind_up(&store, run_id, (tasks, first_error), committed, stopped, &events).await
 }
 
-/// Wait for every task, then end the run: failed, cancelled or finished — or interrupted, when
+/// Wait for every task (`first_error`: of those reaped already), then end the run: failed, cancelled or finished — or interrupted, when
 /// calls were dropped in flight — and report it.
 async fn wind_up(
     store: &SharedStore,
     run_id: RunId,
-    mut tasks: JoinSet<Result<(), EngineError>>,
+    (mut tasks, mut first_error): (JoinSet<Result<(), EngineError>>, Option<EngineError>),
+    committed: tokio::task::JoinHandle<usize>,
     stopped: bool,
     events: &mpsc::UnboundedSender<Event>,
 ) -> Result<RunId, EngineError> {
-    let mut first_error = None;
     while let Some(joined) = tasks.join_next().await {
-        let result = joined.map_err(|e| EngineError::Join(e.to_string())).and_then(|r| r);
-        if let Err(e) = result {
-            first_error.get_or_insert(e);
-        }
+        note_error(&mut first_error, joined);
+    }
+    // Every task has its answer, so the committer's queue is empty; it ends with the last clone.
+    if let Err(e) = committed.await {
+        first_error.get_or_insert(EngineError::Join(e.to_string()));
     }
     let state = if first_error.is_some() {
         RunState::Failed
@@ -317,6 +331,16 @@ async fn wind_up(
     match first_error {
         Some(e) => Err(e),
         None => Ok(run_id),
+    }
+}
+
+/// Keep the first error of a finished task.
+fn note_error(
+    first_error: &mut Option<EngineError>,
+    joined: Result<Result<(), EngineError>, tokio::task::JoinError>,
+) {
+    if let Err(e) = joined.map_err(|e| EngineError::Join(e.to_string())).and_then(|r| r) {
+        first_error.get_or_insert(e);
     }
 }
 
@@ -371,11 +395,11 @@ async fn claim(
     }
 }
 
-/// Commit one outcome (and drop its claim), then report it: whatever a front end has seen is
-/// already safe.
+/// Commit one outcome (and drop its claim) through the run's committer, then report it:
+/// whatever a front end has seen is already safe.
 #[allow(clippy::too_many_arguments)]
 async fn commit(
-    store: &SharedStore,
+    committer: &Committer,
     run_id: RunId,
     (conversation, hash): (Arc<Conversation>, String),
     index: usize,
@@ -384,19 +408,10 @@ async fn commit(
     announce: Option<Arc<(Announcer, String)>>,
     claim: Option<i64>,
 ) -> Result<(), EngineError> {
-    let saved = outcome.clone();
     let outgoing = announce.map(|a| a.0.events(&outcome, &a.1)).unwrap_or_default();
     // The conversation is stored with its first result (idempotent), not before its call: the
     // loop that hands out slots then never waits on the database.
-    with_store(store, move |s| {
-        s.save_conversation(&conversation, &hash)?;
-        s.record_result_with(run_id, &hash, &saved, &outgoing, None)?;
-        if let Some(id) = claim {
-            s.release_claim(id)?;
-        }
-        Ok(())
-    })
-    .await?;
+    let outcome = committer.commit(Pending { conversation, hash, outcome, outgoing, claim }).await?;
     let _ = events.send(Event::Result { run_id, index, outcome: Box::new(outcome) });
     Ok(())
 }

@@ -26,6 +26,7 @@ mod agents;
 mod claims;
 mod content;
 mod deliveries;
+mod group;
 mod intake;
 mod keys;
 mod labels;
@@ -38,7 +39,7 @@ mod summary;
 mod webhooks;
 
 #[cfg(test)]
-mod fixtures;
+pub(crate) mod fixtures;
 #[cfg(test)]
 mod results_tests;
 #[cfg(test)]

@@ -137,7 +137,13 @@ impl Store {
         let sql_err = |e| self.sql_err(e);
         // IMMEDIATE: take the write lock up front so the busy timeout applies, instead of failing
         // on a read-to-write upgrade while another process writes.
-        let tx = Transaction::new_unchecked(&self.conn, TransactionBehavior::Immediate).map_err(sql_err)?;
+        // Inside a group's transaction (`Store::in_transaction`) the group commits it.
+        let own = if self.in_open_transaction() {
+            None
+        } else {
+            Some(Transaction::new_unchecked(&self.conn, TransactionBehavior::Immediate).map_err(sql_err)?)
+        };
+        let tx: &rusqlite::Connection = &self.conn;
         let spec_hash: Option<String> = tx
             .query_row("SELECT spec_hash FROM runs WHERE id = ?1", params![run_id], |r| r.get(0))
             .optional()
@@ -186,7 +192,7 @@ impl Store {
         )
         .map_err(sql_err)?;
         let id = tx.last_insert_rowid();
-        super::deliveries::enqueue_on(&tx, events, Some(id), None, super::paths::now_unix_ms())
+        super::deliveries::enqueue_on(tx, events, Some(id), None, super::paths::now_unix_ms())
             .map_err(sql_err)?;
         if let Some(seq) = intake_seq {
             tx.execute(
@@ -195,7 +201,9 @@ impl Store {
             )
             .map_err(sql_err)?;
         }
-        tx.commit().map_err(sql_err)?;
+        if let Some(own) = own {
+            own.commit().map_err(sql_err)?;
+        }
         Ok(id)
     }
 

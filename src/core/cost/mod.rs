@@ -19,11 +19,11 @@ mod pricing;
 pub mod projection;
 mod tokens;
 
-pub use output::estimate_output_tokens;
+pub use output::{estimate_output_tokens, output_tokens_upper_bound};
 pub use overrides::{PriceArgError, parse_price_arg};
 pub use pricing::{Price, PriceTable};
 pub use tokens::{
-    Encoding, TokenCount, count_messages, count_tokens, encoding_for, tokenizers_ready, warm_up,
+    Encoding, TokenCount, count_messages, count_tokens, encoding_for, tokenizers_ready, warm_up, count_schema,
 };
 
 use crate::core::outcome::{Estimate, Usage};
@@ -110,8 +110,42 @@ pub fn estimate(
     schema: Option<&serde_json::Value>,
     prices: &PriceTable,
 ) -> Estimate {
-    let input_tokens = count_messages(provider, model, messages, schema).tokens;
-    let output_tokens = schema.map(estimate_output_tokens).unwrap_or(0);
+    estimate_with(provider, model, messages, schema.map(|s| SchemaTokens::of(model, s)), prices)
+}
+
+/// The schema's share of an [`estimate`]: the same for every conversation of a run, so a run
+/// counts it once instead of tokenizing the schema per call.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct SchemaTokens {
+    /// Tokens of the serialised schema sent with the request.
+    pub input: u64,
+    /// [`estimate_output_tokens`] of the schema.
+    pub output: u64,
+}
+
+impl SchemaTokens {
+    /// Count both for `schema` as `model` would.
+    pub fn of(model: &str, schema: &serde_json::Value) -> SchemaTokens {
+        SchemaTokens { input: count_schema(model, schema), output: estimate_output_tokens(schema) }
+    }
+}
+
+/// [`estimate`] with the schema's share counted beforehand (`None`: no schema attached).
+pub fn estimate_with(
+    provider: ProviderKind,
+    model: &str,
+    messages: &[ChatMessage],
+    schema: Option<SchemaTokens>,
+    prices: &PriceTable,
+) -> Estimate {
+    let mut input_tokens = count_messages(provider, model, messages, None).tokens;
+    if let Some(s) = schema {
+        input_tokens += s.input;
+        if provider == ProviderKind::Anthropic {
+            input_tokens += tokens::ANTHROPIC_FORCED_TOOL_TOKENS;
+        }
+    }
+    let output_tokens = schema.map(|s| s.output).unwrap_or(0);
     let usage = Usage { input_tokens, output_tokens, ..Usage::default() };
     // The offline baseline runs locally: it costs nothing whatever its model name.
     let cost =

@@ -48,7 +48,18 @@ const MAX_DEPTH: usize = 32;
 /// Tokens are counted with o200k_base (GPT-4o and later). The result is deterministic: the same
 /// schema always gives the same number.
 pub fn estimate_output_tokens(schema: &Value) -> u64 {
-    let walker = Walker { root: schema, active: std::cell::RefCell::new(vec!["#".to_string()]) };
+    estimate_with(schema, o200k_count)
+}
+
+/// [`estimate_output_tokens`] counting one token per byte: never below it (a BPE token is at
+/// least one byte, and the estimate only adds, multiplies and takes maxima), and it needs no
+/// tokenizer, so the context-window guard can use it before the tokenizer is built.
+pub fn output_tokens_upper_bound(schema: &Value) -> u64 {
+    estimate_with(schema, |s| s.len() as u64)
+}
+
+fn estimate_with(schema: &Value, count: fn(&str) -> u64) -> u64 {
+    let walker = Walker { root: schema, active: std::cell::RefCell::new(vec!["#".to_string()]), count };
     walker.value(schema, "", false, 0)
 }
 
@@ -57,6 +68,8 @@ struct Walker<'a> {
     /// `$ref`s being expanded on the current path. A recursive schema is estimated one level
     /// deep; expanding it again would grow exponentially (four `$ref: "#"` fields, 4^depth).
     active: std::cell::RefCell<Vec<String>>,
+    /// Tokens of a text: the tokenizer, or a byte count for the upper bound.
+    count: fn(&str) -> u64,
 }
 
 impl<'a> Walker<'a> {
@@ -85,10 +98,10 @@ impl<'a> Walker<'a> {
             };
         }
         if let Some(value) = obj.get("const") {
-            return literal_tokens(value);
+            return literal_tokens(value, self.count);
         }
         if let Some(values) = obj.get("enum").and_then(Value::as_array) {
-            return values.iter().map(literal_tokens).max().unwrap_or(1);
+            return values.iter().map(|v| literal_tokens(v, self.count)).max().unwrap_or(1);
         }
         for combinator in ["anyOf", "oneOf", "allOf"] {
             if let Some(alternatives) = obj.get(combinator).and_then(Value::as_array) {
@@ -120,7 +133,7 @@ impl<'a> Walker<'a> {
             .into_iter()
             .flatten()
             .map(|(key, sub)| {
-                let full = o200k_count(key).saturating_add(PER_PROPERTY).saturating_add(self.value(
+                let full = (self.count)(key).saturating_add(PER_PROPERTY).saturating_add(self.value(
                     sub,
                     key,
                     false,
@@ -159,10 +172,10 @@ fn schema_type(obj: &Map<String, Value>) -> &str {
 }
 
 /// Tokens of an enum or const value as it appears in the output (without quotes).
-fn literal_tokens(value: &Value) -> u64 {
+fn literal_tokens(value: &Value, count: fn(&str) -> u64) -> u64 {
     match value {
-        Value::String(s) => o200k_count(s),
-        other => o200k_count(&other.to_string()),
+        Value::String(s) => count(s),
+        other => count(&other.to_string()),
     }
 }
 

@@ -114,7 +114,7 @@ pub fn warm_up() {
 }
 
 /// Anthropic's hidden tool-use system prompt for `tool_choice: {type: "tool"}`.
-const ANTHROPIC_FORCED_TOOL_TOKENS: u64 = 313;
+pub(super) const ANTHROPIC_FORCED_TOOL_TOKENS: u64 = 313;
 
 /// Input tokens of a chat request as OpenAI counts them: per message 3 tokens overhead +
 /// tokens(role) + tokens(content), plus 3 for the reply priming; plus the tokens of the
@@ -153,6 +153,12 @@ fn role_name(message: &ChatMessage) -> &'static str {
         Role::User => "user",
         Role::Assistant => "assistant",
     }
+}
+
+/// Tokens of the JSON-serialised `schema` in `model`'s encoding: the schema's share of
+/// [`count_messages`], counted once per run by callers that send the same schema many times.
+pub fn count_schema(model: &str, schema: &serde_json::Value) -> u64 {
+    encoding_for(model).count(&serde_json::to_string(schema).unwrap_or_default())
 }
 
 /// Tokens of `text` in o200k_base, for estimates that are not tied to a model.
