@@ -17,7 +17,16 @@ pub(crate) fn debrief_batch(folder: &Path, extra: &[&str], concurrency: usize) -
         .args(["-f", "%e %U %S %M", "-o"])
         .arg(&report)
         .arg(debrief_bin())
-        .args(["batch", "--template", "post_analysis", "--model", MODEL, "--fresh", "--concurrency", &concurrency])
+        .args([
+            "batch",
+            "--template",
+            "post_analysis",
+            "--model",
+            MODEL,
+            "--fresh",
+            "--concurrency",
+            &concurrency,
+        ])
         .args(extra)
         .arg("--data-dir")
         .arg(data.path())
@@ -55,7 +64,8 @@ pub(crate) fn process_part(server: &StandIn, folder: &Path, ideal: f64) -> Resul
     println!("|---|---|---|---|---|");
     let url = format!("{}/v1", server.url);
     for run in 1..=3 {
-        let (wall, cpu, rss) = debrief_batch(folder, &["--provider", "openai", "--base-url", &url], CONCURRENCY)?;
+        let (wall, cpu, rss) =
+            debrief_batch(folder, &["--provider", "openai", "--base-url", &url], CONCURRENCY)?;
         println!("| {run} | {wall:.3} | {:.3}× | {cpu:.2} | {rss:.1} |", wall / ideal);
     }
     println!();
@@ -102,14 +112,11 @@ pub(crate) fn cpu_part(runtime: &tokio::runtime::Runtime, server: &StandIn) -> R
         Ok::<_, anyhow::Error>(())
     })?;
     let (engine_wall, engine_cpu) = (start.elapsed().as_secs_f64(), cpu_seconds() - cpu_start);
-    for (name, wall, cpu) in
-        [("`engine::run` in-process (+ stand-in)", engine_wall, engine_cpu), ("bare reqwest client (+ stand-in)", bare_wall, bare_cpu)]
-    {
-        println!(
-            "| {name} | {wall:.3} | {:.3}× | {cpu:.2} | {:.3} | |",
-            wall / ideal,
-            cpu / N as f64 * 1e3
-        );
+    for (name, wall, cpu) in [
+        ("`engine::run` in-process (+ stand-in)", engine_wall, engine_cpu),
+        ("bare reqwest client (+ stand-in)", bare_wall, bare_cpu),
+    ] {
+        println!("| {name} | {wall:.3} | {:.3}× | {cpu:.2} | {:.3} | |", wall / ideal, cpu / N as f64 * 1e3);
     }
     println!();
     println!(
@@ -123,9 +130,15 @@ pub(crate) fn cpu_part(runtime: &tokio::runtime::Runtime, server: &StandIn) -> R
 }
 
 /// `n` requests at `concurrency` with reqwest: POST the chat body, read the reply, nothing else.
-fn bare_client(runtime: &tokio::runtime::Runtime, url: &str, n: usize, concurrency: usize) -> Result<(f64, f64)> {
+fn bare_client(
+    runtime: &tokio::runtime::Runtime,
+    url: &str,
+    n: usize,
+    concurrency: usize,
+) -> Result<(f64, f64)> {
     let client = reqwest::Client::builder().pool_max_idle_per_host(concurrency).build()?;
-    let body = serde_json::json!({"model": MODEL, "messages": [{"role": "user", "content": transcript_text(0)}]});
+    let body =
+        serde_json::json!({"model": MODEL, "messages": [{"role": "user", "content": transcript_text(0)}]});
     let endpoint = format!("{url}/chat/completions");
     let next = Arc::new(AtomicUsize::new(0));
     let cpu_start = cpu_seconds();
@@ -133,7 +146,8 @@ fn bare_client(runtime: &tokio::runtime::Runtime, url: &str, n: usize, concurren
     runtime.block_on(async {
         let mut tasks = tokio::task::JoinSet::new();
         for _ in 0..concurrency {
-            let (client, body, endpoint, next) = (client.clone(), body.clone(), endpoint.clone(), Arc::clone(&next));
+            let (client, body, endpoint, next) =
+                (client.clone(), body.clone(), endpoint.clone(), Arc::clone(&next));
             tasks.spawn(async move {
                 while next.fetch_add(1, Ordering::SeqCst) < n {
                     let reply = client.post(&endpoint).bearer_auth("bench").json(&body).send().await?;

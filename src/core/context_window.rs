@@ -54,7 +54,12 @@ pub fn schema_bytes(sent_schema: &Value) -> u64 {
 }
 
 /// [`surely_fits`] with the schema already measured (`schema_bytes`).
-pub fn surely_fits_bytes(messages: &[prompt::ChatMessage], schema_bytes: u64, output: u64, window: u64) -> bool {
+pub fn surely_fits_bytes(
+    messages: &[prompt::ChatMessage],
+    schema_bytes: u64,
+    output: u64,
+    window: u64,
+) -> bool {
     let bytes: usize = messages.iter().map(|m| m.content.len() + 8).sum();
     // 3 reply-priming tokens and Anthropic's 313-token tool prompt, rounded up.
     (bytes as u64).saturating_add(schema_bytes).saturating_add(400).saturating_add(output) <= window

@@ -292,7 +292,12 @@ pub fn grounding<'a>(
 
 /// Count one result into running grounding totals (a batch streams its results through this
 /// instead of keeping them); [`finish_grounding`] then sets the rates.
-pub fn add_grounding(out: &mut BTreeMap<String, Grounding>, analysis: &Value, evidence: &Evidence, fields: &[String]) {
+pub fn add_grounding(
+    out: &mut BTreeMap<String, Grounding>,
+    analysis: &Value,
+    evidence: &Evidence,
+    fields: &[String],
+) {
     for f in fields {
         if analysis.get(f).is_none_or(Value::is_null) {
             continue;

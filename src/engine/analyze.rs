@@ -13,6 +13,7 @@
 //! conversation fits the model: one that does not is never sent (it ends `skipped` with the
 //! numbers) or is sent shortened, as the spec's `on_too_long` says.
 
+use super::prepared::Prepared;
 use crate::core::context_window::{self, Fit};
 use crate::core::cost::{self, PriceTable};
 use crate::core::evidence;
@@ -23,7 +24,6 @@ use crate::core::schema::{CompiledSchema, nulls};
 use crate::core::spec::{AnalysisSpec, ProviderKind};
 use crate::core::transcript::Conversation;
 use crate::llm::{CompletionRequest, Finish, Provider};
-use super::prepared::Prepared;
 use serde_json::Value;
 use std::sync::Arc;
 use std::time::Instant;
@@ -69,17 +69,12 @@ pub async fn analyze_prepared(
 ) -> Outcome {
     let kind = provider.kind();
     let (asked, nullable_rewrite) = (&prepared.asked, prepared.nullable_rewrite);
-    let options = provider.prompt_options();
-    let built = prompt::build(spec, conversation, options);
     let mut shortened: Option<Conversation> = None;
-    let (conversation, fit_note, original) = match guard(spec, conversation, provider, prepared, &built, prices).await {
-        Fit::Fits => (conversation, None, built),
-        Fit::Skip { reason, .. } => return super::plan::skipped(spec, conversation, &reason),
-        Fit::Shortened { conversation: c, note, .. } => {
-            let c = &*shortened.insert(*c);
-            (c, Some(note), prompt::build(spec, c, options))
-        }
-    };
+    let (conversation, fit_note, original) =
+        match fitted(spec, conversation, provider, prepared, prices, &mut shortened).await {
+            Ok(fitted) => fitted,
+            Err(skipped) => return skipped,
+        };
     let mut messages = original.clone();
     let price = prices.price(&spec.model);
     // The estimate only annotates the outcome, so it is counted on a blocking thread while the
@@ -233,6 +228,28 @@ fn join_notes(first: Option<String>, other: Option<String>) -> Option<String> {
         (Some(a), Some(b)) => Some(format!("{a}; {b}")),
         (a, b) => a.or(b),
     }
+}
+
+/// The conversation as it will be sent (shortened into `shortened` when the guard says so), the
+/// guard's note and the prompt's messages; or the `skipped` outcome of one that does not fit.
+async fn fitted<'c>(
+    spec: &AnalysisSpec,
+    conversation: &'c Conversation,
+    provider: &dyn Provider,
+    prepared: &Prepared,
+    prices: &PriceTable,
+    shortened: &'c mut Option<Conversation>,
+) -> Result<(&'c Conversation, Option<String>, Vec<crate::core::prompt::ChatMessage>), Outcome> {
+    let options = provider.prompt_options();
+    let built = prompt::build(spec, conversation, options);
+    Ok(match guard(spec, conversation, provider, prepared, &built, prices).await {
+        Fit::Fits => (conversation, None, built),
+        Fit::Skip { reason, .. } => return Err(super::plan::skipped(spec, conversation, &reason)),
+        Fit::Shortened { conversation: c, note, .. } => {
+            let c = &*shortened.insert(*c);
+            (c, Some(note), prompt::build(spec, c, options))
+        }
+    })
 }
 
 /// The context-window decision. Most conversations are far below any window, which a byte

@@ -60,7 +60,11 @@ impl Committer {
     }
 }
 
-async fn serve(store: SharedStore, run_id: RunId, mut rx: mpsc::UnboundedReceiver<(Pending, Reply)>) -> usize {
+async fn serve(
+    store: SharedStore,
+    run_id: RunId,
+    mut rx: mpsc::UnboundedReceiver<(Pending, Reply)>,
+) -> usize {
     let mut groups = 0;
     while let Some(first) = rx.recv().await {
         groups += 1;
@@ -84,7 +88,8 @@ async fn serve(store: SharedStore, run_id: RunId, mut rx: mpsc::UnboundedReceive
 
 /// Write `group` in one transaction and answer each; on failure, each on its own.
 fn write_group(s: &Store, run_id: RunId, group: Vec<(Pending, Reply)>) {
-    let together = group.len() > 1 && s.in_transaction(|s| group.iter().try_for_each(|(p, _)| write(s, run_id, p))).is_ok();
+    let together = group.len() > 1
+        && s.in_transaction(|s| group.iter().try_for_each(|(p, _)| write(s, run_id, p))).is_ok();
     for (p, reply) in group {
         let result = if together { Ok(()) } else { s.in_transaction(|s| write(s, run_id, &p)) };
         let _ = reply.send(result.map(|()| p.outcome).map_err(EngineError::from));

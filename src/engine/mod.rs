@@ -34,8 +34,8 @@ pub mod signals;
 pub mod watch;
 
 pub use analyze::{analyze_one, analyze_prepared, extract_json};
-pub use prepared::Prepared;
 pub use limit::{Limiter, MAX_CONCURRENCY};
+pub use prepared::Prepared;
 pub use run::{Deliver, Event, RunHandle, RunRequest, Stops, cancel_on_ctrl_c, run, run_until, spawn_run};
 
 use crate::core::cost::PriceTable;

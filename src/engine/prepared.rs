@@ -39,7 +39,8 @@ impl Prepared {
     /// Work out what every call of `spec` through `provider` shares.
     pub fn new(provider: &dyn Provider, spec: &AnalysisSpec, compiled: &CompiledSchema) -> Prepared {
         // Evidence asks for one more object beside the fields, in the sent copy only.
-        let asked = if spec.evidence { evidence::augment(compiled.schema()) } else { compiled.schema().clone() };
+        let asked =
+            if spec.evidence { evidence::augment(compiled.schema()) } else { compiled.schema().clone() };
         let sent = provider.sent_schema(&asked, spec.max_text_length);
         let nullable_rewrite =
             sent.notes.iter().any(|n| n.keyword == "required" && n.action == NoteAction::Rewritten);
@@ -77,7 +78,8 @@ mod tests {
             assert!(bound > 0);
         }
         // The bound is a different number (bytes, not tokens), so it really is computed apart.
-        let long = json!({"type": "object", "properties": {"a_rather_long_property_name": {"type": "integer"}}});
+        let long =
+            json!({"type": "object", "properties": {"a_rather_long_property_name": {"type": "integer"}}});
         assert!(cost::output_tokens_upper_bound(&long) > cost::estimate_output_tokens(&long));
     }
 }

@@ -7,8 +7,8 @@
 //! result's webhook deliveries are written in the same transaction as the result (the outbox),
 //! so a crash can never keep a result and lose its event.
 
-use super::events::Announcer;
 use super::commit::{Committer, Pending};
+use super::events::Announcer;
 use super::prepared::Prepared;
 use super::{EngineError, SharedStore, analyze_prepared, plan, with_store};
 use crate::core::cost::PriceTable;
@@ -154,21 +154,9 @@ pub async fn run_until(
     // Recorded as shown: credentials written into a URL never reach the history. Reuse and
     // claims match on it too, because another endpoint may be another model.
     let endpoint = provider.base_url().map(|u| crate::core::secrets::scrub_url(&u));
-    let new_run = NewRun {
-        spec_hash: spec.version_hash(),
-        spec_name: spec.name.clone(),
-        provider: provider.kind().as_str().to_string(),
-        model: spec.model.clone(),
-        base_url: endpoint.clone(),
-        kind: request.kind.clone(),
-        n_planned: request.conversations.len(),
-    };
-    let run_spec = Arc::clone(&spec);
-    let run_id = with_store(&store, move |s| {
-        s.save_spec(&run_spec)?;
-        s.create_run(&new_run)
-    })
-    .await?;
+    let run_id =
+        start_run(&store, &spec, provider.as_ref(), &endpoint, (&request.kind, request.conversations.len()))
+            .await?;
     let repeat = request.repeat.max(1);
     let planned = request.conversations.len() * repeat as usize;
     let _ = events.send(Event::Started { run_id, planned });
@@ -190,11 +178,7 @@ pub async fn run_until(
         if stop.is_cancelled() {
             break;
         }
-        // A finished task keeps its memory (sized for its whole future) until joined: reap as
-        // we go, so memory follows the calls in flight, not the conversations done.
-        while let Some(joined) = tasks.try_join_next() {
-            note_error(&mut first_error, joined);
-        }
+        reap(&mut tasks, &mut first_error);
         let conversation = Arc::new(conversation);
         let hash = conversation.content_hash();
         let jobs = plan::plan(
@@ -277,7 +261,13 @@ pub async fn run_until(
                         };
                         let call = crate::llm::retry::RETRY_HOOK.scope(
                             hook,
-                            analyze_prepared(provider.as_ref(), &spec, (&compiled, &prepared), &conversation, &prices),
+                            analyze_prepared(
+                                provider.as_ref(),
+                                &spec,
+                                (&compiled, &prepared),
+                                &conversation,
+                                &prices,
+                            ),
                         );
                         let outcome = tokio::select! {
                             o = call => o,
@@ -286,8 +276,17 @@ pub async fn run_until(
                             _ = cancel.cancelled() => return Ok(()),
                         };
                         limiter.release(permit, rate_limited(&outcome));
-                        commit(&committer, run_id, (saved, hash), index, outcome, &events, announce, Some(claim))
-                            .await
+                        commit(
+                            &committer,
+                            run_id,
+                            (saved, hash),
+                            index,
+                            outcome,
+                            &events,
+                            announce,
+                            Some(claim),
+                        )
+                        .await
                     });
                     continue;
                 }
@@ -300,6 +299,31 @@ pub async fn run_until(
     let stopped = stop.is_cancelled() || cancel.is_cancelled();
     drop(committer);
     wind_up(&store, run_id, (tasks, first_error), committed, stopped, &events).await
+}
+
+/// Record the spec version and the run row.
+async fn start_run(
+    store: &SharedStore,
+    spec: &Arc<AnalysisSpec>,
+    provider: &dyn Provider,
+    endpoint: &Option<String>,
+    (kind, n_planned): (&str, usize),
+) -> Result<RunId, EngineError> {
+    let new_run = NewRun {
+        spec_hash: spec.version_hash(),
+        spec_name: spec.name.clone(),
+        provider: provider.kind().as_str().to_string(),
+        model: spec.model.clone(),
+        base_url: endpoint.clone(),
+        kind: kind.to_string(),
+        n_planned,
+    };
+    let run_spec = Arc::clone(spec);
+    with_store(store, move |s| {
+        s.save_spec(&run_spec)?;
+        s.create_run(&new_run)
+    })
+    .await
 }
 
 /// Wait for every task (`first_error`: of those reaped already), then end the run: failed, cancelled or finished — or interrupted, when
@@ -331,6 +355,15 @@ async fn wind_up(
     match first_error {
         Some(e) => Err(e),
         None => Ok(run_id),
+    }
+}
+
+/// Join the tasks already finished. A finished task keeps its memory (sized for its whole
+/// future) until joined: reaping as the run goes makes memory follow the calls in flight, not
+/// the conversations done.
+fn reap(tasks: &mut JoinSet<Result<(), EngineError>>, first_error: &mut Option<EngineError>) {
+    while let Some(joined) = tasks.try_join_next() {
+        note_error(first_error, joined);
     }
 }
 

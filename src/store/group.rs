@@ -14,7 +14,10 @@ use rusqlite::{Transaction, TransactionBehavior};
 impl Store {
     /// Run `f` inside one IMMEDIATE transaction: all of its writes commit together, or none (an
     /// error from `f` rolls everything back). Not reentrant: `f` must not call it again.
-    pub fn in_transaction<T>(&self, f: impl FnOnce(&Store) -> Result<T, StoreError>) -> Result<T, StoreError> {
+    pub fn in_transaction<T>(
+        &self,
+        f: impl FnOnce(&Store) -> Result<T, StoreError>,
+    ) -> Result<T, StoreError> {
         // IMMEDIATE: take the write lock up front so the busy timeout applies.
         let tx = Transaction::new_unchecked(&self.conn, TransactionBehavior::Immediate)
             .map_err(|e| self.sql_err(e))?;

@@ -23,7 +23,7 @@ pub use output::{estimate_output_tokens, output_tokens_upper_bound};
 pub use overrides::{PriceArgError, parse_price_arg};
 pub use pricing::{Price, PriceTable};
 pub use tokens::{
-    Encoding, TokenCount, count_messages, count_tokens, encoding_for, tokenizers_ready, warm_up, count_schema,
+    Encoding, TokenCount, count_messages, count_schema, count_tokens, encoding_for, tokenizers_ready, warm_up,
 };
 
 use crate::core::outcome::{Estimate, Usage};
