@@ -179,11 +179,12 @@ fn conversation(i: usize) -> Result<Conversation> {
 /// The labelled answer for call `i`; run 1 (B) changes topic and sentiment of every 10th call.
 fn answer(i: usize, run: usize) -> Value {
     let shift = usize::from(run == 1 && i % 10 == 3);
+    let sentiment = ["positive", "neutral", "negative"][(i + shift) % 3];
     json!({
         "summary": format!("The customer was charged twice (call {i}) and the agent refunded one charge."),
         "topic": TOPICS[(i + shift) % TOPICS.len()],
         "resolved": i % 3 != 0,
-        "sentiment": ["positive", "neutral", "negative"][(i + shift) % 3],
+        "sentiment": sentiment,
         "follow_up_needed": i % 5 == 0,
         "follow_up_notes": null
     })

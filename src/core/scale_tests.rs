@@ -15,6 +15,7 @@ use crate::core::spec::AnalysisSpec;
 use serde_json::{Map, json};
 
 const N: usize = 100_000;
+const TOPICS: [&str; 3] = ["billing", "technical", "other"];
 /// Comparisons allowed per result: hash lookups cost about one each.
 const PER_RESULT: u64 = 8;
 
@@ -23,8 +24,8 @@ fn outcomes(n: usize, shift: usize) -> Vec<Outcome> {
         .map(|i| {
             let mut o = Outcome::skeleton(&format!("conv-{i:06}"), "bench.jsonl", "openai", "gpt-4o-mini");
             o.status = if i % 50 == 7 { Status::Invalid } else { Status::Ok };
-            o.analysis =
-                Some(json!({"topic": ["billing", "technical", "other"][(i + shift * (i % 10)) % 3]}));
+            let topic = TOPICS[(i + shift * (i % 10)) % 3];
+            o.analysis = Some(json!({ "topic": topic }));
             o
         })
         .collect()
@@ -35,7 +36,7 @@ fn labels() -> LabelSet {
     let mut set = LabelSet::default();
     for i in (1_000..N).chain(N..N + 500) {
         let mut expected = Map::new();
-        expected.insert("topic".into(), json!(["billing", "technical", "other"][i % 3]));
+        expected.insert("topic".into(), json!(TOPICS[i % 3]));
         set.insert(LabelEntry {
             conversation_id: format!("conv-{i:06}"),
             expected,
@@ -66,20 +67,21 @@ fn pairing_a_100k_run_with_its_labels_is_linear() {
     assert_eq!(topic.labelled, N - 1_000);
 }
 
+fn refs<'a>(outs: &'a [Outcome], hashes: &'a [String]) -> Vec<ResultRef<'a>> {
+    outs.iter()
+        .zip(hashes)
+        .map(|(o, h)| ResultRef { content_hash: h, conversation_id: &o.conversation_id, outcome: o })
+        .collect()
+}
+
 #[test]
 fn comparing_two_100k_runs_is_linear() {
     let (a, b) = (outcomes(N, 0), outcomes(N, 1));
     let hashes: Vec<String> = (0..N).map(|i| format!("hash-{i:06}")).collect();
-    let refs = |outs: &[Outcome]| -> Vec<ResultRef<'_>> {
-        // Run B lacks every 100th conversation, so the pairing has to match, not zip.
-        outs.iter()
-            .zip(&hashes)
-            .map(|(o, h)| ResultRef { content_hash: h, conversation_id: &o.conversation_id, outcome: o })
-            .collect()
-    };
-    let refs_a = refs(&a);
+    // Run B lacks every 100th conversation, so the pairing has to match, not zip.
+    let refs_a = refs(&a, &hashes);
     let refs_b: Vec<ResultRef> =
-        refs(&b).into_iter().enumerate().filter(|(i, _)| i % 100 != 0).map(|(_, r)| r).collect();
+        refs(&b, &hashes).into_iter().enumerate().filter(|(i, _)| i % 100 != 0).map(|(_, r)| r).collect();
     let (spec, labels) = (spec(), labels());
     counter::reset_with_budget(4 * PER_RESULT * N as u64);
     let c = compare::compare(
