@@ -82,6 +82,9 @@ fn offline_analyze_of_the_samples_is_all_ok_and_valid() {
     assert_eq!(show.status.code(), Some(0), "{}", stderr(&show));
     let doc: Value = serde_json::from_slice(&show.stdout).unwrap();
     assert_eq!(doc["results"].as_array().unwrap().len(), results.len());
+    // Streamed row by row, yet byte for byte what pretty-printing the whole document gives.
+    let whole = serde_json::to_string_pretty(&doc).unwrap() + "\n";
+    assert_eq!(String::from_utf8_lossy(&show.stdout), whole);
     assert_eq!(doc["run"]["counts"]["ok"].as_u64().unwrap() as usize, results.len());
     let list = debrief(data.path(), &["runs"]);
     assert!(String::from_utf8_lossy(&list.stdout).contains("Post analysis"));

@@ -108,7 +108,7 @@ pub fn report_gates(gates: &[GateResult]) -> bool {
 
 pub fn eval(args: EvalArgs) -> Result<Exit, CliError> {
     let engine = args.data.open()?;
-    let (results, spec) = engine.run_with_spec(args.run_id).map_err(engine_err)?;
+    let (results, spec) = engine.run_for_scoring(args.run_id).map_err(engine_err)?;
     let conversations = engine.conversations_of(&results).map_err(engine_err)?;
     let labels = labels(&engine, args.expected.as_deref(), &conversations)?;
     if labels.set.is_empty() {

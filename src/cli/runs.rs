@@ -69,17 +69,15 @@ pub fn report_interrupted(engine: &crate::engine::Engine, run_id: i64) {
 }
 
 pub fn runs(args: RunsArgs) -> Result<Exit, CliError> {
-    let mut out = std::io::stdout().lock();
+    // Buffered: `runs show` of a large run writes many short lines.
+    let mut out = std::io::BufWriter::new(std::io::stdout().lock());
     match args.command {
         Some(RunsCommand::Show { run_id, json, data }) => {
             let data = if data.data_dir.is_some() { data } else { args.data };
             let engine = data.open()?;
             let run = engine.run_summary(run_id).map_err(engine_err)?;
-            let results = engine.run_results(run_id).map_err(engine_err)?;
             if json || args.json {
-                let lines: Vec<_> = results.iter().map(|r| result_line(&r.outcome, Some(run_id))).collect();
-                let doc = serde_json::json!({"run": run, "results": lines});
-                let _ = writeln!(out, "{}", serde_json::to_string_pretty(&doc).unwrap_or_default());
+                write_show_json(&mut out, &engine, &run)?;
             } else {
                 let _ = writeln!(
                     out,
@@ -104,7 +102,8 @@ pub fn runs(args: RunsArgs) -> Result<Exit, CliError> {
                     run_cost(&run)
                 );
                 let _ = writeln!(out);
-                for r in &results {
+                // Streamed: each result is written as it is read and then dropped.
+                let shown = engine.each_result(run_id, |r| {
                     let o = &r.outcome;
                     let _ = writeln!(
                         out,
@@ -125,7 +124,9 @@ pub fn runs(args: RunsArgs) -> Result<Exit, CliError> {
                             e.message
                         );
                     }
-                }
+                    Ok(())
+                });
+                shown.map_err(engine_err)?;
             }
         }
         None => {
@@ -175,6 +176,36 @@ pub fn runs(args: RunsArgs) -> Result<Exit, CliError> {
         }
     }
     Ok(Exit::Ok)
+}
+
+/// `runs show --json`: the document `{"run": …, "results": [line, …]}` pretty-printed exactly as
+/// `serde_json::to_string_pretty` prints it whole, but written one result at a time as the rows
+/// are read, so memory does not grow with the run (issue 12).
+fn write_show_json(
+    out: &mut impl Write,
+    engine: &crate::engine::Engine,
+    run: &RunSummary,
+) -> Result<(), CliError> {
+    let pretty = |v: &serde_json::Value| serde_json::to_string_pretty(v).unwrap_or_default();
+    let run_json = serde_json::to_value(run).map_err(|e| CliError::failed(anyhow::anyhow!(e)))?;
+    let _ = write!(out, "{{\n  \"run\": {},\n  \"results\": [", indent(&pretty(&run_json), "  "));
+    let mut first = true;
+    engine
+        .each_result(run.id, |r| {
+            let line = pretty(&result_line(&r.outcome, Some(run.id)));
+            let _ = write!(out, "{}\n    {}", if first { "" } else { "," }, indent(&line, "    "));
+            first = false;
+            Ok(())
+        })
+        .map_err(engine_err)?;
+    let _ = writeln!(out, "{}]\n}}", if first { "" } else { "\n  " });
+    Ok(())
+}
+
+/// Indent every line after the first (a pretty-printed value nested one level deeper). JSON
+/// strings hold no raw line breaks, so splitting on them is safe.
+fn indent(text: &str, by: &str) -> String {
+    text.replace('\n', &format!("\n{by}"))
 }
 
 fn counts_text(run: &RunSummary) -> String {

@@ -8,6 +8,7 @@ pub mod dashboard;
 pub mod eval;
 pub mod evidence;
 pub mod export;
+pub mod id_key;
 pub mod intake;
 pub mod line;
 pub mod lint;
@@ -25,3 +26,6 @@ pub mod stability;
 pub mod text_file;
 pub mod transcript;
 pub mod webhook;
+
+#[cfg(test)]
+mod scale_tests;

@@ -40,7 +40,31 @@ impl Engine {
     /// A run's results and the spec version they were made with. A run without results cannot be
     /// scored or compared, so it is an error here.
     pub fn run_with_spec(&self, run_id: RunId) -> Result<(Vec<StoredResult>, AnalysisSpec), EngineError> {
-        let results = self.run_results(run_id)?;
+        self.spec_of(run_id, self.run_results(run_id)?)
+    }
+
+    /// [`Engine::run_with_spec`] without the attempt logs (`outcome.attempts` empty): what
+    /// evaluation and comparison need, read without decoding every request body.
+    pub fn run_for_scoring(&self, run_id: RunId) -> Result<(Vec<StoredResult>, AnalysisSpec), EngineError> {
+        self.spec_of(run_id, self.with(|s| s.results_for_scoring(run_id))?)
+    }
+
+    /// Call `f` with each result of a run in recorded order, one at a time (`runs show`
+    /// streams with this; memory does not grow with the run).
+    pub fn each_result(
+        &self,
+        run_id: RunId,
+        f: impl FnMut(StoredResult) -> Result<(), crate::store::StoreError>,
+    ) -> Result<(), EngineError> {
+        self.with(|s| s.each_result(run_id, f))
+    }
+
+    /// `results` with the spec version of their run; an empty run is an error.
+    fn spec_of(
+        &self,
+        run_id: RunId,
+        results: Vec<StoredResult>,
+    ) -> Result<(Vec<StoredResult>, AnalysisSpec), EngineError> {
         let Some(first) = results.first() else {
             return Err(EngineError::EmptyRun(run_id));
         };
@@ -134,8 +158,8 @@ impl Engine {
         b: RunId,
         expected: Option<&Path>,
     ) -> Result<Comparison, EngineError> {
-        let (results_a, spec_a) = self.run_with_spec(a)?;
-        let (results_b, spec_b) = self.run_with_spec(b)?;
+        let (results_a, spec_a) = self.run_for_scoring(a)?;
+        let (results_b, spec_b) = self.run_for_scoring(b)?;
         let conversations = self.conversations_of(results_a.iter().chain(&results_b))?;
         let labels = self.labels(expected, &conversations)?.set;
         let (refs_a, refs_b) = (result_refs(&results_a), result_refs(&results_b));

@@ -301,6 +301,11 @@ pub const MIGRATIONS: &[&str] = &[
     CREATE INDEX claims_by_key ON claims(spec_hash, conversation_hash, endpoint, slot);
     CREATE INDEX claims_by_run ON claims(run_id);
     "#,
+    // 6: attempt logs may be stored compact (issue 12): `results.attempts_json` holds deflated
+    // JSON as a BLOB, with an accepted reply stored once (see `store::attempt_log`). No table
+    // changes and old rows stay as they are (text, still read); the version exists so that an
+    // older build refuses this file instead of misreading a compact log.
+    "-- attempt logs: JSON text or deflated JSON BLOB",
 ];
 
 /// The schema version this build writes.

@@ -23,6 +23,7 @@
 //! re-exported here.
 
 mod agents;
+mod attempt_log;
 mod claims;
 mod content;
 mod deliveries;
@@ -33,6 +34,7 @@ mod labels;
 pub mod migrations;
 pub mod paths;
 mod results;
+mod results_read;
 mod rules;
 mod runs;
 mod summary;

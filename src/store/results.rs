@@ -37,13 +37,13 @@ pub struct StoredResult {
 pub const REUSED_PREFIX: &str = "reused ";
 
 /// The columns [`RawResult::from_row`] reads, in order.
-const COLUMNS: &str = "id, run_id, spec_hash, conversation_hash, created_at, conversation_id,
+pub(super) const COLUMNS: &str = "id, run_id, spec_hash, conversation_hash, created_at, conversation_id,
     source, provider, model, status, analysis_json, errors_json, attempts_json, input_tokens,
     cached_input_tokens, output_tokens, reasoning_tokens, est_input_tokens, est_output_tokens,
     est_cost_usd, cost_usd, latency_ms, note, cache_write_tokens, evidence_json";
 
 /// A result row before its JSON columns are decoded (decoding errors need the store's path).
-struct RawResult {
+pub(super) struct RawResult {
     id: i64,
     run_id: RunId,
     spec_hash: String,
@@ -56,7 +56,7 @@ struct RawResult {
     status: String,
     analysis: Option<String>,
     errors: String,
-    attempts: String,
+    attempts: super::attempt_log::StoredLog,
     ints: [i64; 7],
     est_cost_usd: Option<f64>,
     cost_usd: Option<f64>,
@@ -66,7 +66,7 @@ struct RawResult {
 }
 
 impl RawResult {
-    fn from_row(row: &Row<'_>) -> rusqlite::Result<RawResult> {
+    pub(super) fn from_row(row: &Row<'_>) -> rusqlite::Result<RawResult> {
         Ok(RawResult {
             id: row.get(0)?,
             run_id: row.get(1)?,
@@ -80,7 +80,7 @@ impl RawResult {
             status: row.get(9)?,
             analysis: row.get(10)?,
             errors: row.get(11)?,
-            attempts: row.get(12)?,
+            attempts: super::attempt_log::StoredLog::from_value(row.get_ref(12)?)?,
             ints: [
                 row.get(13)?,
                 row.get(14)?,
@@ -133,7 +133,9 @@ impl Store {
             Some(e) => Some(self.encode("evidence", e)?),
             None => None,
         };
-        let attempts = self.encode("attempts", &outcome.attempts)?;
+        // Compact, with an accepted reply stored once (see `attempt_log`).
+        let attempts = super::attempt_log::encode(outcome, analysis.as_deref())
+            .map_err(|cause| StoreError::Encode { path: self.label(), what: "attempts", cause })?;
         let sql_err = |e| self.sql_err(e);
         // IMMEDIATE: take the write lock up front so the busy timeout applies, instead of failing
         // on a read-to-write upgrade while another process writes.
@@ -318,16 +320,18 @@ impl Store {
     }
 
     /// Turn a raw row into a [`StoredResult`], naming the result in any decoding error.
-    fn decode_result(&self, raw: RawResult) -> Result<StoredResult, StoreError> {
+    pub(super) fn decode_result(&self, raw: RawResult) -> Result<StoredResult, StoreError> {
         let what = format!("result {}", raw.id);
         let status = Status::parse(&raw.status)
             .ok_or_else(|| self.decode_err(&what, format!("unknown status {:?}", raw.status)))?;
+        let attempts = super::attempt_log::decode(raw.attempts, raw.analysis.as_deref())
+            .map_err(|e| self.decode_err(&what, e))?;
         let analysis = match raw.analysis {
             Some(text) => Some(serde_json::from_str(&text).map_err(|e| self.decode_err(&what, e))?),
             None => None,
         };
         let errors = serde_json::from_str(&raw.errors).map_err(|e| self.decode_err(&what, e))?;
-        let attempts = serde_json::from_str(&raw.attempts).map_err(|e| self.decode_err(&what, e))?;
+
         let evidence = match raw.evidence {
             Some(text) => Some(serde_json::from_str(&text).map_err(|e| self.decode_err(&what, e))?),
             None => None,

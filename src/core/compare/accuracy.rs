@@ -71,14 +71,13 @@ pub(super) fn compare_accuracy(
     if labelled == 0 {
         return None;
     }
-    // `pair_outcomes` takes owned outcomes; the shared subset is small and cloned once.
-    let outcomes_a: Vec<Outcome> = pairs.iter().map(|p| p.a.clone()).collect();
-    let outcomes_b: Vec<Outcome> = pairs.iter().map(|p| p.b.clone()).collect();
-    let eval_a = score(&spec_a.schema, &outcomes_a, labels);
-    let eval_b = score(&spec_b.schema, &outcomes_b, labels);
+    let eval_a = score(&spec_a.schema, pairs.iter().map(|p| p.a), labels);
+    let eval_b = score(&spec_b.schema, pairs.iter().map(|p| p.b), labels);
+    // A's fields in order, then B's new ones (field lists are short; a set keeps it linear anyway).
     let mut names: Vec<&str> = eval_a.fields.iter().map(|f| f.field.as_str()).collect();
+    let mut known: std::collections::HashSet<&str> = names.iter().copied().collect();
     for f in &eval_b.fields {
-        if !names.contains(&f.field.as_str()) {
+        if known.insert(f.field.as_str()) {
             names.push(&f.field);
         }
     }
@@ -99,7 +98,11 @@ pub(super) fn compare_accuracy(
     Some(AccuracyComparison { labelled, overall, fields })
 }
 
-fn score(schema: &serde_json::Value, outcomes: &[Outcome], labels: &LabelSet) -> Evaluation {
+fn score<'a>(
+    schema: &serde_json::Value,
+    outcomes: impl IntoIterator<Item = &'a Outcome>,
+    labels: &'a LabelSet,
+) -> Evaluation {
     let pairing = eval::pair_outcomes(outcomes, labels);
     eval::evaluate(schema, &pairing.items)
 }

@@ -6,6 +6,7 @@
 //! reader knows the other repeats were not looked at.
 
 use super::ResultRef;
+use crate::core::id_key::IdKey;
 use crate::core::outcome::{Outcome, Status};
 use std::collections::HashMap;
 
@@ -42,10 +43,12 @@ struct Chosen<'a> {
 pub(super) fn select<'a>(a: &[ResultRef<'a>], b: &[ResultRef<'a>]) -> Selection<'a> {
     let chosen_a = choose(a);
     let chosen_b = choose(b);
-    let by_hash: HashMap<&str, &Chosen> = chosen_b.iter().map(|c| (c.hash, c)).collect();
+    let by_hash: HashMap<IdKey, &Chosen> = chosen_b.iter().map(|c| (IdKey(c.hash), c)).collect();
     let pairs: Vec<Pair> = chosen_a
         .iter()
-        .filter_map(|ca| by_hash.get(ca.hash).map(|cb| Pair { id: ca.id, a: ca.outcome, b: cb.outcome }))
+        .filter_map(|ca| {
+            by_hash.get(&IdKey(ca.hash)).map(|cb| Pair { id: ca.id, a: ca.outcome, b: cb.outcome })
+        })
         .collect();
     let mut notes = Vec::new();
     for (side, chosen) in [("A", &chosen_a), ("B", &chosen_b)] {
@@ -59,9 +62,9 @@ pub(super) fn select<'a>(a: &[ResultRef<'a>], b: &[ResultRef<'a>]) -> Selection<
 /// One result per content hash, in order of first appearance.
 fn choose<'a>(results: &[ResultRef<'a>]) -> Vec<Chosen<'a>> {
     let mut chosen: Vec<Chosen<'a>> = Vec::new();
-    let mut index: HashMap<&str, usize> = HashMap::new();
+    let mut index: HashMap<IdKey, usize> = HashMap::new();
     for r in results {
-        match index.get(r.content_hash).and_then(|&i| chosen.get_mut(i)) {
+        match index.get(&IdKey(r.content_hash)).and_then(|&i| chosen.get_mut(i)) {
             Some(c) => {
                 c.results += 1;
                 if c.outcome.status != Status::Ok && r.outcome.status == Status::Ok {
@@ -70,7 +73,7 @@ fn choose<'a>(results: &[ResultRef<'a>]) -> Vec<Chosen<'a>> {
                 }
             }
             None => {
-                index.insert(r.content_hash, chosen.len());
+                index.insert(IdKey(r.content_hash), chosen.len());
                 chosen.push(Chosen {
                     hash: r.content_hash,
                     id: r.conversation_id,

@@ -11,7 +11,7 @@
 
 use crate::core::transcript::Conversation;
 use serde_json::{Map, Value};
-use std::collections::BTreeMap;
+use std::collections::HashMap;
 use std::path::{Path, PathBuf};
 
 /// What a good line looks like, quoted in errors.
@@ -31,7 +31,8 @@ pub struct LabelEntry {
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct LabelSet {
     entries: Vec<LabelEntry>,
-    index: BTreeMap<String, usize>,
+    /// Id → position in `entries`: lookups are O(1), so pairing a run with its labels is linear.
+    index: HashMap<String, usize>,
 }
 
 /// One bad line of a label file.

@@ -15,10 +15,11 @@
 
 use super::agreement::{cohen_kappa, fleiss_kappa, fleiss_table};
 use super::expected::{LabelEntry, LabelSet};
+use crate::core::id_key::IdKey;
 use crate::core::outcome::{Outcome, Status};
 use serde::Serialize;
 use serde_json::{Map, Value};
-use std::collections::{BTreeMap, BTreeSet};
+use std::collections::{BTreeMap, BTreeSet, HashMap, HashSet};
 
 /// One reviewer's current label of one field.
 #[derive(Debug, Clone, PartialEq)]
@@ -78,29 +79,28 @@ type ByField<'a> = BTreeMap<&'a str, Vec<(String, &'a Value)>>;
 
 /// Combine file (and embedded) labels with reviewer labels.
 pub fn combine(files: &LabelSet, reviewers: &[ReviewerValue]) -> (LabelSet, LabelSources) {
-    let mut all: BTreeMap<&str, ByField<'_>> = BTreeMap::new();
-    let mut order: Vec<&str> = Vec::new();
+    // Keyed by id in hash maps, in first-seen order through `order`: linear in the labels.
+    let mut all: HashMap<IdKey<'_>, ByField<'_>> = HashMap::new();
+    let mut order: Vec<IdKey<'_>> = Vec::new();
     let mut sources = LabelSources::default();
     for entry in files.entries() {
-        order.push(&entry.conversation_id);
+        let id = IdKey(&entry.conversation_id);
+        order.push(id);
         sources.from_files += 1;
         for (field, value) in &entry.expected {
-            all.entry(&entry.conversation_id)
-                .or_default()
-                .entry(field)
-                .or_default()
-                .push((entry.origin.clone(), value));
+            all.entry(id).or_default().entry(field).or_default().push((entry.origin.clone(), value));
         }
     }
-    let mut reviewed: BTreeSet<&str> = BTreeSet::new();
+    let mut reviewed: HashSet<IdKey<'_>> = HashSet::new();
     let mut names: BTreeSet<&str> = BTreeSet::new();
     for r in reviewers {
-        if !all.contains_key(r.conversation_id.as_str()) {
-            order.push(&r.conversation_id);
+        let id = IdKey(&r.conversation_id);
+        if !all.contains_key(&id) {
+            order.push(id);
         }
-        reviewed.insert(&r.conversation_id);
+        reviewed.insert(id);
         names.insert(&r.reviewer);
-        all.entry(&r.conversation_id)
+        all.entry(id)
             .or_default()
             .entry(&r.field)
             .or_default()
@@ -109,14 +109,16 @@ pub fn combine(files: &LabelSet, reviewers: &[ReviewerValue]) -> (LabelSet, Labe
     sources.from_reviewers = reviewed.len();
     sources.reviewers = names.into_iter().map(str::to_string).collect();
     let mut set = LabelSet::default();
-    let mut seen = BTreeSet::new();
-    for id in order {
-        if !seen.insert(id) {
+    let mut seen = HashSet::new();
+    for key in order {
+        if !seen.insert(key) {
             continue;
         }
+        let Some(by_field) = all.get(&key) else { continue };
+        let id = key.as_str();
         let mut expected = Map::new();
         let mut origins = BTreeSet::new();
-        for (field, values) in &all[id] {
+        for (field, values) in by_field {
             if values.iter().all(|(_, v)| *v == values[0].1) {
                 expected.insert(field.to_string(), values[0].1.clone());
                 origins.extend(values.iter().map(|(o, _)| o.clone()));
@@ -179,70 +181,82 @@ fn category(v: &Value) -> String {
     serde_json::to_string(v).unwrap_or_default()
 }
 
-/// Agreement per field, in field-name order.
+/// Agreement per field, in field-name order. Linear in outcomes and reviewer labels: every
+/// match by conversation id is a hash lookup, and conversations are visited in the order the
+/// reviewers' labels come (the store sorts them by id), so the numbers do not depend on hashing.
 pub fn agreement(outcomes: &[Outcome], reviewers: &[ReviewerValue]) -> Vec<FieldAgreement> {
-    let analyses: BTreeMap<&str, &Value> = outcomes
+    let analyses: HashMap<IdKey, &Value> = outcomes
         .iter()
         .filter(|o| o.status == Status::Ok)
-        .filter_map(|o| o.analysis.as_ref().map(|a| (o.conversation_id.as_str(), a)))
+        .filter_map(|o| o.analysis.as_ref().map(|a| (IdKey(&o.conversation_id), a)))
         .collect();
     let fields: BTreeSet<&str> = reviewers.iter().map(|r| r.field.as_str()).collect();
-    fields
-        .into_iter()
-        .map(|field| {
-            let of_field: Vec<&ReviewerValue> = reviewers.iter().filter(|r| r.field == field).collect();
-            let (model, human): (Vec<String>, Vec<String>) = of_field
-                .iter()
-                .filter_map(|r| {
-                    let model = analyses.get(r.conversation_id.as_str())?.get(field).unwrap_or(&Value::Null);
-                    Some((category(model), category(&r.value)))
-                })
-                .unzip();
-            let model_vs_reviewers = (!model.is_empty()).then(|| ModelAgreement {
-                n: model.len(),
-                accuracy: model.iter().zip(&human).filter(|(a, b)| a == b).count() as f64
-                    / model.len() as f64,
-                kappa: cohen_kappa(&model, &human),
-            });
-            // reviewer → conversation → category
-            let mut by: BTreeMap<&str, BTreeMap<&str, String>> = BTreeMap::new();
-            for r in &of_field {
-                by.entry(&r.reviewer).or_default().insert(&r.conversation_id, category(&r.value));
-            }
-            let names: Vec<&str> = by.keys().copied().collect();
-            let mut reviewer_pairs = Vec::new();
-            for (i, a) in names.iter().enumerate() {
-                for b in &names[i + 1..] {
-                    let (xs, ys): (Vec<&String>, Vec<&String>) =
-                        by[a].iter().filter_map(|(c, x)| by[b].get(c).map(|y| (x, y))).unzip();
-                    if xs.is_empty() {
-                        continue;
-                    }
-                    reviewer_pairs.push(PairAgreement {
-                        a: a.to_string(),
-                        b: b.to_string(),
-                        n: xs.len(),
-                        agreement: xs.iter().zip(&ys).filter(|(x, y)| x == y).count() as f64
-                            / xs.len() as f64,
-                        kappa: cohen_kappa(&xs, &ys),
-                    });
-                }
-            }
-            let fleiss = (names.len() >= 3).then(|| {
-                let common: Vec<Vec<&String>> = by[names[0]]
-                    .keys()
-                    .filter(|c| names.iter().all(|n| by[n].contains_key(*c)))
-                    .map(|c| names.iter().map(|n| &by[n][c]).collect())
-                    .collect();
-                FleissAgreement {
-                    raters: names.len(),
-                    n: common.len(),
-                    kappa: fleiss_kappa(&fleiss_table(&common)),
-                }
-            });
-            FieldAgreement { field: field.to_string(), model_vs_reviewers, reviewer_pairs, fleiss }
+    fields.into_iter().map(|field| field_agreement(field, &analyses, reviewers)).collect()
+}
+
+/// One reviewer's labels of one field: conversation → category, and the conversations in order.
+#[derive(Default)]
+struct RaterLabels<'a> {
+    by_id: HashMap<IdKey<'a>, String>,
+    order: Vec<IdKey<'a>>,
+}
+
+fn field_agreement(
+    field: &str,
+    analyses: &HashMap<IdKey, &Value>,
+    reviewers: &[ReviewerValue],
+) -> FieldAgreement {
+    let of_field: Vec<&ReviewerValue> = reviewers.iter().filter(|r| r.field == field).collect();
+    let (model, human): (Vec<String>, Vec<String>) = of_field
+        .iter()
+        .filter_map(|r| {
+            let model = analyses.get(&IdKey(&r.conversation_id))?.get(field).unwrap_or(&Value::Null);
+            Some((category(model), category(&r.value)))
         })
-        .collect()
+        .unzip();
+    let model_vs_reviewers = (!model.is_empty()).then(|| ModelAgreement {
+        n: model.len(),
+        accuracy: model.iter().zip(&human).filter(|(a, b)| a == b).count() as f64 / model.len() as f64,
+        kappa: cohen_kappa(&model, &human),
+    });
+    // reviewer → conversation → category (a later label of the same conversation wins).
+    let mut by: BTreeMap<&str, RaterLabels> = BTreeMap::new();
+    for r in &of_field {
+        let rater = by.entry(&r.reviewer).or_default();
+        let id = IdKey(&r.conversation_id);
+        if rater.by_id.insert(id, category(&r.value)).is_none() {
+            rater.order.push(id);
+        }
+    }
+    let names: Vec<&str> = by.keys().copied().collect();
+    let mut reviewer_pairs = Vec::new();
+    for (i, a) in names.iter().enumerate() {
+        for b in &names[i + 1..] {
+            let (ra, rb) = (&by[a], &by[b]);
+            let (xs, ys): (Vec<&String>, Vec<&String>) =
+                ra.order.iter().filter_map(|c| Some((ra.by_id.get(c)?, rb.by_id.get(c)?))).unzip();
+            if xs.is_empty() {
+                continue;
+            }
+            reviewer_pairs.push(PairAgreement {
+                a: a.to_string(),
+                b: b.to_string(),
+                n: xs.len(),
+                agreement: xs.iter().zip(&ys).filter(|(x, y)| x == y).count() as f64 / xs.len() as f64,
+                kappa: cohen_kappa(&xs, &ys),
+            });
+        }
+    }
+    let fleiss = (names.len() >= 3).then(|| {
+        let first = &by[names[0]];
+        let common: Vec<Vec<&String>> = first
+            .order
+            .iter()
+            .filter_map(|c| names.iter().map(|n| by[n].by_id.get(c)).collect::<Option<Vec<_>>>())
+            .collect();
+        FleissAgreement { raters: names.len(), n: common.len(), kappa: fleiss_kappa(&fleiss_table(&common)) }
+    });
+    FieldAgreement { field: field.to_string(), model_vs_reviewers, reviewer_pairs, fleiss }
 }
 
 /// The agreement table, for the text report.
