@@ -18,6 +18,7 @@
 
 pub mod admin;
 pub mod analyze;
+pub mod batch_api;
 pub mod deliver;
 pub mod events;
 pub mod export;
@@ -57,6 +58,8 @@ pub enum EngineError {
     Store(#[from] StoreError),
     #[error(transparent)]
     Provider(#[from] LlmError),
+    #[error(transparent)]
+    Batch(#[from] crate::llm::batch::BatchError),
     #[error("the history database is unavailable: a previous operation panicked while holding it")]
     StorePoisoned,
     #[error("background task failed: {0}")]

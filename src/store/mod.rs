@@ -23,6 +23,7 @@
 //! re-exported here.
 
 mod agents;
+mod batch_jobs;
 mod claims;
 mod content;
 mod deliveries;
@@ -45,6 +46,7 @@ mod results_tests;
 mod summary_tests;
 
 pub use agents::Agent;
+pub use batch_jobs::{BatchItem, BatchJob, NewBatchJob};
 pub use claims::{Claim, ClaimKey, Interrupted, OWNERS_DIR};
 pub use deliveries::{
     AttemptDone, AttemptRow, DeliveryCounts, DeliveryQuery, DeliveryRow, DueDelivery, NextStep, OutgoingEvent,
