@@ -46,6 +46,10 @@ fn setup(polls_before_end: usize) -> Setup {
 
 impl Setup {
     fn cmd(&self, provider: &str, extra: &[&str]) -> Command {
+        self.cmd_via(provider, "batch-api", extra)
+    }
+
+    fn cmd_via(&self, provider: &str, via: &str, extra: &[&str]) -> Command {
         let (model, url, env) = match provider {
             "anthropic" => ("claude-sonnet-4-5", self.server.uri(), "ANTHROPIC_API_KEY"),
             "gemini" => ("gemini-2.5-flash", format!("{}/v1beta", self.server.uri()), "GEMINI_API_KEY"),
@@ -54,7 +58,7 @@ impl Setup {
         let mut cmd = Command::new(env!("CARGO_BIN_EXE_debrief"));
         cmd.arg("batch").arg("--data-dir").arg(self.data.path());
         cmd.args(["--template", "post_analysis", "--provider", provider, "--model", model, "--base-url", &url]);
-        cmd.args(["--via", "batch-api", "--poll-interval", "0.02"]).args(extra).arg(self.corpus.path());
+        cmd.args(["--via", via, "--poll-interval", "0.02"]).args(extra).arg(self.corpus.path());
         cmd.current_dir(root()).env_remove("DEBRIEF_DATA_DIR").env_remove("GOOGLE_API_KEY").env(env, KEY);
         cmd
     }
@@ -127,7 +131,7 @@ fn openai_batch_happy_path_at_the_batch_price() {
     // Cost at the batch price: half of the normal call's price for the same usage.
     let s = setup(0);
     let batched = summary(&s.run("openai", &[]))["cost_usd"].as_f64().unwrap();
-    let normal = summary(&s.cmd("openai", &["--via", "calls", "--fresh"]).output().unwrap())["cost_usd"].as_f64().unwrap();
+    let normal = summary(&s.cmd_via("openai", "calls", &["--fresh"]).output().unwrap())["cost_usd"].as_f64().unwrap();
     assert!((batched * 2.0 - normal).abs() < 1e-9, "batch {batched} vs normal {normal}");
 }
 

@@ -111,6 +111,18 @@ impl Respond for StandIn {
             ("POST", "/v1/chat/completions") => ok(chat_reply(&good().to_string(), "stop", 1000, 0, 50)),
             ("POST", "/v1/messages") => ok(anthropic_message()),
             ("POST", p) if p.ends_with(":generateContent") => ok(gemini_reply()),
+            (m, p) if p.starts_with("/v1/files") || p.starts_with("/v1/batches") => s.openai(m, p, &body),
+            (m, p) if p.starts_with("/v1/messages/batches") => s.anthropic(m, p, &body, req),
+            (m, p) => s.gemini(m, p, &body),
+        }
+    }
+}
+
+impl State {
+    fn openai(&mut self, method: &str, path: &str, body: &str) -> ResponseTemplate {
+        let s = self;
+        let body = body.to_string();
+        match (method, path) {
             // ---- OpenAI Files + Batches
             ("POST", "/v1/files") => {
                 s.raw_uploads.push(body.clone());
@@ -166,6 +178,14 @@ impl Respond for StandIn {
                     .collect();
                 text(lines)
             }
+            _ => not_found(method, path),
+        }
+    }
+
+    fn anthropic(&mut self, method: &str, path: &str, body: &str, req: &Request) -> ResponseTemplate {
+        let s = self;
+        let body = body.to_string();
+        match (method, path) {
             // ---- Anthropic Message Batches
             ("POST", "/v1/messages/batches") => {
                 s.raw_uploads.push(body.clone());
@@ -200,6 +220,14 @@ impl Respond for StandIn {
                 s.cancelled = true;
                 ok(json!({"id": "msgbatch_1", "processing_status": "canceling"}))
             }
+            _ => not_found(method, path),
+        }
+    }
+
+    fn gemini(&mut self, method: &str, path: &str, body: &str) -> ResponseTemplate {
+        let s = self;
+        let body = body.to_string();
+        match (method, path) {
             // ---- Gemini Batch Mode
             ("POST", p) if p.ends_with(":batchGenerateContent") => {
                 s.raw_uploads.push(body.clone());
@@ -230,9 +258,13 @@ impl Respond for StandIn {
                 s.cancelled = true;
                 ok(json!({}))
             }
-            _ => ResponseTemplate::new(404).set_body_json(json!({"error": {"message": format!("no route {method} {path}")}})),
+            _ => not_found(method, path),
         }
     }
+}
+
+fn not_found(method: &str, path: &str) -> ResponseTemplate {
+    ResponseTemplate::new(404).set_body_json(json!({"error": {"message": format!("no route {method} {path}")}}))
 }
 
 fn ok(v: Value) -> ResponseTemplate {

@@ -61,8 +61,8 @@ pub async fn collect(
     let flag = Arc::clone(&signalled);
     crate::engine::cancel_on_ctrl_c(stop.clone(), move || flag.store(true, std::sync::atomic::Ordering::SeqCst));
     let progress = |job: &BatchJob| eprintln!("batch job {} ({}): {} {}", job.id, job.remote_id, job.state, counts(job));
-    let collected = batch_api::collect(
-        engine.store(),
+    let collected = engine
+        .collect_batch(
         config,
         provider,
         spec,
@@ -99,10 +99,8 @@ pub async fn collect(
 
 /// Note the run each job's results went into.
 pub fn link_run(engine: &Engine, jobs: &[BatchJob], run_id: i64) {
-    for job in jobs {
-        if let Err(e) = engine.with(|s| s.set_batch_job_run(job.id, run_id)) {
-            eprintln!("warning: cannot record run {run_id} on batch job {}: {e:#}", job.id);
-        }
+    if let Err(e) = engine.link_batch_jobs(jobs, run_id) {
+        eprintln!("warning: cannot record run {run_id} on the batch jobs: {e:#}");
     }
 }
 
@@ -136,7 +134,7 @@ pub async fn jobs(args: JobsArgs) -> Result<Exit, CliError> {
     let engine = args.data.open()?;
     match args.action {
         None => {
-            let jobs = engine.with(|s| s.batch_jobs(1000)).map_err(CliError::failed)?;
+            let jobs = engine.batch_jobs(1000).map_err(CliError::failed)?;
             for job in jobs {
                 println!("{}", serde_json::to_string(&job).unwrap_or_default());
             }
@@ -144,13 +142,13 @@ pub async fn jobs(args: JobsArgs) -> Result<Exit, CliError> {
         }
         Some(JobsAction::Cancel { id, base_url }) => {
             let job = engine
-                .with(|s| s.batch_job(id))
+                .batch_job(id)
                 .map_err(CliError::failed)?
                 .ok_or_else(|| CliError::usage(anyhow!("batch job {id} not found; `debrief jobs` lists the ids")))?;
             let kind = ProviderKind::parse(&job.provider)
                 .ok_or_else(|| CliError::failed(anyhow!("batch job {id} names an unknown provider {:?}", job.provider)))?;
             let config = ProviderConfig::from_env(kind, base_url.or(Some(job.endpoint.clone())));
-            let job = batch_api::cancel(engine.store(), &config, id).await.map_err(CliError::failed)?;
+            let job = engine.cancel_batch_job(&config, id).await.map_err(CliError::failed)?;
             println!("{}", serde_json::to_string(&job).unwrap_or_default());
             eprintln!(
                 "batch job {id} is {}; run the same `debrief batch --via batch-api` command to store the results it finished",

@@ -39,11 +39,12 @@ impl Answered {
     /// Take the batch's answer for a conversation, if it has one left.
     fn take(&self, conversation_hash: &str) -> Option<Answer> {
         let mut answers = self.answers.lock().ok()?;
-        match answers.get(conversation_hash) {
-            // A report stays: every repeat of the conversation gets it.
-            Some(Answer::Report(_)) => answers.get(conversation_hash).cloned(),
-            Some(Answer::Reply(_)) => answers.remove(conversation_hash),
-            None => None,
+        // A report stays (every call for the conversation gets it); a reply is served once, so
+        // repairs go to the provider.
+        if matches!(answers.get(conversation_hash), Some(Answer::Report(_))) {
+            answers.get(conversation_hash).cloned()
+        } else {
+            answers.remove(conversation_hash)
         }
     }
 }

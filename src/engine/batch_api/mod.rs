@@ -270,4 +270,35 @@ impl super::Engine {
     pub fn batch_jobs(&self, limit: usize) -> Result<Vec<BatchJob>, EngineError> {
         self.with(|s| s.batch_jobs(limit))
     }
+
+    /// One batch-API job by its id.
+    pub fn batch_job(&self, id: i64) -> Result<Option<BatchJob>, EngineError> {
+        self.with(|s| s.batch_job(id))
+    }
+
+    /// Note the run the jobs' results were stored under.
+    pub fn link_batch_jobs(&self, jobs: &[BatchJob], run_id: i64) -> Result<(), EngineError> {
+        self.with(|s| jobs.iter().try_for_each(|j| s.set_batch_job_run(j.id, run_id)))
+    }
+
+    /// Cancel a job at the provider (see [`cancel`]).
+    pub async fn cancel_batch_job(&self, config: &ProviderConfig, id: i64) -> Result<BatchJob, EngineError> {
+        cancel(self.store(), config, id).await
+    }
+
+    /// Submit or resume the jobs for a corpus and wait for them (see [`collect`]).
+    #[allow(clippy::too_many_arguments)]
+    pub async fn collect_batch(
+        &self,
+        config: &ProviderConfig,
+        real: Arc<dyn Provider>,
+        spec: &AnalysisSpec,
+        conversations: &[Conversation],
+        fresh: bool,
+        waiting: Waiting,
+        stop: &CancellationToken,
+        progress: &(dyn Fn(&BatchJob) + Send + Sync),
+    ) -> Result<Collected, EngineError> {
+        collect(self.store(), config, real, spec, conversations, fresh, waiting, stop, progress).await
+    }
 }
