@@ -57,7 +57,16 @@ impl Setup {
         };
         let mut cmd = Command::new(env!("CARGO_BIN_EXE_debrief"));
         cmd.arg("batch").arg("--data-dir").arg(self.data.path());
-        cmd.args(["--template", "post_analysis", "--provider", provider, "--model", model, "--base-url", &url]);
+        cmd.args([
+            "--template",
+            "post_analysis",
+            "--provider",
+            provider,
+            "--model",
+            model,
+            "--base-url",
+            &url,
+        ]);
         cmd.args(["--via", via, "--poll-interval", "0.02"]).args(extra).arg(self.corpus.path());
         cmd.current_dir(root()).env_remove("DEBRIEF_DATA_DIR").env_remove("GOOGLE_API_KEY").env(env, KEY);
         cmd
@@ -91,7 +100,11 @@ impl Setup {
 
 fn summary(out: &Output) -> Value {
     serde_json::from_slice(&out.stdout).unwrap_or_else(|e| {
-        panic!("summary is not JSON ({e}): {}\n{}", String::from_utf8_lossy(&out.stdout), String::from_utf8_lossy(&out.stderr))
+        panic!(
+            "summary is not JSON ({e}): {}\n{}",
+            String::from_utf8_lossy(&out.stdout),
+            String::from_utf8_lossy(&out.stderr)
+        )
     })
 }
 
@@ -100,7 +113,12 @@ fn stored(data: &Path) -> Vec<(String, Option<String>, Option<f64>)> {
     let store = Store::open_in(data).unwrap();
     let runs = store.runs(&Default::default()).unwrap();
     let run = runs.iter().map(|r| r.id).max().unwrap();
-    store.results(run).unwrap().into_iter().map(|r| (r.outcome.status.as_str().to_string(), r.outcome.note, r.outcome.cost_usd)).collect()
+    store
+        .results(run)
+        .unwrap()
+        .into_iter()
+        .map(|r| (r.outcome.status.as_str().to_string(), r.outcome.note, r.outcome.cost_usd))
+        .collect()
 }
 
 fn happy_path(provider: &str, submit: &str, normal: &str) {
@@ -114,7 +132,9 @@ fn happy_path(provider: &str, submit: &str, normal: &str) {
     assert_eq!(s.stand_in.0.lock().unwrap().submitted.len(), 4);
     let results = stored(s.data.path());
     assert_eq!(results.len(), 4);
-    assert!(results.iter().all(|(st, note, _)| st == "ok" && note.as_deref().unwrap_or("").contains("batch API")));
+    assert!(
+        results.iter().all(|(st, note, _)| st == "ok" && note.as_deref().unwrap_or("").contains("batch API"))
+    );
     let jobs = s.jobs();
     assert_eq!(jobs.len(), 1);
     assert!(jobs[0]["run_id"].is_i64(), "the job names its run: {}", jobs[0]);
@@ -131,7 +151,8 @@ fn openai_batch_happy_path_at_the_batch_price() {
     // Cost at the batch price: half of the normal call's price for the same usage.
     let s = setup(0);
     let batched = summary(&s.run("openai", &[]))["cost_usd"].as_f64().unwrap();
-    let normal = summary(&s.cmd_via("openai", "calls", &["--fresh"]).output().unwrap())["cost_usd"].as_f64().unwrap();
+    let normal =
+        summary(&s.cmd_via("openai", "calls", &["--fresh"]).output().unwrap())["cost_usd"].as_f64().unwrap();
     assert!((batched * 2.0 - normal).abs() < 1e-9, "batch {batched} vs normal {normal}");
 }
 
@@ -142,7 +163,11 @@ fn anthropic_message_batches_happy_path() {
 
 #[test]
 fn gemini_batch_mode_happy_path() {
-    happy_path("gemini", "POST /v1beta/models/gemini-2.5-flash:batchGenerateContent", "POST /v1beta/models/gemini-2.5-flash:generateContent");
+    happy_path(
+        "gemini",
+        "POST /v1beta/models/gemini-2.5-flash:batchGenerateContent",
+        "POST /v1beta/models/gemini-2.5-flash:generateContent",
+    );
 }
 
 #[test]
@@ -229,7 +254,8 @@ fn the_history_view_lists_batch_jobs_with_state_and_counts() {
     let data = TempDir::new().unwrap();
     {
         let store = Store::open_in(data.path()).unwrap();
-        let item = BatchItem { custom_id: "c0".into(), conversation_hash: "h".into(), conversation_id: "a".into() };
+        let item =
+            BatchItem { custom_id: "c0".into(), conversation_hash: "h".into(), conversation_id: "a".into() };
         let job = NewBatchJob {
             provider: "openai".into(),
             model: "gpt-4o-mini".into(),
@@ -243,7 +269,8 @@ fn the_history_view_lists_batch_jobs_with_state_and_counts() {
             items: vec![item],
         };
         let id = store.insert_batch_job(&job).unwrap();
-        let counts = std::collections::BTreeMap::from([("completed".to_string(), 3), ("total".to_string(), 4)]);
+        let counts =
+            std::collections::BTreeMap::from([("completed".to_string(), 3), ("total".to_string(), 4)]);
         store.update_batch_job(id, "in_progress", &counts, None, None).unwrap();
     }
     let mut g = crate::gui::gui_in(debrief::ui::app::state::UiState::default(), data);

@@ -92,7 +92,9 @@ impl State {
     }
     fn authorised(&self, req: &Request) -> bool {
         let h = |name: &str| req.headers.get(name).and_then(|v| v.to_str().ok()).unwrap_or("").to_string();
-        h("authorization") == format!("Bearer {}", self.key) || h("x-api-key") == self.key || h("x-goog-api-key") == self.key
+        h("authorization") == format!("Bearer {}", self.key)
+            || h("x-api-key") == self.key
+            || h("x-goog-api-key") == self.key
     }
 }
 
@@ -127,7 +129,8 @@ impl State {
             ("POST", "/v1/files") => {
                 s.raw_uploads.push(body.clone());
                 if !body.contains("name=\"purpose\"") || !body.contains("batch") {
-                    return ResponseTemplate::new(400).set_body_json(json!({"error": {"message": "purpose must be batch"}}));
+                    return ResponseTemplate::new(400)
+                        .set_body_json(json!({"error": {"message": "purpose must be batch"}}));
                 }
                 for line in body.lines().filter(|l| l.starts_with("{\"")) {
                     let v: Value = serde_json::from_str(line.trim()).unwrap();
@@ -139,29 +142,49 @@ impl State {
             }
             ("POST", "/v1/batches") => {
                 let v: Value = serde_json::from_str(&body).unwrap();
-                if v["input_file_id"] != "file-in-1" || v["completion_window"] != "24h" || v["endpoint"] != "/v1/chat/completions" {
-                    return ResponseTemplate::new(400).set_body_json(json!({"error": {"message": "bad batch"}}));
+                if v["input_file_id"] != "file-in-1"
+                    || v["completion_window"] != "24h"
+                    || v["endpoint"] != "/v1/chat/completions"
+                {
+                    return ResponseTemplate::new(400)
+                        .set_body_json(json!({"error": {"message": "bad batch"}}));
                 }
                 ok(json!({"id": "batch_1", "object": "batch", "status": "validating"}))
             }
             ("GET", "/v1/batches/batch_1") => {
                 let n = s.submitted.len();
                 if !s.ended() {
-                    return ok(json!({"id": "batch_1", "status": "in_progress", "request_counts": {"total": n, "completed": 0, "failed": 0}}));
+                    return ok(
+                        json!({"id": "batch_1", "status": "in_progress", "request_counts": {"total": n, "completed": 0, "failed": 0}}),
+                    );
                 }
-                let status = if s.cancelled { "cancelled" } else if matches!(s.ending, Some(Ending::Expired(_))) { "expired" } else { "completed" };
-                ok(json!({"id": "batch_1", "status": status, "output_file_id": "file-out-1", "error_file_id": "file-err-1",
-                          "request_counts": {"total": n, "completed": n - s.errored.len(), "failed": s.errored.len()}}))
+                let status = if s.cancelled {
+                    "cancelled"
+                } else if matches!(s.ending, Some(Ending::Expired(_))) {
+                    "expired"
+                } else {
+                    "completed"
+                };
+                ok(
+                    json!({"id": "batch_1", "status": status, "output_file_id": "file-out-1", "error_file_id": "file-err-1",
+                          "request_counts": {"total": n, "completed": n - s.errored.len(), "failed": s.errored.len()}}),
+                )
             }
             ("POST", "/v1/batches/batch_1/cancel") => {
                 s.cancelled = true;
                 ok(json!({"id": "batch_1", "status": "cancelling"}))
             }
             ("GET", "/v1/files/file-out-1/content") => {
-                let lines: Vec<String> = s.submitted.iter().enumerate()
+                let lines: Vec<String> = s
+                    .submitted
+                    .iter()
+                    .enumerate()
                     .filter(|(i, (id, _))| s.ran(*i) && !s.errored.contains(id))
-                    .map(|(_, (id, _))| json!({"id": "r", "custom_id": id, "response": {"status_code": 200, "request_id": "q",
-                        "body": chat_reply(&good().to_string(), "stop", 1000, 0, 50)}, "error": null}).to_string())
+                    .map(|(_, (id, _))| {
+                        json!({"id": "r", "custom_id": id, "response": {"status_code": 200, "request_id": "q",
+                        "body": chat_reply(&good().to_string(), "stop", 1000, 0, 50)}, "error": null})
+                        .to_string()
+                    })
                     .collect();
                 text(lines)
             }
@@ -193,14 +216,21 @@ impl State {
                 for r in v["requests"].as_array().unwrap() {
                     s.submitted.push((r["custom_id"].as_str().unwrap().to_string(), r["params"].clone()));
                 }
-                ok(json!({"id": "msgbatch_1", "type": "message_batch", "processing_status": "in_progress", "results_url": null}))
+                ok(
+                    json!({"id": "msgbatch_1", "type": "message_batch", "processing_status": "in_progress", "results_url": null}),
+                )
             }
             ("GET", "/v1/messages/batches/msgbatch_1") => {
                 let ended = s.ended();
-                let url = format!("{}/v1/messages/batches/msgbatch_1/results", req.url.origin().ascii_serialization());
-                ok(json!({"id": "msgbatch_1", "type": "message_batch", "processing_status": if ended { "ended" } else { "in_progress" },
+                let url = format!(
+                    "{}/v1/messages/batches/msgbatch_1/results",
+                    req.url.origin().ascii_serialization()
+                );
+                ok(
+                    json!({"id": "msgbatch_1", "type": "message_batch", "processing_status": if ended { "ended" } else { "in_progress" },
                           "results_url": if ended { Value::String(url) } else { Value::Null },
-                          "request_counts": {"processing": if ended { 0 } else { s.submitted.len() }, "succeeded": 0, "errored": 0, "canceled": 0, "expired": 0}}))
+                          "request_counts": {"processing": if ended { 0 } else { s.submitted.len() }, "succeeded": 0, "errored": 0, "canceled": 0, "expired": 0}}),
+                )
             }
             ("GET", "/v1/messages/batches/msgbatch_1/results") => {
                 // Not in request order: newest first.
@@ -232,23 +262,35 @@ impl State {
             ("POST", p) if p.ends_with(":batchGenerateContent") => {
                 s.raw_uploads.push(body.clone());
                 let v: Value = serde_json::from_str(&body).unwrap();
-                for r in v.pointer("/batch/input_config/requests/requests").and_then(Value::as_array).unwrap() {
-                    s.submitted.push((r["metadata"]["key"].as_str().unwrap().to_string(), r["request"].clone()));
+                for r in v.pointer("/batch/input_config/requests/requests").and_then(Value::as_array).unwrap()
+                {
+                    s.submitted
+                        .push((r["metadata"]["key"].as_str().unwrap().to_string(), r["request"].clone()));
                 }
-                ok(json!({"name": "batches/b1", "metadata": {"@type": "type.googleapis.com/google.ai.generativelanguage.v1main.GenerateContentBatch", "state": "JOB_STATE_PENDING"}}))
+                ok(
+                    json!({"name": "batches/b1", "metadata": {"@type": "type.googleapis.com/google.ai.generativelanguage.v1main.GenerateContentBatch", "state": "JOB_STATE_PENDING"}}),
+                )
             }
             ("GET", "/v1beta/batches/b1") => {
                 if !s.ended() {
-                    return ok(json!({"name": "batches/b1", "metadata": {"state": "JOB_STATE_RUNNING"}, "done": false}));
+                    return ok(
+                        json!({"name": "batches/b1", "metadata": {"state": "JOB_STATE_RUNNING"}, "done": false}),
+                    );
                 }
                 let state = if s.cancelled { "JOB_STATE_CANCELLED" } else { "JOB_STATE_SUCCEEDED" };
-                let responses: Vec<Value> = s.submitted.iter().enumerate().filter(|(i, _)| s.ran(*i)).map(|(_, (id, _))| {
-                    if s.errored.contains(id) {
-                        json!({"error": {"code": 13, "message": "internal"}, "metadata": {"key": id}})
-                    } else {
-                        json!({"response": gemini_reply(), "metadata": {"key": id}})
-                    }
-                }).collect();
+                let responses: Vec<Value> = s
+                    .submitted
+                    .iter()
+                    .enumerate()
+                    .filter(|(i, _)| s.ran(*i))
+                    .map(|(_, (id, _))| {
+                        if s.errored.contains(id) {
+                            json!({"error": {"code": 13, "message": "internal"}, "metadata": {"key": id}})
+                        } else {
+                            json!({"response": gemini_reply(), "metadata": {"key": id}})
+                        }
+                    })
+                    .collect();
                 ok(json!({"name": "batches/b1", "done": true,
                           "metadata": {"state": state, "batchStats": {"requestCount": s.submitted.len().to_string()}},
                           "response": {"@type": "type.googleapis.com/google.ai.generativelanguage.v1main.GenerateContentBatchOutput",
@@ -264,7 +306,8 @@ impl State {
 }
 
 fn not_found(method: &str, path: &str) -> ResponseTemplate {
-    ResponseTemplate::new(404).set_body_json(json!({"error": {"message": format!("no route {method} {path}")}}))
+    ResponseTemplate::new(404)
+        .set_body_json(json!({"error": {"message": format!("no route {method} {path}")}}))
 }
 
 fn ok(v: Value) -> ResponseTemplate {

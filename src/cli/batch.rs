@@ -98,7 +98,9 @@ pub async fn batch(args: BatchArgs) -> Result<Exit, CliError> {
         super::batch_api::Via::Calls => (provider, Vec::new()),
         super::batch_api::Via::BatchApi => {
             if args.repeat > 1 {
-                return Err(CliError::usage(anyhow!("--via batch-api sends each conversation once; drop --repeat")));
+                return Err(CliError::usage(anyhow!(
+                    "--via batch-api sends each conversation once; drop --repeat"
+                )));
             }
             let collected = super::batch_api::collect(
                 &mut engine,

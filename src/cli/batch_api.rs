@@ -59,21 +59,15 @@ pub async fn collect(
     let stop = CancellationToken::new();
     let signalled = Arc::new(std::sync::atomic::AtomicBool::new(false));
     let flag = Arc::clone(&signalled);
-    crate::engine::cancel_on_ctrl_c(stop.clone(), move || flag.store(true, std::sync::atomic::Ordering::SeqCst));
-    let progress = |job: &BatchJob| eprintln!("batch job {} ({}): {} {}", job.id, job.remote_id, job.state, counts(job));
+    crate::engine::cancel_on_ctrl_c(stop.clone(), move || {
+        flag.store(true, std::sync::atomic::Ordering::SeqCst)
+    });
+    let progress =
+        |job: &BatchJob| eprintln!("batch job {} ({}): {} {}", job.id, job.remote_id, job.state, counts(job));
     let collected = engine
-        .collect_batch(
-        config,
-        provider,
-        spec,
-        conversations,
-        fresh,
-        waiting,
-        &stop,
-        &progress,
-    )
-    .await
-    .map_err(CliError::failed)?;
+        .collect_batch(config, provider, spec, conversations, fresh, waiting, &stop, &progress)
+        .await
+        .map_err(CliError::failed)?;
     stop.cancel();
     match collected {
         Collected::Ready { provider, jobs } => {
@@ -85,7 +79,11 @@ pub async fn collect(
             for job in &jobs {
                 eprintln!(
                     "batch job {} ({} {}) keeps running at the provider: {} {}",
-                    job.id, job.provider, job.remote_id, job.state, counts(job)
+                    job.id,
+                    job.provider,
+                    job.remote_id,
+                    job.state,
+                    counts(job)
                 );
             }
             eprintln!(
@@ -141,12 +139,12 @@ pub async fn jobs(args: JobsArgs) -> Result<Exit, CliError> {
             Ok(Exit::Ok)
         }
         Some(JobsAction::Cancel { id, base_url }) => {
-            let job = engine
-                .batch_job(id)
-                .map_err(CliError::failed)?
-                .ok_or_else(|| CliError::usage(anyhow!("batch job {id} not found; `debrief jobs` lists the ids")))?;
-            let kind = ProviderKind::parse(&job.provider)
-                .ok_or_else(|| CliError::failed(anyhow!("batch job {id} names an unknown provider {:?}", job.provider)))?;
+            let job = engine.batch_job(id).map_err(CliError::failed)?.ok_or_else(|| {
+                CliError::usage(anyhow!("batch job {id} not found; `debrief jobs` lists the ids"))
+            })?;
+            let kind = ProviderKind::parse(&job.provider).ok_or_else(|| {
+                CliError::failed(anyhow!("batch job {id} names an unknown provider {:?}", job.provider))
+            })?;
             let config = ProviderConfig::from_env(kind, base_url.or(Some(job.endpoint.clone())));
             let job = engine.cancel_batch_job(&config, id).await.map_err(CliError::failed)?;
             println!("{}", serde_json::to_string(&job).unwrap_or_default());

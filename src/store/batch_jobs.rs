@@ -148,7 +148,10 @@ impl Store {
     /// Every job, newest first (at most `limit`).
     pub fn batch_jobs(&self, limit: usize) -> Result<Vec<BatchJob>, StoreError> {
         let limit = i64::try_from(limit).unwrap_or(i64::MAX);
-        self.query_jobs(&format!("SELECT {COLUMNS} FROM batch_jobs ORDER BY id DESC LIMIT ?1"), params![limit])
+        self.query_jobs(
+            &format!("SELECT {COLUMNS} FROM batch_jobs ORDER BY id DESC LIMIT ?1"),
+            params![limit],
+        )
     }
 
     /// One job by its row id.
@@ -172,7 +175,10 @@ impl Store {
     }
 
     /// Decode the JSON columns of a row read by [`raw_job`].
-    fn finish_job(&self, (mut job, counts, items): (BatchJob, String, String)) -> Result<BatchJob, StoreError> {
+    fn finish_job(
+        &self,
+        (mut job, counts, items): (BatchJob, String, String),
+    ) -> Result<BatchJob, StoreError> {
         job.counts = serde_json::from_str(&counts).map_err(|e| self.decode_err("batch job counts", e))?;
         job.items = serde_json::from_str(&items).map_err(|e| self.decode_err("batch job items", e))?;
         Ok(job)
@@ -213,7 +219,8 @@ mod tests {
     #[test]
     fn a_job_is_found_again_by_spec_corpus_and_endpoint_and_keeps_its_updates() {
         let store = Store::open_memory().unwrap();
-        let item = BatchItem { custom_id: "c0".into(), conversation_hash: "h".into(), conversation_id: "a".into() };
+        let item =
+            BatchItem { custom_id: "c0".into(), conversation_hash: "h".into(), conversation_id: "a".into() };
         let new = NewBatchJob {
             provider: "openai".into(),
             model: "gpt-4o-mini".into(),

@@ -89,8 +89,7 @@ pub async fn collect(
         if jobs.iter().any(|j| j.part == part_no) {
             continue;
         }
-        let submitted =
-            client.submit(&spec.model, &part).await?;
+        let submitted = client.submit(&spec.model, &part).await?;
         let new = NewBatchJob {
             provider: client.kind.as_str().to_string(),
             model: spec.model.clone(),
@@ -101,7 +100,10 @@ pub async fn collect(
             remote_id: submitted.remote_id,
             input_file_id: submitted.input_file_id,
             state: submitted.state,
-            items: part.iter().filter_map(|r| by_id.get(r.custom_id.as_str()).map(|i| (*i).clone())).collect(),
+            items: part
+                .iter()
+                .filter_map(|r| by_id.get(r.custom_id.as_str()).map(|i| (*i).clone()))
+                .collect(),
         };
         let id = with_store(store, move |st| st.insert_batch_job(&new)).await?;
         let job = with_store(store, move |st| st.batch_job(id)).await?;
@@ -126,7 +128,9 @@ pub async fn collect(
         if cancelled(&status.state) {
             // Requests a cancelled job never ran: reported, not paid for at the full price.
             for item in &job.items {
-                answers.entry(item.conversation_hash.clone()).or_insert_with(|| Answer::Report(cancel_text(job)));
+                answers
+                    .entry(item.conversation_hash.clone())
+                    .or_insert_with(|| Answer::Report(cancel_text(job)));
             }
         }
     }
@@ -169,7 +173,11 @@ fn build_requests(
         };
         let custom_id = format!("c{}", items.len());
         requests.push(BatchRequest { custom_id: custom_id.clone(), body: client.request_body(&request) });
-        items.push(BatchItem { custom_id, conversation_hash: hash, conversation_id: conversation.id.clone() });
+        items.push(BatchItem {
+            custom_id,
+            conversation_hash: hash,
+            conversation_id: conversation.id.clone(),
+        });
     }
     Ok((requests, items))
 }
@@ -224,7 +232,13 @@ async fn wait(
 async fn record(store: &SharedStore, id: i64, status: &JobStatus) -> Result<BatchJob, EngineError> {
     let status = status.clone();
     let job = with_store(store, move |s| {
-        s.update_batch_job(id, &status.state, &status.counts, status.output_ref.as_deref(), status.error_ref.as_deref())?;
+        s.update_batch_job(
+            id,
+            &status.state,
+            &status.counts,
+            status.output_ref.as_deref(),
+            status.error_ref.as_deref(),
+        )?;
         s.batch_job(id)
     })
     .await?;

@@ -13,7 +13,8 @@ pub const MAX_BYTES: usize = 256 * 1024 * 1024;
 
 pub(super) async fn submit(c: &BatchClient, requests: &[BatchRequest]) -> Result<Submitted, BatchError> {
     let url = format!("{}/v1/messages/batches", c.base_url);
-    let list: Vec<Value> = requests.iter().map(|r| json!({"custom_id": r.custom_id, "params": r.body})).collect();
+    let list: Vec<Value> =
+        requests.iter().map(|r| json!({"custom_id": r.custom_id, "params": r.body})).collect();
     let v = c.post_json(&url, &json!({"requests": list})).await?;
     let id = v["id"].as_str().ok_or_else(|| c.decode(&url, "no `id` in the message batch"))?;
     Ok(Submitted {

@@ -59,9 +59,10 @@ pub(super) async fn status(c: &BatchClient, id: &str) -> Result<(JobStatus, Valu
 
 pub(super) async fn results(c: &BatchClient, id: &str) -> Result<Vec<(String, ItemResult)>, BatchError> {
     let (_, v) = status(c, id).await?;
-    let inlined = ["/response/inlinedResponses/inlinedResponses", "/metadata/output/inlinedResponses/inlinedResponses"]
-        .iter()
-        .find_map(|p| v.pointer(p).and_then(Value::as_array));
+    let inlined =
+        ["/response/inlinedResponses/inlinedResponses", "/metadata/output/inlinedResponses/inlinedResponses"]
+            .iter()
+            .find_map(|p| v.pointer(p).and_then(Value::as_array));
     let mut out = Vec::new();
     for r in inlined.into_iter().flatten() {
         let Some(key) = r.pointer("/metadata/key").and_then(Value::as_str) else { continue };
@@ -79,7 +80,8 @@ fn item(c: &BatchClient, r: &Value) -> ItemResult {
             Err(e) => ItemResult::Failed(c.scrub(&e.to_string())),
         };
     }
-    let message = r.pointer("/error/message").and_then(Value::as_str).unwrap_or("no response for this request");
+    let message =
+        r.pointer("/error/message").and_then(Value::as_str).unwrap_or("no response for this request");
     ItemResult::Failed(c.scrub(&format!("gemini batch: {message}")))
 }
 

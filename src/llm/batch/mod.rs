@@ -26,7 +26,9 @@ const MAX_DOWNLOAD_BYTES: usize = 512 * 1024 * 1024;
 /// Why a batch-API exchange failed. Every message is scrubbed of the key.
 #[derive(Debug, thiserror::Error)]
 pub enum BatchError {
-    #[error("{provider} has no batch API debrief can use; --via batch-api works with openai, anthropic and gemini")]
+    #[error(
+        "{provider} has no batch API debrief can use; --via batch-api works with openai, anthropic and gemini"
+    )]
     Unsupported { provider: &'static str },
     #[error("{provider}: no API key; set {env}")]
     MissingKey { provider: &'static str, env: &'static str },
@@ -98,7 +100,8 @@ impl BatchClient {
             }
             _ => return Err(BatchError::Unsupported { provider }),
         };
-        let base_url = super::http::base_url(config, default).map_err(|e| BatchError::Config(e.to_string()))?;
+        let base_url =
+            super::http::base_url(config, default).map_err(|e| BatchError::Config(e.to_string()))?;
         let Some(api_key) = config.api_key.clone() else {
             return Err(BatchError::MissingKey { provider, env: super::key_env_hint(config.kind) });
         };
@@ -233,7 +236,8 @@ fn split_by(requests: Vec<BatchRequest>, max_n: usize, max_bytes: usize) -> Vec<
     for r in requests {
         // Line overhead (custom id, method, url) is small; 200 bytes covers it.
         let size = r.body.to_string().len() + r.custom_id.len() + 200;
-        let full = parts.last().is_none_or(|p| p.len() >= max_n || (bytes + size > max_bytes && !p.is_empty()));
+        let full =
+            parts.last().is_none_or(|p| p.len() >= max_n || (bytes + size > max_bytes && !p.is_empty()));
         if full {
             parts.push(Vec::new());
             bytes = 0;

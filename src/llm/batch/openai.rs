@@ -34,7 +34,8 @@ pub(super) async fn submit(c: &BatchClient, requests: &[BatchRequest]) -> Result
     let form = reqwest::multipart::Form::new().text("purpose", "batch").part("file", part);
     let text = c.send(c.client.post(&url).multipart(form), &url).await?;
     let file = c.parse(&url, &text)?;
-    let file_id = file["id"].as_str().ok_or_else(|| c.decode(&url, "no `id` in the file object"))?.to_string();
+    let file_id =
+        file["id"].as_str().ok_or_else(|| c.decode(&url, "no `id` in the file object"))?.to_string();
     let url = format!("{}/batches", c.base_url);
     let body = json!({"input_file_id": file_id, "endpoint": ENDPOINT, "completion_window": "24h"});
     let batch = c.post_json(&url, &body).await?;
@@ -59,7 +60,10 @@ pub(super) async fn status(c: &BatchClient, id: &str) -> Result<JobStatus, Batch
     })
 }
 
-pub(super) async fn results(c: &BatchClient, status: &JobStatus) -> Result<Vec<(String, ItemResult)>, BatchError> {
+pub(super) async fn results(
+    c: &BatchClient,
+    status: &JobStatus,
+) -> Result<Vec<(String, ItemResult)>, BatchError> {
     let mut out = Vec::new();
     for file in [&status.output_ref, &status.error_ref].into_iter().flatten() {
         let url = format!("{}/files/{file}/content", c.base_url);
