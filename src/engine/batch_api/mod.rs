@@ -71,7 +71,6 @@ pub async fn collect(
     let corpus_hash = corpus_hash(&items);
     let endpoint = client.endpoint();
     let (s, c, e) = (spec_hash.clone(), corpus_hash.clone(), endpoint.clone());
-    let (s, c, e) = (spec_hash.clone(), corpus_hash.clone(), endpoint.clone());
     let earlier = with_store(store, move |st| st.batch_jobs_for(&s, &c, &e)).await?;
     // Parts of one submission share a generation; a rerun resumes the latest, --fresh starts one.
     let latest = earlier.iter().map(|j| j.part / PARTS_PER_GENERATION).max();
