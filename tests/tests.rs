@@ -8,6 +8,9 @@
 //! - `local_model`: a real llama-server with Gemma 3 270M (ignored unless `.ci/run` built it).
 //! - `ollama`: the native Ollama `/api/chat` format, `num_ctx` sized to the prompt, `OLLAMA_HOST`.
 //! - `batch`: `debrief batch` — resume after kill -9, policy skips and sampling, repeats, 429s.
+//! - `batch_api`: `batch --via batch-api` against loopback stand-ins of OpenAI Batch, Anthropic
+//!   Message Batches and Gemini Batch Mode (`batch_api_standin`): happy paths, errored and
+//!   expired items repaired by normal calls, cancel, kill -9 while polling, no key stored.
 //! - `compare`: `debrief compare` — two offline batches with different prompts and schemas,
 //!   JSON and text reports, exit 2 for unknown or disjoint runs.
 //! - `context_window`: conversations too long for the model are skipped (zero requests) or sent
@@ -33,6 +36,8 @@ mod util;
 mod anthropic;
 mod architecture;
 mod batch;
+mod batch_api;
+mod batch_api_standin;
 mod cli;
 mod compare;
 mod context_window;

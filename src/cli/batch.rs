@@ -30,6 +30,8 @@ pub struct BatchArgs {
     pub data: DataDirArg,
     #[command(flatten)]
     pub prices: super::prices::PriceArgs,
+    #[command(flatten)]
+    pub via: super::batch_api::ViaArgs,
     /// Most calls in flight (1-256); halved on rate limits, regrown after successes.
     #[arg(long, default_value_t = 8, value_name = "N", allow_negative_numbers = true, value_parser = clap::value_parser!(u16).range(1..=MAX_CONCURRENCY as i64))]
     pub concurrency: u16,
@@ -92,6 +94,29 @@ pub async fn batch(args: BatchArgs) -> Result<Exit, CliError> {
             "--min-accuracy needs labels: pass --expected FILE, or label the conversations (`debrief labels import`)"
         )));
     }
+    let (provider, batch_jobs) = match args.via.via {
+        super::batch_api::Via::Calls => (provider, Vec::new()),
+        super::batch_api::Via::BatchApi => {
+            if args.repeat > 1 {
+                return Err(CliError::usage(anyhow!(
+                    "--via batch-api sends each conversation once; drop --repeat"
+                )));
+            }
+            let collected = super::batch_api::collect(
+                &mut engine,
+                &config,
+                provider,
+                &spec,
+                &import.conversations,
+                args.fresh,
+                &args.via,
+            );
+            match collected.await? {
+                Ok(ready) => ready,
+                Err(exit) => return Ok(exit),
+            }
+        }
+    };
     let schema = spec.schema.clone();
     let fields: Vec<String> = crate::core::schema::top_level_fields(&spec.schema);
     let n_conversations = import.conversations.len();
@@ -186,6 +211,7 @@ pub async fn batch(args: BatchArgs) -> Result<Exit, CliError> {
         format_usd(tally.cost)
     );
     if let Some(run_id) = run_id {
+        super::batch_api::link_run(&engine, &batch_jobs, run_id);
         super::runs::report_interrupted(&engine, run_id);
     }
     if let Some(code) = signalled.exit_code() {

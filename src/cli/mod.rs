@@ -8,6 +8,7 @@
 mod admin;
 mod analyze;
 mod batch;
+mod batch_api;
 mod compare;
 mod estimate;
 mod eval;
@@ -46,6 +47,8 @@ pub enum Command {
     Analyze(analyze::AnalyzeArgs),
     /// Run a spec over a corpus with resume, repeats and a JSON summary (for CI).
     Batch(batch::BatchArgs),
+    /// Provider batch-API jobs (`batch --via batch-api`): list them, or cancel one.
+    Jobs(batch_api::JobsArgs),
     /// Score a run against expected labels (per-field accuracy, F1, confusion matrices).
     Eval(eval::EvalArgs),
     /// Compare two runs on their shared conversations: agreement, changed values, costs, spec diffs.
@@ -123,6 +126,7 @@ pub fn run(command: Command, runtime: &tokio::runtime::Runtime) -> Result<Exit, 
     match command {
         Command::Analyze(args) => runtime.block_on(analyze::analyze(args)),
         Command::Batch(args) => runtime.block_on(batch::batch(args)),
+        Command::Jobs(args) => runtime.block_on(batch_api::jobs(args)),
         Command::Eval(args) => eval::eval(args),
         Command::Compare(args) => compare::compare(args),
         Command::Estimate(args) => runtime.block_on(estimate::estimate(args)),

@@ -18,6 +18,7 @@
 
 pub mod admin;
 pub mod analyze;
+pub mod batch_api;
 mod commit;
 pub mod deliver;
 pub mod events;
@@ -60,6 +61,8 @@ pub enum EngineError {
     Store(#[from] StoreError),
     #[error(transparent)]
     Provider(#[from] LlmError),
+    #[error(transparent)]
+    Batch(#[from] crate::llm::batch::BatchError),
     #[error("the history database is unavailable: a previous operation panicked while holding it")]
     StorePoisoned,
     #[error("background task failed: {0}")]

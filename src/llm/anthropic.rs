@@ -88,7 +88,11 @@ pub fn request_body(request: &CompletionRequest<'_>) -> Value {
 /// Decode a 2xx Messages body: the forced tool's `input` is the analysis (serialised back to
 /// text so repair and validation treat every provider alike); with structured outputs the text
 /// blocks are.
-fn parse_reply(reply: &http::Reply, tool_name: &str, request_body: &Value) -> Result<Completion, LlmError> {
+pub(crate) fn parse_reply(
+    reply: &http::Reply,
+    tool_name: &str,
+    request_body: &Value,
+) -> Result<Completion, LlmError> {
     let decode = |message: &str| http::decode_error("anthropic", reply, message, request_body);
     let v: Value = serde_json::from_str(&reply.text).map_err(|e| decode(&format!("not JSON: {e}")))?;
     let blocks = v

@@ -98,7 +98,7 @@ pub fn thinking_config(model: &str, tuning: &Tuning) -> Option<Value> {
 }
 
 /// Decode a 2xx `generateContent` body.
-fn parse_reply(reply: &http::Reply, request_body: &Value) -> Result<Completion, LlmError> {
+pub(crate) fn parse_reply(reply: &http::Reply, request_body: &Value) -> Result<Completion, LlmError> {
     let decode = |message: &str| http::decode_error("gemini", reply, message, request_body);
     let v: Value = serde_json::from_str(&reply.text).map_err(|e| decode(&format!("not JSON: {e}")))?;
     let n = |p: &str| v.pointer(p).and_then(Value::as_u64).unwrap_or(0);

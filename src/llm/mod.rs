@@ -6,6 +6,7 @@
 //! storage — is shared, so adding a provider means adding a file here and nothing in the engine.
 
 pub mod anthropic;
+pub mod batch;
 pub mod count;
 pub mod gemini;
 pub mod http;
@@ -124,6 +125,10 @@ pub enum LlmError {
     Decode { provider: &'static str, message: String, body: String, status: u16, request_body: Value },
     #[error("invalid provider setting: {0}")]
     Config(String),
+    /// A provider batch job ended without answering this request (cancelled), so no call is
+    /// made for it; the text says what happened and what to do.
+    #[error("{0}")]
+    BatchItem(String),
 }
 
 impl LlmError {
@@ -399,5 +404,17 @@ pub fn preview_request(
         ProviderKind::Anthropic => anthropic::request_body(&request),
         ProviderKind::Gemini => gemini::request_body(&request),
         ProviderKind::Ollama => ollama::request_body(&request),
+    }
+}
+
+/// The body `kind` sends for one request (the offline baseline sends nothing: `null`). The
+/// batch APIs put exactly this in their files, so a batched call asks what a normal one would.
+pub fn request_body(kind: ProviderKind, request: &CompletionRequest<'_>) -> Value {
+    match kind {
+        ProviderKind::Offline => Value::Null,
+        ProviderKind::Openai | ProviderKind::OpenaiCompatible => openai::request_body(kind, request),
+        ProviderKind::Anthropic => anthropic::request_body(request),
+        ProviderKind::Gemini => gemini::request_body(request),
+        ProviderKind::Ollama => ollama::request_body(request),
     }
 }

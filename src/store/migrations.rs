@@ -306,6 +306,30 @@ pub const MIGRATIONS: &[&str] = &[
     // changes and old rows stay as they are (text, still read); the version exists so that an
     // older build refuses this file instead of misreading a compact log.
     "-- attempt logs: JSON text or deflated JSON BLOB",
+    // 7: provider batch-API jobs (`batch --via batch-api`): a row per remote job, written the
+    // moment the provider returns its id, so a restart polls it instead of submitting again.
+    r#"
+    CREATE TABLE batch_jobs (
+        id            INTEGER PRIMARY KEY,
+        provider      TEXT NOT NULL,
+        model         TEXT NOT NULL,
+        endpoint      TEXT NOT NULL,
+        spec_hash     TEXT NOT NULL,
+        corpus_hash   TEXT NOT NULL,
+        part          INTEGER NOT NULL,
+        run_id        INTEGER,
+        remote_id     TEXT NOT NULL,
+        input_file_id TEXT,
+        output_ref    TEXT,
+        error_ref     TEXT,
+        state         TEXT NOT NULL,
+        counts_json   TEXT NOT NULL,
+        items_json    TEXT NOT NULL,
+        created_at    TEXT NOT NULL,
+        updated_at    TEXT NOT NULL
+    );
+    CREATE INDEX batch_jobs_by_corpus ON batch_jobs(spec_hash, corpus_hash, endpoint);
+    "#,
 ];
 
 /// The schema version this build writes.

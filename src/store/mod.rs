@@ -24,6 +24,7 @@
 
 mod agents;
 mod attempt_log;
+mod batch_jobs;
 mod claims;
 mod content;
 mod deliveries;
@@ -48,6 +49,7 @@ mod results_tests;
 mod summary_tests;
 
 pub use agents::Agent;
+pub use batch_jobs::{BatchItem, BatchJob, NewBatchJob};
 pub use claims::{Claim, ClaimKey, Interrupted, OWNERS_DIR};
 pub use deliveries::{
     AttemptDone, AttemptRow, DeliveryCounts, DeliveryQuery, DeliveryRow, DueDelivery, NextStep, OutgoingEvent,

@@ -18,6 +18,9 @@ use std::sync::Arc;
 use std::sync::mpsc::{Receiver, Sender, channel};
 use tokio::runtime::Handle;
 
+/// Most batch-API jobs the History view lists.
+const BATCH_JOBS_SHOWN: usize = 50;
+
 /// What comes back from background work.
 #[derive(Debug)]
 pub enum UiEvent {
@@ -38,6 +41,8 @@ pub enum UiEvent {
         query: RunQuery,
         runs: Vec<RunSummary>,
     },
+    /// The newest provider batch-API jobs.
+    BatchJobs(Vec<crate::store::BatchJob>),
     RunResults {
         run_id: RunId,
         results: Vec<StoredResult>,
@@ -299,6 +304,11 @@ impl Bridge {
     pub fn query_runs(&self, query: RunQuery) {
         let q = query.clone();
         self.query(move |e| e.runs(&q), move |runs| UiEvent::Runs { query, runs });
+    }
+
+    /// The newest provider batch-API jobs, for the History view.
+    pub fn query_batch_jobs(&self) {
+        self.query(|e| e.batch_jobs(BATCH_JOBS_SHOWN), UiEvent::BatchJobs);
     }
 
     /// Every result of one run, with its conversations' start times.

@@ -359,6 +359,7 @@ impl DebriefApp {
     fn refresh_history(&mut self) {
         self.model.history.loading = true;
         self.bridge.query_runs(self.model.history.query.clone());
+        self.bridge.query_batch_jobs();
     }
 
     fn start_run(&mut self, all: bool) {

@@ -49,6 +49,7 @@ impl DebriefApp {
                     self.model.history.loading = false;
                 }
             }
+            UiEvent::BatchJobs(jobs) => self.model.history.batch_jobs = jobs,
             UiEvent::RunResults { run_id, results, started } => self.on_run_results(run_id, results, started),
             UiEvent::Compared { a, b, result } => self.on_compared(a, b, result),
             UiEvent::Spec { hash, spec } => {

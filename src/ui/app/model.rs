@@ -145,6 +145,8 @@ impl RunProgress {
 pub struct HistoryModel {
     pub query: RunQuery,
     pub runs: Vec<RunSummary>,
+    /// Provider batch-API jobs (`batch --via batch-api`), newest first.
+    pub batch_jobs: Vec<crate::store::BatchJob>,
     pub loading: bool,
     pub open_run: Option<RunId>,
     pub results: Vec<StoredResult>,

@@ -37,6 +37,10 @@ pub fn history_ui(ui: &mut egui::Ui, state: &mut UiState, cx: &super::PanelCtx<'
         }
     });
     ui.separator();
+    if !h.batch_jobs.is_empty() {
+        super::batch_jobs::batch_jobs_ui(ui, &h.batch_jobs);
+        ui.separator();
+    }
     let table_height =
         if h.open_run.is_some() { (ui.available_height() * 0.35).max(120.0) } else { ui.available_height() };
     ui.push_id("runs_table", |ui| {

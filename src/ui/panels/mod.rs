@@ -5,6 +5,7 @@
 //! the network: anything with effects goes through a `Command`, run by the app after drawing.
 
 mod analysis;
+mod batch_jobs;
 mod compare;
 mod conversations;
 mod dashboard;
