@@ -391,7 +391,7 @@ fn run_batch(
     let prices = Arc::new(PriceTable::bundled());
     let request = RunRequest {
         spec: spec()?,
-        conversations,
+        conversations: conversations.into(),
         kind: "batch".into(),
         concurrency: CONCURRENCY,
         repeat: 1,

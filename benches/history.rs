@@ -183,9 +183,9 @@ fn answer(i: usize, run: usize) -> Value {
     json!({
         "summary": format!("The customer was charged twice (call {i}) and the agent refunded one charge."),
         "topic": TOPICS[(i + shift) % TOPICS.len()],
-        "resolved": i % 3 != 0,
+        "resolved": !i.is_multiple_of(3),
         "sentiment": sentiment,
-        "follow_up_needed": i % 5 == 0,
+        "follow_up_needed": i.is_multiple_of(5),
         "follow_up_notes": null
     })
 }

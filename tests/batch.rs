@@ -268,3 +268,50 @@ fn project_prices_a_month_for_every_model_with_the_batch_discount() {
         .unwrap();
     assert_eq!(bad.status.code(), Some(2));
 }
+
+#[test]
+fn a_big_jsonl_export_streams_through_batch_with_its_embedded_labels_and_bad_lines() {
+    // Over the 8 MB line-by-line threshold: the corpus is streamed into the run, not loaded.
+    let dir = TempDir::new().unwrap();
+    let path = dir.path().join("export.jsonl");
+    let filler = "The agent apologised and explained the statement line by line. ".repeat(70);
+    let mut text = String::new();
+    let (mut good, mut labelled, mut i) = (0, 0, 0);
+    while text.len() <= debrief::core::transcript::STREAM_OVER as usize {
+        i += 1;
+        if i == 5 {
+            text.push_str("{\"id\": \"broken\", \"turns\": [\n");
+            continue;
+        }
+        let expected = if i % 10 == 0 {
+            labelled += 1;
+            r#", "expected": {"topic": "billing"}"#
+        } else {
+            ""
+        };
+        text.push_str(&format!(
+            "{{\"id\": \"call-{i}\", \"turns\": [{{\"speaker\": \"customer\", \"text\": \"I was charged twice for my subscription this month (order {i}). {filler}\"}}, {{\"speaker\": \"agent\", \"text\": \"I have refunded the duplicate charge.\"}}]{expected}}}\n"
+        ));
+        good += 1;
+    }
+    std::fs::write(&path, &text).unwrap();
+    let data = TempDir::new().unwrap();
+    let out = batch_cmd(data.path(), &["--template", "post_analysis", "--concurrency", "16"])
+        .arg(&path)
+        .output()
+        .unwrap();
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(1), "a bad line fails the command: {stderr}");
+    assert!(stderr.contains("export.jsonl: line 5: invalid JSON"), "{stderr}");
+    let s = summary(&out);
+    assert_eq!(s["results"], json!(good), "{stderr}");
+    assert_eq!(s["counts"]["ok"], json!(good));
+    let topic =
+        s["evaluation"]["fields"].as_array().unwrap().iter().find(|f| f["field"] == "topic").unwrap().clone();
+    assert_eq!(topic["metrics"]["accuracy"]["n"], json!(labelled), "every embedded label is scored");
+    assert_eq!(topic["metrics"]["accuracy"]["hits"], json!(labelled), "billing calls are billing");
+    let store = Store::open_in(data.path()).unwrap();
+    let runs = store.runs(&Default::default()).unwrap();
+    assert_eq!(runs[0].n_results, good);
+    assert_eq!(runs[0].n_planned, good + 1, "planned counts the non-blank lines");
+}

@@ -1,5 +1,5 @@
 //! Loopback stand-ins of the three providers' batch APIs, written from their docs: OpenAI Files
-//! + Batches (JSONL in, JSONL output and error files by `custom_id`), Anthropic Message Batches
+//! and Batches (JSONL in, JSONL output and error files by `custom_id`), Anthropic Message Batches
 //! (`processing_status`, `results_url` JSONL, not in request order), Gemini Batch Mode
 //! (`batchGenerateContent` with inline requests, `JOB_STATE_*`, inlined responses by key). One
 //! stateful responder serves all three and the normal call endpoints, counting every request.
@@ -57,20 +57,32 @@ impl StandIn {
     }
 }
 
-/// The analysis every reply carries (fits the post_analysis template).
+/// The analysis every OpenAI reply carries (fits the post_analysis template). OpenAI's strict
+/// mode makes every optional field required and nullable, so the optional `follow_up_notes`
+/// comes back `null` (and is dropped before validation).
 pub fn good() -> Value {
     json!({"summary": "Refund issued.", "topic": "billing", "resolved": true, "sentiment": "positive",
            "follow_up_needed": false, "follow_up_notes": null})
 }
 
+/// The same analysis as Anthropic's and Gemini's constrained decoding return it: the optional
+/// field absent, since their sent schemas keep it optional rather than nullable.
+fn good_optional_absent() -> Value {
+    let mut v = good();
+    if let Some(map) = v.as_object_mut() {
+        map.remove("follow_up_notes");
+    }
+    v
+}
+
 fn anthropic_message() -> Value {
     json!({"id": "msg_1", "type": "message", "role": "assistant", "model": "claude-sonnet-4-5",
-           "content": [{"type": "text", "text": good().to_string()}], "stop_reason": "end_turn",
+           "content": [{"type": "text", "text": good_optional_absent().to_string()}], "stop_reason": "end_turn",
            "usage": {"input_tokens": 1000, "output_tokens": 50}})
 }
 
 fn gemini_reply() -> Value {
-    json!({"candidates": [{"content": {"role": "model", "parts": [{"text": good().to_string()}]}, "finishReason": "STOP"}],
+    json!({"candidates": [{"content": {"role": "model", "parts": [{"text": good_optional_absent().to_string()}]}, "finishReason": "STOP"}],
            "usageMetadata": {"promptTokenCount": 1000, "candidatesTokenCount": 50, "totalTokenCount": 1050}})
 }
 

@@ -127,7 +127,7 @@ pub(crate) fn gui(server: &StandIn, folder: &Path, conversations: &[Conversation
         Arc::new(PriceTable::bundled()),
         RunRequest {
             spec: spec()?,
-            conversations: conversations.to_vec(),
+            conversations: conversations.to_vec().into(),
             kind: "batch".into(),
             concurrency: CONCURRENCY,
             repeat: 1,

@@ -6,14 +6,13 @@
 //! bar. Stored `ok` results of the same spec version on the same content are reused unless
 //! `--fresh`, so a rerun after a crash or Ctrl-C pays only for what was not done.
 
-use super::analyze::load_with;
 use super::spec_args::SpecArgs;
 use super::{CliError, DataDirArg, Exit};
 use crate::core::cost::format_usd;
 use crate::core::line::result_line;
 use crate::core::outcome::{Outcome, Status, Usage};
 use crate::core::stability;
-use crate::engine::{Engine, Event, MAX_CONCURRENCY, RunHandle, RunRequest};
+use crate::engine::{Conversations, Engine, Event, MAX_CONCURRENCY, RunHandle, RunRequest};
 use crate::store::REUSED_PREFIX;
 use anyhow::{Context, anyhow};
 use serde_json::{Value, json};
@@ -83,46 +82,43 @@ pub async fn batch(args: BatchArgs) -> Result<Exit, CliError> {
         )),
         None => None,
     };
-    let (import, import_failed) = load_with(&args.paths, args.follow_links)?;
-    if import.conversations.is_empty() {
-        eprintln!("nothing to analyse: no input file could be read");
+    let Some((conversations, report, loaded_failed)) =
+        super::corpus::open(&args.paths, args.follow_links, &args.via.via)?
+    else {
         return Ok(Exit::NotAllOk);
+    };
+    // Which outcomes the evaluation at the end needs: conversations labelled in the file, by
+    // reviewers, or (met as the stream goes) in the transcripts.
+    let known = engine.labelled_ids(args.expected.as_deref()).map_err(super::engine_err)?;
+    if !args.gates.is_empty()
+        && known.is_empty()
+        && report.lock().labelled_ids.is_empty()
+        && matches!(conversations, Conversations::List(_))
+    {
+        return Err(needs_labels());
     }
-    let labels = super::eval::labels(&engine, args.expected.as_deref(), &import.conversations)?;
-    if !args.gates.is_empty() && labels.set.is_empty() {
-        return Err(CliError::usage(anyhow!(
-            "--min-accuracy needs labels: pass --expected FILE, or label the conversations (`debrief labels import`)"
-        )));
-    }
-    let (provider, batch_jobs) = match args.via.via {
-        super::batch_api::Via::Calls => (provider, Vec::new()),
-        super::batch_api::Via::BatchApi => {
+    let (provider, batch_jobs) = match (&args.via.via, &conversations) {
+        (super::batch_api::Via::BatchApi, Conversations::List(list)) => {
             if args.repeat > 1 {
                 return Err(CliError::usage(anyhow!(
                     "--via batch-api sends each conversation once; drop --repeat"
                 )));
             }
-            let collected = super::batch_api::collect(
-                &mut engine,
-                &config,
-                provider,
-                &spec,
-                &import.conversations,
-                args.fresh,
-                &args.via,
-            );
+            let collected =
+                super::batch_api::collect(&mut engine, &config, provider, &spec, list, args.fresh, &args.via);
             match collected.await? {
                 Ok(ready) => ready,
                 Err(exit) => return Ok(exit),
             }
         }
+        _ => (provider, Vec::new()),
     };
     let schema = spec.schema.clone();
     let fields: Vec<String> = crate::core::schema::top_level_fields(&spec.schema);
-    let n_conversations = import.conversations.len();
+    let n_planned = conversations.len();
     let request = RunRequest {
         spec,
-        conversations: import.conversations,
+        conversations,
         kind: "batch".into(),
         concurrency: usize::from(args.concurrency),
         repeat: args.repeat,
@@ -138,7 +134,7 @@ pub async fn batch(args: BatchArgs) -> Result<Exit, CliError> {
         )
     });
 
-    let bar = progress_bar(n_conversations * args.repeat as usize);
+    let bar = progress_bar(n_planned * args.repeat as usize);
     // Nothing per result stays in memory once it is committed and written out, except what the
     // end of the summary needs: the analyses of repeats (stability, only with --repeat) and the
     // outcomes of labelled conversations (evaluation), both without their attempts.
@@ -156,7 +152,8 @@ pub async fn batch(args: BatchArgs) -> Result<Exit, CliError> {
                 .context("cannot write the --out file")
                 .map_err(CliError::failed)?;
         }
-        kept.keep(index, *outcome, &labels.set);
+        let labelled = |id: &str| known.contains(id) || report.lock().labelled_ids.contains(id);
+        kept.keep(index, *outcome, labelled);
     }
     bar.finish_and_clear();
     if let Some(mut w) = out {
@@ -169,6 +166,13 @@ pub async fn batch(args: BatchArgs) -> Result<Exit, CliError> {
         .map(Some)?
         .or(run_id);
 
+    let (n_conversations, labelled, import_failed) = {
+        let mut r = report.lock();
+        (r.conversations, std::mem::take(&mut r.labelled), r.failed || loaded_failed)
+    };
+    if n_conversations == 0 {
+        eprintln!("nothing to analyse: no transcript in the given paths could be read");
+    }
     let mut summary = tally.summary(run_id, started.elapsed().as_millis() as u64);
     if args.deliver {
         summary["deliveries"] = super::webhooks::deliver_due(&engine).await?;
@@ -187,19 +191,7 @@ pub async fn batch(args: BatchArgs) -> Result<Exit, CliError> {
         eprint!("{}", crate::core::evidence::render_grounding(&grounding));
         summary["grounding"] = json!(grounding);
     }
-    let mut gates_passed = true;
-    if !labels.set.is_empty() {
-        super::eval::report_sources(&labels.sources);
-        summary["labels"] = json!(labels.sources);
-        let outcomes: Vec<Outcome> = kept.labelled.into_values().collect();
-        let (evaluation, gates) = super::eval::evaluate(&schema, &outcomes, &labels.set, &args.gates);
-        eprint!("{}", crate::core::eval::render_table(&evaluation));
-        summary["evaluation"] = json!(evaluation);
-        if !gates.is_empty() {
-            summary["gates"] = json!(gates);
-        }
-        gates_passed = super::eval::report_gates(&gates);
-    }
+    let gates_passed = evaluate_run(&engine, &args, kept.labelled, &labelled, &schema, &mut summary)?;
     let _ =
         writeln!(std::io::stdout().lock(), "{}", serde_json::to_string_pretty(&summary).unwrap_or_default());
     eprintln!(
@@ -222,6 +214,43 @@ pub async fn batch(args: BatchArgs) -> Result<Exit, CliError> {
     Ok(if all_done && all_fine && gates_passed && !import_failed { Exit::Ok } else { Exit::NotAllOk })
 }
 
+/// Score the run's labelled outcomes (file, reviewer and embedded labels) into the summary;
+/// whether every `--min-accuracy` gate passed.
+fn evaluate_run(
+    engine: &Engine,
+    args: &BatchArgs,
+    kept: BTreeMap<usize, Outcome>,
+    labelled: &[crate::core::transcript::Conversation],
+    schema: &Value,
+    summary: &mut Value,
+) -> Result<bool, CliError> {
+    let kept_ids: Vec<String> = kept.values().map(|o| o.conversation_id.clone()).collect();
+    let labels =
+        engine.labels_for(args.expected.as_deref(), labelled, &kept_ids).map_err(super::engine_err)?;
+    if !args.gates.is_empty() && labels.set.is_empty() {
+        return Err(needs_labels());
+    }
+    if labels.set.is_empty() {
+        return Ok(true);
+    }
+    super::eval::report_sources(&labels.sources);
+    summary["labels"] = json!(labels.sources);
+    let outcomes: Vec<Outcome> = kept.into_values().collect();
+    let (evaluation, gates) = super::eval::evaluate(schema, &outcomes, &labels.set, &args.gates);
+    eprint!("{}", crate::core::eval::render_table(&evaluation));
+    summary["evaluation"] = json!(evaluation);
+    if !gates.is_empty() {
+        summary["gates"] = json!(gates);
+    }
+    Ok(super::eval::report_gates(&gates))
+}
+
+fn needs_labels() -> CliError {
+    CliError::usage(anyhow!(
+        "--min-accuracy needs labels: pass --expected FILE, or label the conversations (`debrief labels import`)"
+    ))
+}
+
 /// What the end of the summary needs of each result, and nothing else.
 struct Kept {
     repeat: u32,
@@ -237,14 +266,14 @@ impl Kept {
         Kept { repeat, analyses: BTreeMap::new(), labelled: BTreeMap::new() }
     }
 
-    fn keep(&mut self, index: usize, mut outcome: Outcome, labels: &crate::core::eval::LabelSet) {
+    fn keep(&mut self, index: usize, mut outcome: Outcome, labelled: impl Fn(&str) -> bool) {
         if self.repeat > 1
             && outcome.status == Status::Ok
             && let Some(analysis) = &outcome.analysis
         {
             self.analyses.insert(index, analysis.clone());
         }
-        if labels.get(&outcome.conversation_id).is_some() {
+        if labelled(&outcome.conversation_id) {
             outcome.attempts = Vec::new();
             self.labelled.insert(index, outcome);
         }

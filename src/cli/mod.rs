@@ -10,6 +10,7 @@ mod analyze;
 mod batch;
 mod batch_api;
 mod compare;
+mod corpus;
 mod estimate;
 mod eval;
 mod export;

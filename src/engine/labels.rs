@@ -76,12 +76,39 @@ impl Engine {
     /// Labels from `file` (if any), from `conversations`' embedded labels, and from reviewers
     /// (for those conversations' ids), combined.
     pub fn labels(&self, file: Option<&Path>, conversations: &[Conversation]) -> Result<Labels, EngineError> {
-        let files = super::queries::labels(file, conversations)?;
         let ids: Vec<String> = conversations.iter().map(|c| c.id.clone()).collect();
+        self.labels_for(file, conversations, &ids)
+    }
+
+    /// [`Engine::labels`] for a run that streamed its corpus: labels embedded in `conversations`
+    /// (those that carried any), and reviewers' labels of the conversations `ids`.
+    pub fn labels_for(
+        &self,
+        file: Option<&Path>,
+        conversations: &[Conversation],
+        ids: &[String],
+    ) -> Result<Labels, EngineError> {
+        let files = super::queries::labels(file, conversations)?;
         let reviewers: Vec<ReviewerValue> =
-            self.current_labels(Some(&ids))?.into_iter().filter_map(reviewer_value).collect();
+            self.current_labels(Some(ids))?.into_iter().filter_map(reviewer_value).collect();
         let (set, sources) = eval::combine(&files, &reviewers);
         Ok(Labels { set, sources, reviewers })
+    }
+
+    /// The conversation ids anything outside the transcripts labels: `file`'s entries and every
+    /// reviewer's, so a streamed run knows which outcomes its evaluation will need.
+    pub fn labelled_ids(
+        &self,
+        file: Option<&Path>,
+    ) -> Result<std::collections::HashSet<String>, EngineError> {
+        let mut ids: std::collections::HashSet<String> = match file {
+            Some(path) => {
+                eval::load_expected(path)?.entries().iter().map(|e| e.conversation_id.clone()).collect()
+            }
+            None => Default::default(),
+        };
+        ids.extend(self.current_labels(None)?.into_iter().map(|l| l.conversation_id));
+        Ok(ids)
     }
 
     /// Import a label file (`expected.jsonl` shape, or CSV by its `.csv` extension) as labels of

@@ -32,12 +32,14 @@ pub mod prepared;
 pub mod queries;
 pub mod run;
 pub mod signals;
+pub mod source;
 pub mod watch;
 
 pub use analyze::{analyze_one, analyze_prepared, extract_json};
 pub use limit::{Limiter, MAX_CONCURRENCY};
 pub use prepared::Prepared;
 pub use run::{Deliver, Event, RunHandle, RunRequest, Stops, cancel_on_ctrl_c, run, run_until, spawn_run};
+pub use source::{ConversationStream, Conversations};
 
 use crate::core::cost::PriceTable;
 use crate::core::schema::{self, CompiledSchema, SchemaError};

@@ -10,6 +10,7 @@
 use super::commit::{Committer, Pending};
 use super::events::Announcer;
 use super::prepared::Prepared;
+use super::source::Conversations;
 use super::{EngineError, SharedStore, analyze_prepared, plan, with_store};
 use crate::core::cost::PriceTable;
 use crate::core::outcome::Outcome;
@@ -55,10 +56,10 @@ pub enum Event {
 }
 
 /// One run to perform.
-#[derive(Debug, Clone)]
+#[derive(Debug)]
 pub struct RunRequest {
     pub spec: AnalysisSpec,
-    pub conversations: Vec<Conversation>,
+    pub conversations: Conversations,
     /// "analyze" or "batch".
     pub kind: String,
     /// Most calls in flight at once (1..=256); halved on rate limits, regrown after successes.
@@ -78,13 +79,13 @@ impl RunRequest {
     /// A plain run: every conversation once, nothing reused.
     pub fn new(
         spec: AnalysisSpec,
-        conversations: Vec<Conversation>,
+        conversations: impl Into<Conversations>,
         kind: &str,
         concurrency: usize,
     ) -> RunRequest {
         RunRequest {
             spec,
-            conversations,
+            conversations: conversations.into(),
             kind: kind.to_string(),
             concurrency,
             repeat: 1,
@@ -174,7 +175,8 @@ pub async fn run_until(
     let limiter = Arc::new(Limiter::new(request.concurrency));
     let mut tasks = JoinSet::new();
     let mut first_error = None;
-    'conversations: for (conversation_index, conversation) in request.conversations.into_iter().enumerate() {
+    let mut feed = request.conversations.feed();
+    'conversations: while let Some((conversation_index, conversation)) = feed.next().await {
         if stop.is_cancelled() {
             break;
         }

@@ -396,6 +396,7 @@ mod tests {
             vec![
                 "agents",
                 "api_keys",
+                "batch_jobs",
                 "claims",
                 "conversations",
                 "deliveries",

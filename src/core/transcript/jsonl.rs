@@ -15,36 +15,50 @@ use std::path::Path;
 /// `ImportError::Format` per bad line (`line N: …`); ids default to `<file stem>:<line>` and
 /// `source` is `<path>:<line>`.
 pub fn parse_jsonl_lines(path: &Path, text: &str) -> (Vec<Conversation>, Vec<ImportError>) {
-    let stem = stem_id(path);
-    let source = source_of(path);
+    let lines = JsonlLines::new(path);
     let mut conversations = Vec::new();
     let mut errors = Vec::new();
     for (index, line) in text.lines().enumerate() {
-        let number = index + 1;
-        if line.trim().is_empty() {
-            continue;
-        }
-        let value: Value = match serde_json::from_str(line) {
-            Ok(value) => value,
-            Err(e) => {
-                errors.push(format_error(path, format!("line {number}: {}", syntax_message(&e))));
-                continue;
-            }
-        };
-        let fallback = format!("{stem}:{number}");
-        let line_source = format!("{source}:{number}");
-        match conversations_from_value(path, &value, &fallback, &line_source) {
+        match lines.parse(index + 1, line) {
             Ok(found) => conversations.extend(found),
-            Err(ImportError::Format { path, message }) => {
-                errors.push(ImportError::Format { path, message: format!("line {number}: {message}") })
-            }
-            Err(other) => errors.push(other),
+            Err(e) => errors.push(e),
         }
     }
     if conversations.is_empty() && errors.is_empty() {
         errors.push(ImportError::Empty { path: path.to_path_buf() });
     }
     (conversations, errors)
+}
+
+/// What every line of one JSONL file shares (its path, default id stem and source), so a file
+/// parsed whole and a file streamed line by line (`load::stream`) give the same ids and errors.
+pub(crate) struct JsonlLines<'a> {
+    path: &'a Path,
+    stem: String,
+    source: String,
+}
+
+impl<'a> JsonlLines<'a> {
+    pub(crate) fn new(path: &'a Path) -> JsonlLines<'a> {
+        JsonlLines { path, stem: stem_id(path), source: source_of(path) }
+    }
+
+    /// The conversations of line `number` (1-based); a blank line has none.
+    pub(crate) fn parse(&self, number: usize, line: &str) -> Result<Vec<Conversation>, ImportError> {
+        if line.trim().is_empty() {
+            return Ok(Vec::new());
+        }
+        let value: Value = serde_json::from_str(line)
+            .map_err(|e| format_error(self.path, format!("line {number}: {}", syntax_message(&e))))?;
+        let fallback = format!("{}:{number}", self.stem);
+        let line_source = format!("{}:{number}", self.source);
+        conversations_from_value(self.path, &value, &fallback, &line_source).map_err(|e| match e {
+            ImportError::Format { path, message } => {
+                ImportError::Format { path, message: format!("line {number}: {message}") }
+            }
+            other => other,
+        })
+    }
 }
 
 /// Strict single-result form used by `parse_bytes`: the good lines when there are any (bad lines
@@ -62,17 +76,18 @@ pub(crate) fn parse_jsonl(path: &Path, text: &str) -> Result<Vec<Conversation>, 
 /// `expected` object, and no turns of its own.
 pub(crate) fn is_label_file(text: &str) -> bool {
     let mut lines = text.lines().filter(|l| !l.trim().is_empty()).peekable();
-    lines.peek().is_some()
-        && lines.all(|line| {
-            let Ok(Value::Object(map)) = serde_json::from_str::<Value>(line) else {
-                return false;
-            };
-            map.contains_key("conversation_id")
-                && map.get("expected").is_some_and(Value::is_object)
-                && !["turns", "messages", "transcript", "transcript_object"]
-                    .iter()
-                    .any(|k| map.contains_key(*k))
-        })
+    lines.peek().is_some() && lines.all(is_label_line)
+}
+
+/// Whether one line is a label record: an object with `conversation_id` and an `expected`
+/// object, and no turns of its own.
+pub(crate) fn is_label_line(line: &str) -> bool {
+    let Ok(Value::Object(map)) = serde_json::from_str::<Value>(line) else {
+        return false;
+    };
+    map.contains_key("conversation_id")
+        && map.get("expected").is_some_and(Value::is_object)
+        && !["turns", "messages", "transcript", "transcript_object"].iter().any(|k| map.contains_key(*k))
 }
 
 #[cfg(test)]

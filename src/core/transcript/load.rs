@@ -47,9 +47,32 @@ pub struct Import {
     pub notes: Vec<String>,
 }
 
+impl Import {
+    /// File one streamed item where it belongs.
+    pub fn push(&mut self, item: Loaded) {
+        match item {
+            Loaded::Conversation(c) => self.conversations.push(*c),
+            Loaded::Error(e) => self.errors.push(e),
+            Loaded::Skipped(p) => self.skipped.push(p),
+            Loaded::Warning(w) => self.warnings.push(w),
+            Loaded::Note(n) => self.notes.push(n),
+        }
+    }
+}
+
+/// One thing a [`super::Corpus`] stream yields, in the order [`load_paths`] reports them.
+#[derive(Debug)]
+pub enum Loaded {
+    Conversation(Box<Conversation>),
+    Error(ImportError),
+    Skipped(PathBuf),
+    Warning(super::ImportWarning),
+    Note(String),
+}
+
 /// What the walk has already taken, so each file (and each content) is imported once.
 #[derive(Default)]
-struct Seen {
+pub(super) struct Seen {
     files: std::collections::HashSet<PathBuf>,
     dirs: std::collections::HashSet<PathBuf>,
     contents: std::collections::HashMap<[u8; 32], PathBuf>,
@@ -61,17 +84,15 @@ pub fn load_file(path: &Path) -> Result<Vec<Conversation>, ImportError> {
     parse_bytes(path, &bytes)
 }
 
-/// Largest transcript file read (a day-long call is a few MB; anything bigger is a mistake).
+/// Largest transcript file read whole (a day-long call is a few MB; anything bigger is a
+/// mistake). JSON Lines files above [`super::stream::STREAM_OVER`] are streamed line by line
+/// instead, and this bounds each line.
 pub const MAX_FILE_BYTES: u64 = 64 * 1024 * 1024;
 
 /// Read a regular file of bounded size: devices (`/dev/zero`), pipes and huge files are
 /// refused with a message instead of being read until memory runs out.
 fn read_transcript(path: &Path) -> Result<Vec<u8>, ImportError> {
-    let io = |source| ImportError::Io { path: path.to_path_buf(), source };
-    let meta = fs::metadata(path).map_err(io)?;
-    if !meta.is_file() {
-        return Err(ImportError::Format { path: path.to_path_buf(), message: "not a regular file".into() });
-    }
+    let meta = regular_file(path)?;
     if meta.len() > MAX_FILE_BYTES {
         return Err(ImportError::Format {
             path: path.to_path_buf(),
@@ -82,7 +103,16 @@ fn read_transcript(path: &Path) -> Result<Vec<u8>, ImportError> {
             ),
         });
     }
-    fs::read(path).map_err(io)
+    fs::read(path).map_err(|source| ImportError::Io { path: path.to_path_buf(), source })
+}
+
+/// The metadata of `path` when it is a regular file; devices and pipes are refused.
+pub(super) fn regular_file(path: &Path) -> Result<fs::Metadata, ImportError> {
+    let meta = fs::metadata(path).map_err(|source| ImportError::Io { path: path.to_path_buf(), source })?;
+    if !meta.is_file() {
+        return Err(ImportError::Format { path: path.to_path_buf(), message: "not a regular file".into() });
+    }
+    Ok(meta)
 }
 
 /// Files or folders (folders recursively, files sorted by path for determinism). Skips hidden
@@ -96,58 +126,89 @@ pub fn load_paths(paths: &[PathBuf]) -> Import {
 /// [`load_paths`] with options. Each file is imported once, by its canonical path, and each
 /// content once per call; links to folders outside the given folder are followed only with
 /// `follow_links`, and link loops end. Everything left out is listed in `Import::notes`.
+/// This is [`super::Corpus`] collected: a caller that must not hold the corpus streams it.
 pub fn load_paths_with(paths: &[PathBuf], options: LoadOptions) -> Import {
     let mut import = Import::default();
-    let mut seen = Seen::default();
-    for path in paths {
-        match fs::metadata(path) {
-            Err(source) => import.errors.push(ImportError::Io { path: path.clone(), source }),
-            Ok(meta) if meta.is_dir() => {
-                let mut files = Vec::new();
-                let root = fs::canonicalize(path).unwrap_or_else(|_| path.clone());
-                let walker = Walker { root: &root, options };
-                walker.walk(path, 0, &mut files, &mut import, &mut seen);
-                files.sort();
-                for file in files {
-                    load_once(&file, true, &mut import, &mut seen);
-                }
-            }
-            Ok(_) => {
-                let explicit_ok = path.extension().is_none() || has_transcript_extension(path);
-                if explicit_ok {
-                    load_once(path, false, &mut import, &mut seen);
-                } else {
-                    import.skipped.push(path.clone());
-                }
-            }
-        }
+    for item in super::Corpus::walk(paths, options).stream() {
+        import.push(item);
     }
     import
 }
 
-/// Load `path` unless its canonical path or its content was already imported in this call.
-/// `in_folder`: found by a folder walk rather than named by the user.
-fn load_once(path: &Path, in_folder: bool, import: &mut Import, seen: &mut Seen) {
+/// What one path argument names: the walk's findings, then its files in path order.
+pub(super) struct Group {
+    /// Errors, notes and skipped files of the walk itself, reported before the files are read.
+    pub(super) found: Vec<Loaded>,
+    /// Files to read; `in_folder`: found by a folder walk rather than named by the user.
+    pub(super) files: Vec<PathBuf>,
+    pub(super) in_folder: bool,
+}
+
+/// Walk every path argument (without reading any file), sharing `seen` across them.
+pub(super) fn walk_paths(paths: &[PathBuf], options: LoadOptions, seen: &mut Seen) -> Vec<Group> {
+    let mut groups = Vec::new();
+    for path in paths {
+        let mut group = Group { found: Vec::new(), files: Vec::new(), in_folder: false };
+        match fs::metadata(path) {
+            Err(source) => group.found.push(Loaded::Error(ImportError::Io { path: path.clone(), source })),
+            Ok(meta) if meta.is_dir() => {
+                let root = fs::canonicalize(path).unwrap_or_else(|_| path.clone());
+                let walker = Walker { root: &root, options };
+                walker.walk(path, 0, &mut group, seen);
+                group.files.sort();
+                group.in_folder = true;
+            }
+            Ok(_) => {
+                if path.extension().is_none() || has_transcript_extension(path) {
+                    group.files.push(path.clone());
+                } else {
+                    group.found.push(Loaded::Skipped(path.clone()));
+                }
+            }
+        }
+        groups.push(group);
+    }
+    groups
+}
+
+/// Whether `path` was imported already in this walk (by its canonical path); notes it if so.
+pub(super) fn first_visit(path: &Path, seen: &mut Seen, out: &mut Vec<Loaded>) -> bool {
     let canonical = fs::canonicalize(path).unwrap_or_else(|_| path.to_path_buf());
-    if !seen.files.insert(canonical) {
-        import
-            .notes
-            .push(format!("{}: skipped, the same file was already imported (a link)", path.display()));
+    if seen.files.insert(canonical) {
+        return true;
+    }
+    out.push(Loaded::Note(format!(
+        "{}: skipped, the same file was already imported (a link)",
+        path.display()
+    )));
+    false
+}
+
+/// Whether this content (a SHA-256 of the file) is new in this walk; notes the duplicate if not.
+pub(super) fn first_content(path: &Path, digest: [u8; 32], seen: &mut Seen, out: &mut Vec<Loaded>) -> bool {
+    if let Some(first) = seen.contents.get(&digest) {
+        out.push(Loaded::Note(format!(
+            "{}: skipped, same content as {} (imported once)",
+            path.display(),
+            first.display()
+        )));
+        return false;
+    }
+    seen.contents.insert(digest, path.to_path_buf());
+    true
+}
+
+/// Read and parse one (whole) file unless its canonical path or content was already imported.
+pub(super) fn load_once(path: &Path, in_folder: bool, out: &mut Vec<Loaded>, seen: &mut Seen) {
+    if !first_visit(path, seen, out) {
         return;
     }
     match read_transcript(path) {
         Ok(bytes) => {
             use sha2::Digest;
-            let digest: [u8; 32] = sha2::Sha256::digest(&bytes).into();
-            if let Some(first) = seen.contents.get(&digest) {
-                import.notes.push(format!(
-                    "{}: skipped, same content as {} (imported once)",
-                    path.display(),
-                    first.display()
-                ));
+            if !first_content(path, sha2::Sha256::digest(&bytes).into(), seen, out) {
                 return;
             }
-            seen.contents.insert(digest, path.to_path_buf());
             let found = parse_bytes_report(path, &bytes);
             // An extensionless file in a folder is a guess (LICENSE, Makefile): when its content
             // is not a transcript it is skipped with the reason, not reported as a failure.
@@ -157,21 +218,21 @@ fn load_once(path: &Path, in_folder: bool, import: &mut Import, seen: &mut Seen)
                 && !found.errors.is_empty()
             {
                 let reason = found.errors.iter().map(ToString::to_string).next().unwrap_or_default();
-                import.warnings.push(super::ImportWarning {
+                out.push(Loaded::Warning(super::ImportWarning {
                     path: path.to_path_buf(),
                     message: format!(
                         "skipped: it has no extension and is not a transcript ({reason}); add an extension such as .txt, .json or .vtt to import it"
                     ),
-                });
-                import.skipped.push(path.to_path_buf());
+                }));
+                out.push(Loaded::Skipped(path.to_path_buf()));
                 return;
             }
-            import.conversations.extend(found.conversations);
-            import.errors.extend(found.errors);
-            import.skipped.extend(found.skipped);
-            import.warnings.extend(found.warnings);
+            out.extend(found.conversations.into_iter().map(|c| Loaded::Conversation(Box::new(c))));
+            out.extend(found.errors.into_iter().map(Loaded::Error));
+            out.extend(found.skipped.into_iter().map(Loaded::Skipped));
+            out.extend(found.warnings.into_iter().map(Loaded::Warning));
         }
-        Err(e) => import.errors.push(e),
+        Err(e) => out.push(Loaded::Error(e)),
     }
 }
 
@@ -183,23 +244,27 @@ struct Walker<'a> {
 
 impl Walker<'_> {
     /// Collect candidate files under `dir`; unreadable folders become errors, not silence.
-    fn walk(&self, dir: &Path, depth: usize, files: &mut Vec<PathBuf>, import: &mut Import, seen: &mut Seen) {
+    fn walk(&self, dir: &Path, depth: usize, group: &mut Group, seen: &mut Seen) {
         if depth > MAX_DEPTH {
-            import.notes.push(format!("{}: skipped, more than {MAX_DEPTH} folders deep", dir.display()));
+            group.found.push(Loaded::Note(format!(
+                "{}: skipped, more than {MAX_DEPTH} folders deep",
+                dir.display()
+            )));
             return;
         }
         // A folder reached twice (a link loop, or two links to one folder) is walked once.
         let canonical = fs::canonicalize(dir).unwrap_or_else(|_| dir.to_path_buf());
         if !seen.dirs.insert(canonical) {
-            import
-                .notes
-                .push(format!("{}: skipped, this folder was already walked (a link loop?)", dir.display()));
+            group.found.push(Loaded::Note(format!(
+                "{}: skipped, this folder was already walked (a link loop?)",
+                dir.display()
+            )));
             return;
         }
         let entries = match fs::read_dir(dir) {
             Ok(entries) => entries,
             Err(source) => {
-                import.errors.push(ImportError::Io { path: dir.to_path_buf(), source });
+                group.found.push(Loaded::Error(ImportError::Io { path: dir.to_path_buf(), source }));
                 return;
             }
         };
@@ -207,12 +272,12 @@ impl Walker<'_> {
             let path = match entry {
                 Ok(entry) => entry.path(),
                 Err(source) => {
-                    import.errors.push(ImportError::Io { path: dir.to_path_buf(), source });
+                    group.found.push(Loaded::Error(ImportError::Io { path: dir.to_path_buf(), source }));
                     continue;
                 }
             };
             if is_hidden(&path) {
-                import.skipped.push(path);
+                group.found.push(Loaded::Skipped(path));
                 continue;
             }
             let is_link = fs::symlink_metadata(&path).is_ok_and(|m| m.file_type().is_symlink());
@@ -220,18 +285,20 @@ impl Walker<'_> {
             match fs::metadata(&path) {
                 Ok(meta) if meta.is_dir() => {
                     if is_link && !self.options.follow_links && !self.inside_root(&path) {
-                        import.notes.push(format!(
+                        group.found.push(Loaded::Note(format!(
                             "{}: skipped, a link to a folder outside {} (pass --follow-links to follow it)",
                             path.display(),
                             self.root.display()
-                        ));
+                        )));
                         continue;
                     }
-                    self.walk(&path, depth + 1, files, import, seen);
+                    self.walk(&path, depth + 1, group, seen);
                 }
-                Ok(_) if has_transcript_extension(&path) || path.extension().is_none() => files.push(path),
-                Ok(_) => import.skipped.push(path),
-                Err(source) => import.errors.push(ImportError::Io { path, source }),
+                Ok(_) if has_transcript_extension(&path) || path.extension().is_none() => {
+                    group.files.push(path)
+                }
+                Ok(_) => group.found.push(Loaded::Skipped(path)),
+                Err(source) => group.found.push(Loaded::Error(ImportError::Io { path, source })),
             }
         }
     }

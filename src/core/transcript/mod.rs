@@ -17,6 +17,7 @@ mod jsonl;
 mod load;
 mod render;
 mod speaker;
+mod stream;
 mod subtitles;
 mod table;
 mod text;
@@ -25,7 +26,8 @@ mod timecode;
 pub use detect::{parse_bytes, parse_bytes_report};
 pub use json::kind as json_kind;
 pub use jsonl::parse_jsonl_lines;
-pub use load::{Import, LoadOptions, load_file, load_paths, load_paths_with};
+pub use load::{Import, LoadOptions, Loaded, load_file, load_paths, load_paths_with};
+pub use stream::{Corpus, STREAM_OVER, Stream};
 
 use serde::{Deserialize, Serialize};
 use std::path::{Path, PathBuf};
