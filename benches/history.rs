@@ -32,6 +32,21 @@ use std::time::Instant;
 const MODEL: &str = "gpt-4o-mini";
 const TOPICS: [&str; 5] = ["billing", "technical", "account", "cancellation", "other"];
 
+/// The history's folder: removed at the end, or kept for profiling.
+enum Kept {
+    Temp(tempfile::TempDir),
+    Path(std::path::PathBuf),
+}
+
+impl Kept {
+    fn path(&self) -> &Path {
+        match self {
+            Kept::Temp(t) => t.path(),
+            Kept::Path(p) => p,
+        }
+    }
+}
+
 fn main() -> Result<()> {
     let args: Vec<String> = std::env::args().skip(1).collect();
     if !args.iter().any(|a| a == "--bench") {
@@ -44,7 +59,15 @@ fn main() -> Result<()> {
     println!("|---:|---|---:|---:|---:|");
     let mut sizes_report = Vec::new();
     for n in sizes {
+        // DEBRIEF_BENCH_KEEP=1 keeps the history (its folder is printed) for profiling.
         let dir = tempfile::tempdir()?;
+        let dir = if std::env::var_os("DEBRIEF_BENCH_KEEP").is_some() {
+            let kept = dir.keep();
+            eprintln!("history kept in {}", kept.display());
+            Kept::Path(kept)
+        } else {
+            Kept::Temp(dir)
+        };
         let built = Instant::now();
         let (run_a, run_b) = write_history(dir.path(), n)?;
         eprintln!("history of 2 × {n} results written in {:.1} s", built.elapsed().as_secs_f64());

@@ -338,12 +338,22 @@ fn spawn_estimate(
         Arc::clone(prices),
         spec.reasoning_effort.clone(),
     );
-    tokio::task::spawn_blocking(move || {
-        let schema = prepared.schema_tokens(&model);
-        let e = cost::estimate_with(kind, &model, &messages, Some(schema), &prices);
-        cost::with_reasoning(e, kind, &model, effort.as_deref(), &prices)
+    tokio::spawn(async move {
+        // As many counts at once as there are cores: each thread that runs the tokenizer keeps
+        // its own regex caches, so an unbounded pool cost memory for nothing.
+        let _turn = ESTIMATE_GATE.acquire().await.ok();
+        tokio::task::spawn_blocking(move || {
+            let schema = prepared.schema_tokens(&model);
+            let e = cost::estimate_with(kind, &model, &messages, Some(schema), &prices);
+            cost::with_reasoning(e, kind, &model, effort.as_deref(), &prices)
+        })
+        .await
+        .unwrap_or_default()
     })
 }
+
+/// Estimates counted at once (see [`spawn_estimate`]).
+static ESTIMATE_GATE: tokio::sync::Semaphore = tokio::sync::Semaphore::const_new(2);
 
 /// One debug line per call: who, which model, which try — never the transcript, the prompt or
 /// a key.

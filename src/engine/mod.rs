@@ -193,6 +193,11 @@ impl Engine {
     }
 }
 
+/// Store operations waiting on blocking threads at once. The store is one connection behind a
+/// mutex, so more would only park threads on it: at concurrency 256 every call's claim took a
+/// blocking thread of its own (hundreds of threads, each with its own stack and caches).
+static STORE_GATE: tokio::sync::Semaphore = tokio::sync::Semaphore::const_new(4);
+
 /// Run a store operation on a blocking thread.
 pub async fn with_store<T, F>(store: &SharedStore, f: F) -> Result<T, EngineError>
 where
@@ -200,6 +205,7 @@ where
     F: FnOnce(&Store) -> Result<T, StoreError> + Send + 'static,
 {
     let store = Arc::clone(store);
+    let _turn = STORE_GATE.acquire().await.map_err(|e| EngineError::Join(e.to_string()))?;
     tokio::task::spawn_blocking(move || {
         let guard = store.lock().map_err(|_| EngineError::StorePoisoned)?;
         f(&guard).map_err(EngineError::from)

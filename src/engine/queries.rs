@@ -128,7 +128,8 @@ impl Engine {
     }
 
     /// The distinct conversations behind `results` (by content), for labels embedded in
-    /// transcripts. When a transcript was edited between runs (same id, new content) the first
+    /// transcripts: ids, sources and labels only, without turns (scoring needs nothing else,
+    /// and a large run's transcripts would not fit in memory). When a transcript was edited between runs (same id, new content) the first
     /// version is kept: only one of them can be paired with a label anyway.
     pub fn conversations_of<'a>(
         &self,
@@ -139,11 +140,17 @@ impl Engine {
             let mut ids = HashSet::new();
             let mut conversations = Vec::new();
             for r in results {
-                if seen.insert(r.conversation_hash.clone())
-                    && let Some(c) = s.conversation(&r.conversation_hash)?
-                    && ids.insert(c.id.clone())
+                if seen.insert(r.conversation_hash.as_str()) && ids.insert(r.outcome.conversation_id.as_str())
                 {
-                    conversations.push(c);
+                    // The result carries the conversation's id and source; only its embedded
+                    // labels are looked up.
+                    conversations.push(Conversation {
+                        id: r.outcome.conversation_id.clone(),
+                        turns: Vec::new(),
+                        metadata: Default::default(),
+                        expected: s.embedded_labels(&r.conversation_hash)?,
+                        source: r.outcome.source.clone(),
+                    });
                 }
             }
             Ok(conversations)

@@ -132,7 +132,7 @@ impl Store {
             .map_err(|e| sql(&self.path, e))?;
         let holders: Vec<(i64, String, i64)> = {
             let mut stmt = tx
-                .prepare(
+                .prepare_cached(
                     "SELECT id, owner, expires_at FROM claims
                      WHERE spec_hash = ?1 AND conversation_hash = ?2 AND endpoint = ?3 AND slot = ?4",
                 )
@@ -153,10 +153,12 @@ impl Store {
                     .map_err(|e| sql(&self.path, e))?;
             }
         }
-        tx.execute(
+        tx.prepare_cached(
             "INSERT INTO claims (spec_hash, conversation_hash, endpoint, slot, run_id, owner, expires_at, created_at)
              VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)",
-            params![
+        )
+        .and_then(|mut s| {
+            s.execute(params![
                 key.spec_hash,
                 key.conversation_hash,
                 key.endpoint,
@@ -165,8 +167,8 @@ impl Store {
                 self.owner.token,
                 expires_at_ms,
                 now_rfc3339()
-            ],
-        )
+            ])
+        })
         .map_err(|e| sql(&self.path, e))?;
         let id = tx.last_insert_rowid();
         tx.commit().map_err(|e| sql(&self.path, e))?;
@@ -176,7 +178,8 @@ impl Store {
     /// Drop a claim (its result is committed, or the call was never made).
     pub fn release_claim(&self, claim_id: i64) -> Result<(), StoreError> {
         self.conn
-            .execute("DELETE FROM claims WHERE id = ?1", params![claim_id])
+            .prepare_cached("DELETE FROM claims WHERE id = ?1")
+            .and_then(|mut s| s.execute(params![claim_id]))
             .map_err(|e| self.sql_err(e))?;
         Ok(())
     }

@@ -47,13 +47,23 @@ impl Store {
         let json = self.encode("conversation", conv)?;
         let turns = i64::try_from(conv.turns.len()).unwrap_or(i64::MAX);
         self.conn
-            .execute(
+            .prepare_cached(
                 "INSERT OR IGNORE INTO conversations
                      (content_hash, conversation_id, source, conversation_json, turns, created_at)
                  VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
-                params![content_hash, conv.id, conv.source, json, turns, now_rfc3339()],
             )
+            .and_then(|mut s| {
+                s.execute(params![content_hash, conv.id, conv.source, json, turns, now_rfc3339()])
+            })
             .map_err(|e| self.sql_err(e))?;
+        if let Some(expected) = conv.expected.as_ref().filter(|e| e.is_object()) {
+            self.conn
+                .prepare_cached(
+                    "INSERT OR IGNORE INTO conversation_expected (content_hash, expected_json) VALUES (?1, ?2)",
+                )
+                .and_then(|mut s| s.execute(params![content_hash, expected.to_string()]))
+                .map_err(|e| self.sql_err(e))?;
+        }
         Ok(())
     }
 
@@ -75,10 +85,26 @@ impl Store {
         .transpose()
     }
 
+    /// The labels embedded in the stored conversation with this content hash, if it has any
+    /// (an index lookup: the transcript itself is not read).
+    pub fn embedded_labels(&self, content_hash: &str) -> Result<Option<serde_json::Value>, StoreError> {
+        let text: Option<String> = self
+            .conn
+            .prepare_cached("SELECT expected_json FROM conversation_expected WHERE content_hash = ?1")
+            .and_then(|mut s| s.query_row(params![content_hash], |r| r.get(0)))
+            .optional()
+            .map_err(|e| self.sql_err(e))?;
+        text.map(|t| {
+            serde_json::from_str(&t).map_err(|e| self.decode_err(format!("labels of {content_hash}"), e))
+        })
+        .transpose()
+    }
+
     /// Whether the query `sql` (taking one `?1` key) returns a row.
     pub(crate) fn exists(&self, sql: &str, key: &str) -> Result<bool, StoreError> {
         self.conn
-            .query_row(sql, params![key], |_| Ok(()))
+            .prepare_cached(sql)
+            .and_then(|mut s| s.query_row(params![key], |_| Ok(())))
             .optional()
             .map(|found| found.is_some())
             .map_err(|e| self.sql_err(e))
@@ -93,6 +119,19 @@ mod tests {
 
     fn count(store: &Store, table: &str) -> i64 {
         store.conn.query_row(&format!("SELECT COUNT(*) FROM {table}"), [], |r| r.get(0)).unwrap()
+    }
+
+    #[test]
+    fn embedded_labels_are_kept_beside_the_transcript() {
+        let store = Store::open_memory().unwrap();
+        let mut labelled = fixtures::conversation("c1");
+        labelled.expected = Some(serde_json::json!({"topic": "billing", "resolved": true}));
+        store.save_conversation(&labelled, "h1").unwrap();
+        store.save_conversation(&fixtures::conversation("c2"), "h2").unwrap();
+        assert_eq!(store.embedded_labels("h1").unwrap(), labelled.expected);
+        assert_eq!(store.embedded_labels("h2").unwrap(), None);
+        assert_eq!(store.embedded_labels("missing").unwrap(), None);
+        assert_eq!(count(&store, "conversation_expected"), 1);
     }
 
     #[test]

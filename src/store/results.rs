@@ -147,7 +147,8 @@ impl Store {
         };
         let tx: &rusqlite::Connection = &self.conn;
         let spec_hash: Option<String> = tx
-            .query_row("SELECT spec_hash FROM runs WHERE id = ?1", params![run_id], |r| r.get(0))
+            .prepare_cached("SELECT spec_hash FROM runs WHERE id = ?1")
+            .and_then(|mut s| s.query_row(params![run_id], |r| r.get(0)))
             .optional()
             .map_err(sql_err)?;
         let Some(spec_hash) = spec_hash else {
@@ -160,12 +161,15 @@ impl Store {
             });
         }
         let (usage, estimate) = (&outcome.usage, &outcome.estimate);
-        tx.execute(
-            &format!(
+        // Cached: one result per call, so preparing the statement each time was measurable.
+        let mut insert = tx
+            .prepare_cached(&format!(
                 "INSERT INTO results ({COLUMNS}) VALUES (NULL, ?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9,
                  ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17, ?18, ?19, ?20, ?21, ?22, ?23, ?24)"
-            ),
-            params![
+            ))
+            .map_err(sql_err)?;
+        insert
+            .execute(params![
                 run_id,
                 spec_hash,
                 conversation_hash,
@@ -190,9 +194,9 @@ impl Store {
                 outcome.note,
                 to_sql_int(usage.cache_write_tokens),
                 evidence,
-            ],
-        )
-        .map_err(sql_err)?;
+            ])
+            .map_err(sql_err)?;
+        drop(insert);
         let id = tx.last_insert_rowid();
         super::deliveries::enqueue_on(tx, events, Some(id), None, super::paths::now_unix_ms())
             .map_err(sql_err)?;
