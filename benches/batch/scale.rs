@@ -17,16 +17,9 @@ pub(crate) fn debrief_batch(folder: &Path, extra: &[&str], concurrency: usize) -
         .args(["-f", "%e %U %S %M", "-o"])
         .arg(&report)
         .arg(debrief_bin())
-        .args([
-            "batch",
-            "--template",
-            "post_analysis",
-            "--model",
-            MODEL,
-            "--fresh",
-            "--concurrency",
-            &concurrency,
-        ])
+        .args(["batch", "--template", "post_analysis", "--fresh", "--concurrency", &concurrency])
+        // The offline baseline refuses a model name (it has none).
+        .args(if extra.contains(&"offline") { &[][..] } else { &["--model", MODEL][..] })
         .args(extra)
         .arg("--data-dir")
         .arg(data.path())
