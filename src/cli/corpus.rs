@@ -27,6 +27,16 @@ pub struct StreamReport {
     pub labelled_ids: HashSet<String>,
 }
 
+impl StreamReport {
+    /// Keep a conversation's embedded labels (without its turns), if it has any.
+    fn keep_labels(&mut self, c: &Conversation) {
+        if c.expected.is_some() {
+            self.labelled_ids.insert(c.id.clone());
+            self.labelled.push(Conversation { turns: Vec::new(), ..c.clone() });
+        }
+    }
+}
+
 /// The shared report of one stream.
 #[derive(Debug, Clone, Default)]
 pub struct Report(Arc<Mutex<StreamReport>>);
@@ -58,10 +68,7 @@ pub fn stream(
         match item {
             Loaded::Conversation(c) => {
                 report.conversations += 1;
-                if c.expected.is_some() {
-                    report.labelled_ids.insert(c.id.clone());
-                    report.labelled.push(Conversation { turns: Vec::new(), ..(*c).clone() });
-                }
+                report.keep_labels(&c);
                 return Some(*c);
             }
             Loaded::Error(e) => {
@@ -109,10 +116,7 @@ pub fn open(
     {
         let mut r = report.lock();
         r.conversations = import.conversations.len();
-        for c in import.conversations.iter().filter(|c| c.expected.is_some()) {
-            r.labelled_ids.insert(c.id.clone());
-            r.labelled.push(Conversation { turns: Vec::new(), ..c.clone() });
-        }
+        import.conversations.iter().for_each(|c| r.keep_labels(c));
     }
     Ok(Some((Conversations::List(import.conversations), report, failed)))
 }
