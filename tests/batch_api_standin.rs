@@ -35,6 +35,8 @@ pub struct State {
     pub cancelled: bool,
     /// The key the client must send; error texts echo it, to prove they are scrubbed.
     pub key: String,
+    /// Every request body received, in order (the redaction leak test searches them).
+    pub bodies: Vec<String>,
 }
 
 #[derive(Clone)]
@@ -119,6 +121,7 @@ impl Respond for StandIn {
             return ResponseTemplate::new(401).set_body_json(json!({"error": {"message": "bad key"}}));
         }
         let body = String::from_utf8_lossy(&req.body).into_owned();
+        s.bodies.push(body.clone());
         let method = req.method.to_string();
         match (method.as_str(), path.as_str()) {
             // ---- normal calls (repairs of failed batch items)

@@ -18,6 +18,7 @@ mod labels;
 mod lint;
 mod prices;
 mod project;
+mod redact;
 mod runs;
 mod serve;
 mod spec_args;
@@ -60,6 +61,8 @@ pub enum Command {
     Prices(prices::PricesListArgs),
     /// Project the monthly cost of running a spec in production, for every priced model.
     Project(project::ProjectArgs),
+    /// Print transcripts as a redacting spec sends them: card numbers, phones, emails… replaced.
+    Redact(redact::RedactArgs),
     /// Write stored results to a file: JSON lines, CSV or Parquet.
     Export(export::ExportArgs),
     /// List runs in the history, or show one.
@@ -134,6 +137,7 @@ pub fn run(command: Command, runtime: &tokio::runtime::Runtime) -> Result<Exit, 
         Command::Prices(args) => prices::prices(args),
         Command::Project(args) => project::project(args),
         Command::Runs(args) => runs::runs(args),
+        Command::Redact(args) => redact::redact(args),
         Command::Export(args) => export::export(args),
         Command::Templates(args) => templates::templates(args),
         Command::Lint(args) => lint::lint(args),

@@ -49,6 +49,11 @@ pub struct SpecArgs {
     /// spec's "evidence": true).
     #[arg(long)]
     pub evidence: bool,
+    /// Redact before sending: card, phone, email, ssn, iban, ip, dob (comma-separated), all, or
+    /// none to turn a spec's redaction off (default: the spec's "redact"). `debrief redact`
+    /// shows what would be sent.
+    #[arg(long, value_delimiter = ',', value_name = "KINDS")]
+    pub redact: Vec<String>,
 }
 
 fn parse_provider(s: &str) -> Result<ProviderKind, String> {
@@ -96,6 +101,12 @@ impl SpecArgs {
         if self.evidence {
             spec.evidence = true;
         }
+        if !self.redact.is_empty() {
+            spec.redact.kinds = redact_kinds(&self.redact)?;
+            if spec.redact.kinds.is_empty() {
+                spec.redact = Default::default();
+            }
+        }
         let origin = self.schema_origin();
         schema::compile(&spec.schema, &origin).map_err(CliError::usage)?;
         Ok(spec)
@@ -116,6 +127,11 @@ impl SpecArgs {
         config.request_timeout = self.timeout.or(spec.request_timeout_s).map(std::time::Duration::from_secs);
         config
     }
+}
+
+/// The kinds `--redact` names (`none` alone: no redaction).
+fn redact_kinds(words: &[String]) -> Result<Vec<crate::core::redact::Kind>, CliError> {
+    crate::core::redact::Kind::parse_list(words).map_err(|e| CliError::usage(anyhow!("--redact: {e}")))
 }
 
 /// Largest spec, schema or prompt file read.

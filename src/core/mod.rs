@@ -16,6 +16,7 @@ pub mod models;
 pub mod outcome;
 pub mod policy;
 pub mod prompt;
+pub mod redact;
 pub mod repetition;
 pub mod rules;
 pub mod schema;

@@ -43,8 +43,20 @@ impl PromptOptions {
 }
 
 /// The messages of the first attempt: the spec's prompt as system message, the transcript as
-/// user message.
+/// user message — redacted first when the spec's `redact` asks for it (`core::redact`), so
+/// nothing built here can carry what the spec keeps on the machine.
 pub fn build(spec: &AnalysisSpec, conversation: &Conversation, options: PromptOptions) -> Vec<ChatMessage> {
+    messages(spec, &crate::core::redact::apply(spec, conversation), options)
+}
+
+/// [`build`] for a conversation that is already as it will be sent (redacted by
+/// [`crate::core::redact::apply`] when the spec asks): the engine redacts once and checks the
+/// evidence against that same text.
+pub fn messages(
+    spec: &AnalysisSpec,
+    conversation: &Conversation,
+    options: PromptOptions,
+) -> Vec<ChatMessage> {
     let mut system = spec.prompt.trim().to_string();
     if options.schema_summary {
         system.push_str("\n\n");
@@ -52,13 +64,19 @@ pub fn build(spec: &AnalysisSpec, conversation: &Conversation, options: PromptOp
     }
     vec![
         ChatMessage { role: Role::System, content: system },
-        ChatMessage { role: Role::User, content: user_message(conversation) },
+        ChatMessage { role: Role::User, content: user_message(spec, conversation) },
     ]
 }
 
-/// The transcript with the facts a reviewer would want the model to know.
-fn user_message(conversation: &Conversation) -> String {
-    let mut header = vec![format!("Conversation {}", conversation.id)];
+/// The transcript with the facts a reviewer would want the model to know. A redacting spec
+/// leaves out an id that holds something it redacts (a file named after a phone number).
+fn user_message(spec: &AnalysisSpec, conversation: &Conversation) -> String {
+    let id = if spec.redact.is_empty() || !crate::core::redact::holds_pii(spec, &conversation.id) {
+        conversation.id.as_str()
+    } else {
+        "(id redacted)"
+    };
+    let mut header = vec![format!("Conversation {id}")];
     let m = &conversation.metadata;
     if let Some(channel) = &m.channel {
         header.push(format!("channel: {channel}"));

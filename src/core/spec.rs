@@ -160,6 +160,10 @@ pub struct AnalysisSpec {
     /// Google warns can loop); without it such a temperature is left out and lint says so.
     #[serde(default, skip_serializing_if = "std::ops::Not::not")]
     pub keep_temperature: bool,
+    /// Personal data replaced by placeholders before the transcript is sent (`core::redact`).
+    /// Part of the version when set: it changes what the model sees.
+    #[serde(default, skip_serializing_if = "crate::core::redact::Redaction::is_empty")]
+    pub redact: crate::core::redact::Redaction,
 }
 
 /// The generation settings added after the first spec format, as one value, so a front end that
@@ -176,6 +180,7 @@ pub struct Tuning {
     pub on_too_long: Option<OnTooLong>,
     pub request_timeout_s: Option<u64>,
     pub keep_temperature: bool,
+    pub redact: crate::core::redact::Redaction,
 }
 
 impl Tuning {
@@ -191,6 +196,7 @@ impl Tuning {
             on_too_long: spec.on_too_long,
             request_timeout_s: spec.request_timeout_s,
             keep_temperature: spec.keep_temperature,
+            redact: spec.redact.clone(),
         }
     }
 
@@ -205,6 +211,7 @@ impl Tuning {
         spec.on_too_long = self.on_too_long;
         spec.request_timeout_s = self.request_timeout_s;
         spec.keep_temperature = self.keep_temperature;
+        spec.redact = self.redact.clone();
     }
 }
 
@@ -332,6 +339,10 @@ impl AnalysisSpec {
         }
         if self.keep_temperature {
             material["keep_temperature"] = serde_json::Value::Bool(true);
+        }
+        if !self.redact.is_empty() {
+            material["redact"] = serde_json::to_value(&self.redact).unwrap_or_default();
+            material["redact_detectors"] = crate::core::redact::DETECTORS_VERSION.into();
         }
         // Settings added later join the material only when set, for the same reason.
         let later = [

@@ -55,7 +55,7 @@ pub fn from_value(value: Value) -> Result<AnalysisSpec, ShapeError> {
     let providers: Vec<&str> = ProviderKind::ALL.iter().map(|p| p.as_str()).collect();
     one_of(&value, "provider", &providers)?;
     one_of(&value, "on_too_long", &["skip", "head_tail"])?;
-    serde_path_to_error::deserialize(&value).map_err(|e| {
+    let spec: AnalysisSpec = serde_path_to_error::deserialize(&value).map_err(|e| {
         let pointer = pointer_of(e.path());
         let mut message = crate::core::schema::strip_position(&e.inner().to_string());
         if message.starts_with("missing field") {
@@ -64,7 +64,10 @@ pub fn from_value(value: Value) -> Result<AnalysisSpec, ShapeError> {
             message = format!("found {}: {message}", found(v));
         }
         (pointer, message)
-    })
+    })?;
+    // A pattern that does not compile must stop the spec here, not at the first call.
+    crate::core::redact::Redactor::new(&spec.redact).map_err(|e| (e.pointer(), e.to_string()))?;
+    Ok(spec)
 }
 
 /// `serde_path_to_error`'s path as a JSON pointer (`/policy/sample_rate`, "" for the root).

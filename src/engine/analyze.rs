@@ -69,6 +69,10 @@ pub async fn analyze_prepared(
 ) -> Outcome {
     let kind = provider.kind();
     let (asked, nullable_rewrite) = (&prepared.asked, prepared.nullable_rewrite);
+    // Redacted once, here: the prompt, the offline baseline and the evidence check all read
+    // the text the model is sent.
+    let sent = crate::core::redact::apply(spec, conversation);
+    let conversation: &Conversation = &sent;
     let mut shortened: Option<Conversation> = None;
     let (conversation, fit_note, original) =
         match fitted(spec, conversation, provider, prepared, prices, &mut shortened).await {
@@ -241,13 +245,13 @@ async fn fitted<'c>(
     shortened: &'c mut Option<Conversation>,
 ) -> Result<(&'c Conversation, Option<String>, Vec<crate::core::prompt::ChatMessage>), Outcome> {
     let options = provider.prompt_options();
-    let built = prompt::build(spec, conversation, options);
+    let built = prompt::messages(spec, conversation, options);
     Ok(match guard(spec, conversation, provider, prepared, &built, prices).await {
         Fit::Fits => (conversation, None, built),
         Fit::Skip { reason, .. } => return Err(super::plan::skipped(spec, conversation, &reason)),
         Fit::Shortened { conversation: c, note, .. } => {
             let c = &*shortened.insert(*c);
-            (c, Some(note), prompt::build(spec, c, options))
+            (c, Some(note), prompt::messages(spec, c, options))
         }
     })
 }

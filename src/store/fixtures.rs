@@ -37,6 +37,7 @@ pub fn spec(name: &str) -> AnalysisSpec {
         on_too_long: None,
         request_timeout_s: None,
         keep_temperature: false,
+        redact: Default::default(),
     }
 }
 

@@ -153,12 +153,16 @@ fn build_requests(
     let (name, tuning) = (schema_name(&spec.name), Tuning::of(spec));
     let mut seen = std::collections::HashSet::new();
     let (mut requests, mut items) = (Vec::new(), Vec::new());
-    for conversation in conversations {
+    for original in conversations {
+        // Keyed by the text as sent: the replay in `answers` looks the answer up by the
+        // conversation the engine sends, which is the redacted one when the spec redacts.
+        let sent = crate::core::redact::apply(spec, original);
+        let conversation: &Conversation = &sent;
         let hash = conversation.content_hash();
         if !seen.insert(hash.clone()) {
             continue;
         }
-        let messages = prompt::build(spec, conversation, real.prompt_options());
+        let messages = prompt::messages(spec, conversation, real.prompt_options());
         let request = CompletionRequest {
             model: &spec.model,
             messages: &messages,

@@ -159,6 +159,7 @@ impl Draft {
             on_too_long: None,
             request_timeout_s: None,
             keep_temperature: false,
+            redact: Default::default(),
         };
         self.tuning.apply(&mut spec);
         spec
@@ -310,6 +311,9 @@ pub struct UiState {
     /// point (Ctrl+Z in the schema editor takes the fix back).
     #[serde(skip)]
     pub lint_undo: Option<String>,
+    /// The Analysis tab puts redacted values back (a local view; off at every start).
+    #[serde(skip)]
+    pub show_originals: bool,
 }
 
 /// Modal questions.
@@ -344,6 +348,7 @@ impl Default for UiState {
             dialog: None,
             review: Default::default(),
             lint_undo: None,
+            show_originals: false,
         }
     }
 }

@@ -151,6 +151,7 @@ fn prompt_ui(ui: &mut egui::Ui, state: &mut UiState) {
         ui.add(egui::TextEdit::singleline(&mut state.draft.name).desired_width(f32::INFINITY))
             .labelled_by(label.id);
     });
+    super::redaction::toggles_ui(ui, &mut state.draft.tuning.redact);
     egui::ScrollArea::vertical().id_salt("prompt_scroll").auto_shrink([false, false]).show(ui, |ui| {
         ui.add(
             egui::TextEdit::multiline(&mut state.draft.prompt)

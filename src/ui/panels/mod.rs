@@ -15,6 +15,7 @@ mod editor;
 mod history;
 mod lint;
 mod projection;
+mod redaction;
 mod results;
 mod review;
 mod server;

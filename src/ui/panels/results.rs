@@ -53,9 +53,25 @@ pub fn results_ui(ui: &mut egui::Ui, state: &mut UiState, cx: &super::PanelCtx<'
                 let schema = if same_spec { model.check.parsed.as_ref() } else { None };
                 let labels =
                     model.labels.get(&selected.conversation.id).map(Vec::as_slice).unwrap_or_default();
+                // A redacting spec's result sits beside the transcript the model saw; the
+                // originals are a local view, for the current spec version only (its mapping).
+                let redaction = &state.draft.tuning.redact;
+                if same_spec && !redaction.is_empty() {
+                    ui.checkbox(&mut state.show_originals, "Show original values")
+                        .on_hover_text("Put the redacted values back, from the transcript on this machine; nothing is sent or stored");
+                }
+                let shown = if same_spec {
+                    super::redaction::shown(redaction, &selected.conversation, outcome, state.show_originals)
+                } else {
+                    None
+                };
+                let (conversation, outcome) = match &shown {
+                    Some(s) => (&s.conversation, &s.outcome),
+                    None => (&selected.conversation, outcome),
+                };
                 let pane = super::verdicts::Pane {
                     id: "workbench_pane",
-                    conversation: Some(&selected.conversation),
+                    conversation: Some(conversation),
                     outcome,
                     schema,
                     spec_version: version,
@@ -105,7 +121,7 @@ fn raw_ui(ui: &mut egui::Ui, state: &UiState, model: &Model) {
                     ui.colored_label(ui.visuals().error_fg_color, e);
                 }
                 ui.strong("Request");
-                egui_extras::syntax_highlighting::code_view_ui(
+                super::redaction::marked_code_ui(
                     ui,
                     &theme,
                     &serde_json::to_string_pretty(&a.request).unwrap_or_default(),
@@ -150,7 +166,7 @@ fn preview_ui(ui: &mut egui::Ui, model: &Model, theme: &egui_extras::syntax_high
         });
     }
     ui.strong("Body");
-    egui_extras::syntax_highlighting::code_view_ui(ui, theme, body, "json");
+    super::redaction::marked_code_ui(ui, theme, body, "json");
 }
 
 fn note_action(action: crate::core::schema::dialect::NoteAction) -> &'static str {

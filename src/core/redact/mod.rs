@@ -1,0 +1,368 @@
+//! PII redaction before a transcript leaves the machine.
+//!
+//! A spec's `redact` setting ([`Redaction`]) names the kinds to replace; [`Redactor`] finds them
+//! and a [`Session`] replaces each with a typed, numbered placeholder (`[CARD_1]`, `[PHONE_2]`)
+//! that stays the same for the same value throughout one conversation, so the model still sees
+//! that the customer gave the same number twice. The originals stay in the [`Mapping`], which
+//! lives only in memory and in this machine's history (it can always be rebuilt from the stored
+//! transcript, and [`restore`] puts the values back into results for the GUI).
+//!
+//! [`apply`] is the one entry point the pipeline uses: `prompt::build` (so every provider, the
+//! batch APIs, estimates and the preview see the redacted text), the engine (evidence is checked
+//! against what the model saw), and `debrief redact`.
+
+mod config;
+mod dates;
+mod numbers;
+mod patterns;
+mod words;
+
+#[cfg(test)]
+mod tests;
+
+pub use config::{Kind, Redaction, UserPattern};
+
+use crate::core::spec::AnalysisSpec;
+use crate::core::transcript::Conversation;
+use regex::Regex;
+use std::borrow::Cow;
+use std::collections::HashMap;
+use std::sync::LazyLock;
+
+/// Bumped whenever a detector changes what it finds; part of a redacting spec's version, so
+/// results redacted by another detector set are never mistaken for this one's.
+pub const DETECTORS_VERSION: u32 = 1;
+
+/// What a found span is.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum Tag {
+    Kind(Kind),
+    /// One of the user's names.
+    Name,
+    /// The user pattern at this index.
+    Pattern(usize),
+}
+
+impl Tag {
+    /// Which wins when two spans of equal length overlap (lower first).
+    fn rank(self) -> usize {
+        match self {
+            Tag::Pattern(_) => 0,
+            Tag::Name => 1,
+            Tag::Kind(k) => 2 + Kind::ALL.iter().position(|x| *x == k).map_or(9, |p| PRIORITY[p]),
+        }
+    }
+}
+
+/// Rank of each of [`Kind::ALL`] (card, phone, email, ssn, iban, ip, dob) in overlaps: an email
+/// or IBAN holds digits that must not be read as a phone.
+const PRIORITY: [usize; 7] = [2, 5, 0, 3, 1, 4, 6];
+
+/// A candidate span in the original text; `key` is its normalised value (digits, E.164,
+/// lower-case email), so the same value gets the same number however it was written.
+#[derive(Debug, Clone)]
+pub(crate) struct Found {
+    pub tag: Tag,
+    pub start: usize,
+    pub end: usize,
+    pub key: String,
+}
+
+/// A redaction setting that cannot be used; each names the spec key.
+#[derive(Debug, thiserror::Error)]
+pub enum RedactError {
+    #[error("pattern {name:?} is not a valid regex: {message}")]
+    Pattern { index: usize, name: String, message: String },
+    #[error("{name:?} cannot name a placeholder; use lower-case letters, digits and _ (e.g. \"order_id\")")]
+    PatternName { index: usize, name: String },
+    #[error("{0:?} is not a region code; use an ISO 3166 code such as \"US\", \"GB\" or \"DE\"")]
+    Region(String),
+}
+
+impl RedactError {
+    /// The JSON pointer of the spec key at fault (the list form has no `patterns` key, so a
+    /// pattern is named by its place among the patterns).
+    pub fn pointer(&self) -> String {
+        match self {
+            RedactError::Pattern { index, .. } => format!("/redact/patterns/{index}/regex"),
+            RedactError::PatternName { index, .. } => format!("/redact/patterns/{index}/name"),
+            RedactError::Region(_) => "/redact/region".to_string(),
+        }
+    }
+}
+
+/// A replaced span: where it is in the redacted text, what it was in the original.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Span {
+    /// The placeholder stem: `CARD`, `PHONE`, `NAME`, `ORDER_ID`, …
+    pub label: String,
+    pub placeholder: String,
+    pub start: usize,
+    pub end: usize,
+    pub original_start: usize,
+    pub original_end: usize,
+}
+
+impl Span {
+    /// The spec spelling of the kind (`card`, `name`, `order_id`).
+    pub fn kind(&self) -> String {
+        self.label.to_ascii_lowercase()
+    }
+}
+
+/// Placeholder → the original text it replaced (the first spelling seen).
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Mapping(pub Vec<(String, String)>);
+
+impl Mapping {
+    pub fn is_empty(&self) -> bool {
+        self.0.is_empty()
+    }
+
+    fn get(&self, placeholder: &str) -> Option<&str> {
+        self.0.iter().find(|(p, _)| p == placeholder).map(|(_, o)| o.as_str())
+    }
+}
+
+/// The compiled form of a [`Redaction`].
+pub struct Redactor {
+    kinds: Vec<Kind>,
+    patterns: Vec<(String, Regex)>,
+    names: Vec<(Regex, String)>,
+    region: phonenumber::country::Id,
+}
+
+impl Redactor {
+    /// Compile the setting; fails on a user pattern that is not a regex or a bad region.
+    pub fn new(config: &Redaction) -> Result<Redactor, RedactError> {
+        let region = match &config.region {
+            None => phonenumber::country::Id::US,
+            Some(r) => r.trim().to_ascii_uppercase().parse().map_err(|_| RedactError::Region(r.clone()))?,
+        };
+        let mut patterns = Vec::new();
+        for (index, p) in config.patterns.iter().enumerate() {
+            let ok_name = !p.name.is_empty()
+                && p.name.bytes().all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'_');
+            if !ok_name {
+                return Err(RedactError::PatternName { index, name: p.name.clone() });
+            }
+            let re = Regex::new(&p.regex).map_err(|e| RedactError::Pattern {
+                index,
+                name: p.name.clone(),
+                message: e.to_string().lines().last().unwrap_or_default().trim().to_string(),
+            })?;
+            patterns.push((p.name.to_ascii_uppercase(), re));
+        }
+        let mut names = Vec::new();
+        let mut full: Vec<&String> = config.names.iter().filter(|n| !n.trim().is_empty()).collect();
+        full.sort_by_key(|n| std::cmp::Reverse(n.len()));
+        for name in &full {
+            let key = name.trim().to_lowercase();
+            let parts: Vec<String> = key.split_whitespace().map(regex::escape).collect();
+            let mut forms = vec![parts.join(r"\s+")];
+            if parts.len() > 1 {
+                forms.extend(key.split_whitespace().filter(|p| p.chars().count() >= 2).map(regex::escape));
+            }
+            for form in forms {
+                // Escaped literals always compile.
+                if let Ok(re) = Regex::new(&format!(r"(?i)\b{form}\b")) {
+                    names.push((re, key.clone()));
+                }
+            }
+        }
+        Ok(Redactor { kinds: config.kinds.clone(), patterns, names, region })
+    }
+
+    /// A numbering session for one conversation.
+    pub fn session(&self) -> Session<'_> {
+        Session {
+            redactor: self,
+            numbers: HashMap::new(),
+            counters: HashMap::new(),
+            mapping: Mapping::default(),
+        }
+    }
+
+    fn label(&self, tag: Tag) -> String {
+        match tag {
+            Tag::Kind(k) => k.label().to_string(),
+            Tag::Name => "NAME".to_string(),
+            Tag::Pattern(i) => self.patterns.get(i).map_or_else(|| "PATTERN".to_string(), |p| p.0.clone()),
+        }
+    }
+
+    /// Every span to replace in `text`, non-overlapping, in order. `answers_dob`: the turn
+    /// before asked for a birth date, so a date anywhere in this one is one.
+    fn spans(&self, text: &str, answers_dob: bool) -> Vec<Found> {
+        let ws = words::words(text);
+        let runs = words::runs(text, &ws);
+        let mut all = numbers::find(text, &ws, &runs, &self.kinds, self.region);
+        all.extend(patterns::find(text, &self.kinds));
+        if answers_dob && self.kinds.contains(&Kind::Dob) {
+            all.extend(patterns::dob_anywhere(text));
+        }
+        all.extend(patterns::names(text, &self.names));
+        all.extend(patterns::user(text, &self.patterns));
+        all.sort_by_key(|f| (std::cmp::Reverse(f.end - f.start), f.tag.rank(), f.start));
+        let mut chosen: Vec<Found> = Vec::new();
+        for f in all {
+            if chosen.iter().all(|c| f.end <= c.start || f.start >= c.end) {
+                chosen.push(f);
+            }
+        }
+        chosen.sort_by_key(|f| f.start);
+        chosen
+    }
+}
+
+/// Placeholder numbering shared by every text of one conversation.
+pub struct Session<'r> {
+    redactor: &'r Redactor,
+    numbers: HashMap<(String, String), usize>,
+    counters: HashMap<String, usize>,
+    mapping: Mapping,
+}
+
+impl Session<'_> {
+    /// `text` with every span replaced, and the spans.
+    pub fn redact(&mut self, text: &str) -> (String, Vec<Span>) {
+        self.redact_turn(text, false)
+    }
+
+    /// [`Session::redact`] for a turn that answers a birth-date question in the turn before.
+    pub fn redact_turn(&mut self, text: &str, answers_dob: bool) -> (String, Vec<Span>) {
+        let found = self.redactor.spans(text, answers_dob);
+        let mut out = String::with_capacity(text.len());
+        let mut spans = Vec::with_capacity(found.len());
+        let mut at = 0;
+        for f in found {
+            let label = self.redactor.label(f.tag);
+            let next = self.counters.get(&label).copied().unwrap_or(0) + 1;
+            let n = *self.numbers.entry((label.clone(), f.key)).or_insert_with(|| {
+                self.counters.insert(label.clone(), next);
+                next
+            });
+            let placeholder = format!("[{label}_{n}]");
+            if self.mapping.get(&placeholder).is_none() {
+                self.mapping.0.push((placeholder.clone(), text[f.start..f.end].to_string()));
+            }
+            out.push_str(&text[at..f.start]);
+            let start = out.len();
+            out.push_str(&placeholder);
+            spans.push(Span {
+                label,
+                placeholder,
+                start,
+                end: out.len(),
+                original_start: f.start,
+                original_end: f.end,
+            });
+            at = f.end;
+        }
+        out.push_str(&text[at..]);
+        (out, spans)
+    }
+
+    /// What each placeholder stands for.
+    pub fn into_mapping(self) -> Mapping {
+        self.mapping
+    }
+}
+
+/// A conversation as sent, with the spans of each turn's text and the mapping.
+#[derive(Debug, Clone)]
+pub struct RedactedConversation {
+    pub conversation: Conversation,
+    /// Per turn, the spans in that turn's (single-line) text.
+    pub spans: Vec<Vec<Span>>,
+    /// Per turn, the original text as it was redacted (joined onto one line): the spans'
+    /// `original_start`/`original_end` index into it.
+    pub originals: Vec<String>,
+    pub mapping: Mapping,
+}
+
+/// Redact every turn's text (and `Other` speakers' labels, which are often names) with one
+/// numbering. Turn text is first joined onto one line, as the prompt renders it, so a number
+/// wrapped across lines is still one number.
+pub fn conversation(redactor: &Redactor, conversation: &Conversation) -> RedactedConversation {
+    let mut session = redactor.session();
+    let mut out = conversation.clone();
+    let mut spans = Vec::with_capacity(out.turns.len());
+    let mut originals = Vec::with_capacity(out.turns.len());
+    let mut asked_dob = false;
+    for turn in &mut out.turns {
+        let joined = turn.text.lines().map(str::trim).filter(|l| !l.is_empty()).collect::<Vec<_>>().join(" ");
+        let (text, turn_spans) = session.redact_turn(&joined, asked_dob);
+        asked_dob = patterns::introduces_dob(&joined);
+        turn.text = text;
+        spans.push(turn_spans);
+        originals.push(joined);
+        if !turn.label.is_empty() {
+            turn.label = session.redact(&turn.label).0;
+        }
+    }
+    RedactedConversation { conversation: out, spans, originals, mapping: session.into_mapping() }
+}
+
+/// The conversation as a spec sends it: redacted when the spec asks for it, else unchanged.
+///
+/// A spec's patterns and region are checked when it is loaded; should one reach here unchecked
+/// and fail, the built-in kinds and names are still applied (never nothing).
+pub fn apply<'c>(spec: &AnalysisSpec, conversation: &'c Conversation) -> Cow<'c, Conversation> {
+    if spec.redact.is_empty() {
+        return Cow::Borrowed(conversation);
+    }
+    let redactor = Redactor::new(&spec.redact).unwrap_or_else(|_| {
+        let fallback =
+            Redaction { kinds: Kind::ALL.to_vec(), names: spec.redact.names.clone(), ..Redaction::default() };
+        Redactor::new(&fallback).unwrap_or(Redactor {
+            kinds: Kind::ALL.to_vec(),
+            patterns: Vec::new(),
+            names: Vec::new(),
+            region: phonenumber::country::Id::US,
+        })
+    });
+    Cow::Owned(self::conversation(&redactor, conversation).conversation)
+}
+
+static PLACEHOLDER: LazyLock<Regex> = LazyLock::new(|| {
+    // A constant pattern, covered by the tests.
+    #[allow(clippy::expect_used)]
+    Regex::new(r"\[[A-Z][A-Z0-9_]*_[0-9]+\]").expect("placeholder pattern compiles")
+});
+
+/// Byte ranges of every placeholder in `text` (for marking them in the GUI).
+pub fn marks(text: &str) -> Vec<(usize, usize)> {
+    PLACEHOLDER.find_iter(text).map(|m| (m.start(), m.end())).collect()
+}
+
+/// `text` with the placeholders of `mapping` put back.
+pub fn restore(text: &str, mapping: &Mapping) -> String {
+    if mapping.is_empty() {
+        return text.to_string();
+    }
+    PLACEHOLDER
+        .replace_all(text, |c: &regex::Captures<'_>| {
+            let p = &c[0];
+            mapping.get(p).unwrap_or(p).to_string()
+        })
+        .into_owned()
+}
+
+/// [`restore`] on every string of a JSON value (an analysis or its evidence).
+pub fn restore_value(value: &mut serde_json::Value, mapping: &Mapping) {
+    match value {
+        serde_json::Value::String(s) => *s = restore(s, mapping),
+        serde_json::Value::Array(items) => items.iter_mut().for_each(|v| restore_value(v, mapping)),
+        serde_json::Value::Object(map) => map.values_mut().for_each(|v| restore_value(v, mapping)),
+        _ => {}
+    }
+}
+
+/// Whether the spec's redaction would replace anything in `text`.
+pub fn holds_pii(spec: &AnalysisSpec, text: &str) -> bool {
+    match Redactor::new(&spec.redact) {
+        Ok(r) => !r.spans(text, false).is_empty(),
+        Err(_) => true,
+    }
+}

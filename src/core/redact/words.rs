@@ -1,0 +1,258 @@
+//! Words and number runs: the tokenizer every number detector shares.
+//!
+//! Voice transcripts write the same card number as "4111 1111 1111 1111", "four one one one, one
+//! one one one…", "4111, uh, one one one one" or "double one". So numbers are not found by
+//! regex over characters but as *runs* of number words and digit groups, separated only by
+//! spaces, commas, dashes, dots, parentheses or fillers ("uh", "[noise]"). Each run keeps its
+//! pieces, so a detector can look at a window of them (a card followed by its expiry date is one
+//! run; the card is a window of it).
+
+/// A word: a maximal run of letters, digits and apostrophes, with its byte offsets.
+#[derive(Debug, Clone, Copy)]
+pub struct Word<'t> {
+    pub start: usize,
+    pub end: usize,
+    pub text: &'t str,
+}
+
+/// Split `text` into words.
+pub fn words(text: &str) -> Vec<Word<'_>> {
+    let mut out = Vec::new();
+    let mut start = None;
+    for (i, c) in text.char_indices() {
+        let part = c.is_alphanumeric() || c == '\'';
+        match (part, start) {
+            (true, None) => start = Some(i),
+            (false, Some(s)) => {
+                out.push(Word { start: s, end: i, text: &text[s..i] });
+                start = None;
+            }
+            _ => {}
+        }
+    }
+    if let Some(s) = start {
+        out.push(Word { start: s, end: text.len(), text: &text[s..] });
+    }
+    out
+}
+
+/// One digit group of a run: a written group ("4111") or one spoken number ("seven", "twenty
+/// one", "double five").
+#[derive(Debug, Clone)]
+pub struct Piece {
+    pub start: usize,
+    pub end: usize,
+    pub digits: String,
+    /// The separator text between the previous piece and this one ("" for the first).
+    pub gap: String,
+}
+
+/// A run of pieces; `plus` when it is introduced by `+` or "plus" (an international number).
+#[derive(Debug, Clone)]
+pub struct Run {
+    pub pieces: Vec<Piece>,
+    pub plus: bool,
+    /// Index of the run's first word in the word list (for context look-behind).
+    pub first_word: usize,
+    /// Index one past the run's last word.
+    pub end_word: usize,
+}
+
+fn unit(word: &str) -> Option<char> {
+    Some(match word {
+        "zero" | "oh" | "o" | "nought" | "nil" => '0',
+        "one" => '1',
+        "two" => '2',
+        "three" => '3',
+        "four" => '4',
+        "five" => '5',
+        "six" => '6',
+        "seven" => '7',
+        "eight" => '8',
+        "nine" => '9',
+        _ => return None,
+    })
+}
+
+fn teen(word: &str) -> Option<&'static str> {
+    Some(match word {
+        "ten" => "10",
+        "eleven" => "11",
+        "twelve" => "12",
+        "thirteen" => "13",
+        "fourteen" => "14",
+        "fifteen" => "15",
+        "sixteen" => "16",
+        "seventeen" => "17",
+        "eighteen" => "18",
+        "nineteen" => "19",
+        _ => return None,
+    })
+}
+
+fn tens(word: &str) -> Option<char> {
+    Some(match word {
+        "twenty" => '2',
+        "thirty" => '3',
+        "forty" | "fourty" => '4',
+        "fifty" => '5',
+        "sixty" => '6',
+        "seventy" => '7',
+        "eighty" => '8',
+        "ninety" => '9',
+        _ => return None,
+    })
+}
+
+/// Words that may sit inside a number without ending it.
+fn filler(word: &str) -> bool {
+    matches!(
+        word,
+        "uh" | "um"
+            | "umm"
+            | "er"
+            | "erm"
+            | "ah"
+            | "hmm"
+            | "mm"
+            | "noise"
+            | "inaudible"
+            | "crosstalk"
+            | "dash"
+            | "hyphen"
+    )
+}
+
+/// Separators allowed between two pieces of one number.
+fn joins(gap: &str) -> bool {
+    gap.len() <= 6
+        && gap.chars().all(|c| matches!(c, ' ' | ',' | '-' | '.' | '(' | ')' | '[' | ']' | '\u{a0}' | '–'))
+}
+
+/// The piece starting at word `i`: its digits and how many words it took.
+fn piece_at(words: &[Word<'_>], i: usize, text: &str, run_open: bool) -> Option<(String, usize)> {
+    let w = words[i].text;
+    if w.bytes().all(|b| b.is_ascii_digit()) {
+        return Some((w.to_string(), 1));
+    }
+    let lower = w.to_ascii_lowercase();
+    let next = |k: usize| {
+        words
+            .get(i + k)
+            .filter(|n| joins(&text[words[i + k - 1].end..n.start]))
+            .map(|n| n.text.to_ascii_lowercase())
+    };
+    if let Some(d) = unit(&lower) {
+        // A lone "o" or "oh" outside a number is a word ("oh, I see"); it only starts a number
+        // when another digit follows.
+        if matches!(lower.as_str(), "o" | "oh") && !run_open {
+            let follows =
+                next(1).is_some_and(|n| unit(&n).is_some() || n.bytes().all(|b| b.is_ascii_digit()));
+            if !follows {
+                return None;
+            }
+        }
+        return Some((d.to_string(), 1));
+    }
+    if let Some(t) = teen(&lower) {
+        return Some((t.to_string(), 1));
+    }
+    if let Some(t) = tens(&lower) {
+        return Some(match next(1).as_deref().and_then(unit) {
+            Some(u) => (format!("{t}{u}"), 2),
+            None => (format!("{t}0"), 1),
+        });
+    }
+    if run_open && lower == "hundred" {
+        return Some(("00".to_string(), 1));
+    }
+    if run_open && lower == "thousand" {
+        return Some(("000".to_string(), 1));
+    }
+    let times = match lower.as_str() {
+        "double" => 2,
+        "triple" => 3,
+        _ => return None,
+    };
+    let n = next(1)?;
+    let d = match unit(&n) {
+        Some(u) => u.to_string(),
+        None if n.len() == 1 && n.bytes().all(|b| b.is_ascii_digit()) => n,
+        None => return None,
+    };
+    Some((d.repeat(times), 2))
+}
+
+/// Every run of two or more pieces (a single group is kept too when it has 7 or more digits).
+pub fn runs(text: &str, words: &[Word<'_>]) -> Vec<Run> {
+    let mut out = Vec::new();
+    let mut current: Option<Run> = None;
+    let mut last_end = 0usize; // end of the last piece or filler inside the current run
+    let mut i = 0;
+    while i < words.len() {
+        let open = current.is_some() && joins(&text[last_end..words[i].start]);
+        if !open && let Some(run) = current.take() {
+            finish(run, &mut out);
+        }
+        if let Some((digits, taken)) = piece_at(words, i, text, open) {
+            let w = words[i];
+            let end = words[i + taken - 1].end;
+            match current.as_mut() {
+                Some(run) => {
+                    let gap = text[last_end..w.start].to_string();
+                    run.pieces.push(Piece { start: w.start, end, digits, gap });
+                    run.end_word = i + taken;
+                }
+                None => {
+                    let before = text[..w.start].trim_end();
+                    let said_plus = i > 0
+                        && words[i - 1].text.eq_ignore_ascii_case("plus")
+                        && joins(&text[words[i - 1].end..w.start]);
+                    let plus = before.ends_with('+') || said_plus;
+                    let start = if said_plus {
+                        words[i - 1].start
+                    } else if before.ends_with('+') {
+                        before.len() - 1
+                    } else if text[..w.start].ends_with('(') {
+                        w.start - 1 // "(415) 555-0123"
+                    } else {
+                        w.start
+                    };
+                    current = Some(Run {
+                        pieces: vec![Piece { start, end, digits, gap: String::new() }],
+                        plus,
+                        first_word: i,
+                        end_word: i + taken,
+                    });
+                }
+            }
+            last_end = end;
+            i += taken;
+            continue;
+        }
+        if open && filler(&words[i].text.to_ascii_lowercase()) {
+            last_end = words[i].end;
+        } else if let Some(run) = current.take() {
+            finish(run, &mut out);
+        }
+        i += 1;
+    }
+    if let Some(run) = current {
+        finish(run, &mut out);
+    }
+    out
+}
+
+fn finish(run: Run, out: &mut Vec<Run>) {
+    let digits: usize = run.pieces.iter().map(|p| p.digits.len()).sum();
+    if run.pieces.len() > 1 || digits >= 7 {
+        out.push(run);
+    }
+}
+
+/// Lower-cased words within `before` words ahead of word `first` and `after` words past `end`.
+pub fn context<'t>(words: &[Word<'t>], first: usize, end: usize, before: usize, after: usize) -> Vec<String> {
+    let from = first.saturating_sub(before);
+    let to = (end + after).min(words.len());
+    words[from..first].iter().chain(words[end..to].iter()).map(|w| w.text.to_ascii_lowercase()).collect()
+}
