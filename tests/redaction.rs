@@ -409,3 +409,48 @@ fn the_servers_intake_sends_only_the_redacted_transcript() {
         assert!(!payload.contains(original), "{original:?} in the webhook payload");
     }
 }
+
+#[test]
+fn the_workbench_toggles_a_kind_shows_the_placeholders_sent_and_puts_the_originals_back() {
+    use debrief::ui::app::state::{ResultTab, UiState};
+    use egui::accesskit::Role;
+    use egui_kittest::kittest::Queryable;
+    let sample = root().join("sample_conversations/qa_card_number_readback.json");
+    let call = debrief::core::transcript::load_file(&sample).unwrap().remove(0);
+    let mut state = UiState::default();
+    state.draft.provider = debrief::core::spec::ProviderKind::Anthropic;
+    state.draft.model = "claude-haiku-4-5".into();
+    state.tab = ResultTab::Raw;
+    state.selected = Some(call.content_hash());
+    let mut g = crate::gui::gui_with(state);
+    g.wait("the preview is built", |app| app.model.preview.is_some());
+    let body = |g: &crate::gui::Gui| g.app().model.preview.clone().unwrap().2;
+    assert!(body(&g).contains("5412 7533 0918 2647"), "no redaction yet");
+    g.harness.get_by_role_and_label(Role::CheckBox, "card").click();
+    g.harness.run_steps(1);
+    g.harness.get_by_role_and_label(Role::CheckBox, "dob").click();
+    g.wait("the preview is rebuilt redacted", |app| {
+        app.model.preview.as_ref().is_some_and(|(_, _, b)| b.contains("[CARD_1]") && b.contains("[DOB_1]"))
+    });
+    use debrief::core::redact::Kind;
+    assert_eq!(g.app().state.draft.tuning.redact.kinds, [Kind::Card, Kind::Dob]);
+    let sent = body(&g);
+    for original in ["5412 7533 0918 2647", "five four one two", "fourth of June, ninety-one"] {
+        assert!(!sent.contains(original), "{original} sent: {sent}");
+    }
+    assert!(g.has_label("placeholder(s) sent instead of personal data: [CARD_1] [DOB_1]"));
+    // Run it offline, then read it in the Analysis tab beside the transcript the model saw.
+    g.harness.state_mut().state.draft.provider = debrief::core::spec::ProviderKind::Offline;
+    g.harness.state_mut().state.draft.model = "baseline".into();
+    g.harness.state_mut().state.tab = ResultTab::Analysis;
+    g.wait("the spec is checked", |app| app.model.check.is_ok() && app.model.run.is_none());
+    g.harness.get_by_role_and_label(Role::Button, "Run").click();
+    g.wait("the result arrives", |app| app.model.run.is_none() && !app.model.outcomes.is_empty());
+    g.harness.run_steps(3);
+    // The turns in view: the birth date asked for in the turn before is redacted in the answer.
+    assert!(g.has_label("Ryan McAllister, [DOB_1]."), "the transcript as sent");
+    g.harness.get_by_role_and_label(Role::CheckBox, "Show original values").click();
+    g.harness.run_steps(2);
+    assert!(g.has_label("Ryan McAllister, fourth of June, ninety-one."), "the originals, from this machine");
+    assert!(!g.has_label("[DOB_1]"));
+}
