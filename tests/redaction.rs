@@ -454,3 +454,30 @@ fn the_workbench_toggles_a_kind_shows_the_placeholders_sent_and_puts_the_origina
     assert!(g.has_label("Ryan McAllister, fourth of June, ninety-one."), "the originals, from this machine");
     assert!(!g.has_label("[DOB_1]"));
 }
+
+#[test]
+fn the_real_conversations_survive_redaction_with_only_their_real_pii_replaced() {
+    let out = Command::new(env!("CARGO_BIN_EXE_debrief"))
+        .args(["redact", "--json"])
+        .arg(crate::util::real_conversations())
+        .output()
+        .unwrap();
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    let mut kinds: BTreeMap<String, usize> = BTreeMap::new();
+    let mut lines = 0;
+    for line in String::from_utf8(out.stdout).unwrap().lines() {
+        let doc: Value = serde_json::from_str(line).unwrap();
+        lines += 1;
+        let chars: Vec<char> = doc["text"].as_str().unwrap().chars().collect();
+        for s in doc["spans"].as_array().unwrap() {
+            let (a, b) = (s["start"].as_u64().unwrap() as usize, s["end"].as_u64().unwrap() as usize);
+            let shown: String = chars[a..b].iter().collect();
+            assert!(shown.starts_with('[') && shown.ends_with(']'), "{shown}");
+            *kinds.entry(s["kind"].as_str().unwrap().to_string()).or_default() += 1;
+        }
+    }
+    assert_eq!(lines, 64, "one line per real conversation");
+    // ABCD's customer gives an email and a phone number, repeated by the system turn; the
+    // order ids, prices, times, tweet ids and the archive.org timestamp in a link stay.
+    assert_eq!(kinds, BTreeMap::from([("email".to_string(), 2), ("phone".to_string(), 3)]));
+}

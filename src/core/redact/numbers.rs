@@ -112,6 +112,14 @@ fn money(text: &str, words: &[Word<'_>], run: &Run, start: usize, end: usize) ->
     }
 }
 
+/// Web addresses: the digits in `web.archive.org/web/20150101000000/…` or a tracking link are
+/// part of the address, not a card or a phone.
+static URL: std::sync::LazyLock<regex::Regex> = std::sync::LazyLock::new(|| {
+    // A constant pattern, covered by the tests.
+    #[allow(clippy::expect_used)]
+    regex::Regex::new(r"(?i)\b(?:https?://|www\.)\S+").expect("URL pattern compiles")
+});
+
 /// Find cards, phones and SSNs in `text`, for the kinds asked for.
 pub fn find(
     text: &str,
@@ -121,7 +129,12 @@ pub fn find(
     region: phonenumber::country::Id,
 ) -> Vec<Found> {
     let mut out = Vec::new();
+    let urls: Vec<(usize, usize)> = URL.find_iter(text).map(|m| (m.start(), m.end())).collect();
     for run in runs {
+        let at = run.pieces[0].start;
+        if urls.iter().any(|(a, b)| (*a..*b).contains(&at)) {
+            continue;
+        }
         // The digits after a code such as "DE89" or "ORD" belong to it (an IBAN that failed
         // its checksum, an order id), not to a card or phone of their own.
         let after_code = run.first_word > 0 && {

@@ -60,6 +60,7 @@ fn numbers_that_are_not_pii_stay() {
         "it was twenty three ninety nine a month",
         "oh, I see, one or two days",
         "that's 100% fine",
+        "please see: https://web.archive.org/web/20190803224257/https://www.hulu.com/genre/latino",
     ] {
         assert_eq!(red(text), text);
     }
