@@ -20,6 +20,10 @@ pub struct ExportArgs {
     /// The file to write.
     #[arg(long, value_name = "FILE")]
     pub out: PathBuf,
+    /// Put back the values a redacting spec replaced ([CARD_1] → the card number), from the
+    /// transcripts in the history. Off by default: the file then holds what the model saw.
+    #[arg(long)]
+    pub originals: bool,
 }
 
 pub fn export(args: ExportArgs) -> Result<Exit, CliError> {
@@ -28,7 +32,7 @@ pub fn export(args: ExportArgs) -> Result<Exit, CliError> {
         Some(id) if !args.all => Scope::Run(id),
         _ => Scope::All,
     };
-    let done = engine.export(scope, args.format, &args.out).map_err(engine_err)?;
+    let done = engine.export_with(scope, args.format, &args.out, args.originals).map_err(engine_err)?;
     eprintln!("{} row(s) written to {}", done.rows, done.path.display());
     Ok(Exit::Ok)
 }

@@ -45,8 +45,21 @@ pub struct Exported {
 }
 
 impl Engine {
-    /// Export `scope` as `format` to `out`.
+    /// Export `scope` as `format` to `out`, as stored: a redacting spec's results keep their
+    /// placeholders.
     pub fn export(&self, scope: Scope, format: Format, out: &Path) -> Result<Exported, EngineError> {
+        self.export_with(scope, format, out, false)
+    }
+
+    /// [`Engine::export`]; with `originals`, the values a redacting spec replaced are put back
+    /// (from each result's stored transcript) — only when the user asks for it.
+    pub fn export_with(
+        &self,
+        scope: Scope,
+        format: Format,
+        out: &Path,
+        originals: bool,
+    ) -> Result<Exported, EngineError> {
         let runs: Vec<RunId> = match scope {
             Scope::Run(id) => {
                 self.run_summary(id)?;
@@ -84,9 +97,9 @@ impl Engine {
         let write_err = |cause: String| EngineError::Write { path: out.to_path_buf(), cause };
         let file = std::fs::File::create(&tmp).map_err(|e| write_err(e.to_string()))?;
         let written = match format {
-            Format::Jsonl => self.write_jsonl(file, &runs),
-            Format::Csv => self.write_csv(file, &runs, &columns),
-            Format::Parquet => self.write_parquet(file, &runs, &columns),
+            Format::Jsonl => self.write_jsonl(file, &runs, originals),
+            Format::Csv => self.write_csv(file, &runs, &columns, originals),
+            Format::Parquet => self.write_parquet(file, &runs, &columns, originals),
         };
         let rows = match written {
             Ok(rows) => rows,
@@ -110,11 +123,38 @@ impl Engine {
         Ok(self.with(|s| s.run(run))?.map(|r| r.spec_hash))
     }
 
-    fn write_jsonl(&self, file: std::fs::File, runs: &[RunId]) -> Result<usize, EngineError> {
+    /// A run's results as exported: stored, or with the originals put back.
+    fn exported_results(&self, run: RunId, originals: bool) -> Result<Vec<StoredResult>, EngineError> {
+        let mut results = self.run_results(run)?;
+        if !originals {
+            return Ok(results);
+        }
+        let Some(hash) = self.runs_spec_hash(run)? else { return Ok(results) };
+        let Some(spec) = self.spec(&hash)? else { return Ok(results) };
+        let Ok(redactor) = crate::core::redact::Redactor::new(&spec.redact) else { return Ok(results) };
+        if spec.redact.is_empty() {
+            return Ok(results);
+        }
+        for r in &mut results {
+            let Some(conversation) = self.with(|s| s.conversation(&r.conversation_hash))? else { continue };
+            let mapping = crate::core::redact::conversation(&redactor, &conversation).mapping;
+            if let Some(analysis) = r.outcome.analysis.as_mut() {
+                crate::core::redact::restore_value(analysis, &mapping);
+            }
+            if let Some(evidence) = r.outcome.evidence.as_mut() {
+                for quote in evidence.values_mut() {
+                    quote.quote = crate::core::redact::restore(&quote.quote, &mapping);
+                }
+            }
+        }
+        Ok(results)
+    }
+
+    fn write_jsonl(&self, file: std::fs::File, runs: &[RunId], originals: bool) -> Result<usize, EngineError> {
         let mut w = std::io::BufWriter::new(file);
         let mut rows = 0;
         for run in runs {
-            for r in self.run_results(*run)? {
+            for r in self.exported_results(*run, originals)? {
                 writeln!(w, "{}", result_line(&r.outcome, Some(*run))).map_err(|e| self.write_error(e))?;
                 rows += 1;
             }
@@ -128,6 +168,7 @@ impl Engine {
         file: std::fs::File,
         runs: &[RunId],
         columns: &[Column],
+        originals: bool,
     ) -> Result<usize, EngineError> {
         let mut w = csv::Writer::from_writer(std::io::BufWriter::new(file));
         let header: Vec<&str> =
@@ -135,7 +176,7 @@ impl Engine {
         w.write_record(&header).map_err(|e| self.write_error(e))?;
         let mut rows = 0;
         for run in runs {
-            for r in self.run_results(*run)? {
+            for r in self.exported_results(*run, originals)? {
                 let mut record = fixed_text(&r);
                 let analysis = analysis_of(&r);
                 record.extend(columns.iter().map(|c| export::csv_text(export::value(analysis, c), c.kind)));
@@ -152,6 +193,7 @@ impl Engine {
         file: std::fs::File,
         runs: &[RunId],
         columns: &[Column],
+        originals: bool,
     ) -> Result<usize, EngineError> {
         let schema = Arc::new(arrow_schema(columns));
         let mut writer = parquet::arrow::ArrowWriter::try_new(file, Arc::clone(&schema), None)
@@ -159,7 +201,7 @@ impl Engine {
         let mut pending: Vec<StoredResult> = Vec::with_capacity(BATCH);
         let mut rows = 0;
         for run in runs {
-            for r in self.run_results(*run)? {
+            for r in self.exported_results(*run, originals)? {
                 pending.push(r);
                 if pending.len() == BATCH {
                     rows += pending.len();
