@@ -150,7 +150,12 @@ impl Engine {
         Ok(results)
     }
 
-    fn write_jsonl(&self, file: std::fs::File, runs: &[RunId], originals: bool) -> Result<usize, EngineError> {
+    fn write_jsonl(
+        &self,
+        file: std::fs::File,
+        runs: &[RunId],
+        originals: bool,
+    ) -> Result<usize, EngineError> {
         let mut w = std::io::BufWriter::new(file);
         let mut rows = 0;
         for run in runs {

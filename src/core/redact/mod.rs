@@ -15,12 +15,14 @@ mod config;
 mod dates;
 mod numbers;
 mod patterns;
+mod spoken_email;
 mod words;
 
 #[cfg(test)]
 mod tests;
 
 pub use config::{Kind, Redaction, UserPattern};
+pub use numbers::Asked;
 
 use crate::core::spec::AnalysisSpec;
 use crate::core::transcript::Conversation;
@@ -193,14 +195,22 @@ impl Redactor {
 
     /// Every span to replace in `text`, non-overlapping, in order. `answers_dob`: the turn
     /// before asked for a birth date, so a date anywhere in this one is one.
-    fn spans(&self, text: &str, answers_dob: bool) -> Vec<Found> {
+    fn spans(&self, text: &str, asked: Asked) -> Vec<Found> {
         let ws = words::words(text);
         let runs = words::runs(text, &ws);
-        let mut all = numbers::find(text, &ws, &runs, &self.kinds, self.region);
-        all.extend(patterns::find(text, &self.kinds));
-        if answers_dob && self.kinds.contains(&Kind::Dob) {
+        // Patterns that are checked (an email, a checksum-valid IBAN, an address that parses,
+        // a real date) win over a digit run that overlaps them: "81.15.192.36, 172.30" is
+        // two addresses, not a card number that happens to pass Luhn.
+        let mut all = patterns::find(text, &self.kinds);
+        if asked.dob && self.kinds.contains(&Kind::Dob) {
             all.extend(patterns::dob_anywhere(text));
         }
+        let checked: Vec<(usize, usize)> = all.iter().map(|f| (f.start, f.end)).collect();
+        all.extend(
+            numbers::find(text, &ws, &runs, &self.kinds, self.region, asked)
+                .into_iter()
+                .filter(|f| checked.iter().all(|(s, e)| f.end <= *s || f.start >= *e)),
+        );
         all.extend(patterns::names(text, &self.names));
         all.extend(patterns::user(text, &self.patterns));
         all.sort_by_key(|f| (std::cmp::Reverse(f.end - f.start), f.tag.rank(), f.start));
@@ -226,12 +236,13 @@ pub struct Session<'r> {
 impl Session<'_> {
     /// `text` with every span replaced, and the spans.
     pub fn redact(&mut self, text: &str) -> (String, Vec<Span>) {
-        self.redact_turn(text, false)
+        self.redact_turn(text, Asked::default())
     }
 
-    /// [`Session::redact`] for a turn that answers a birth-date question in the turn before.
-    pub fn redact_turn(&mut self, text: &str, answers_dob: bool) -> (String, Vec<Span>) {
-        let found = self.redactor.spans(text, answers_dob);
+    /// [`Session::redact`] for a turn that answers what the turns before `asked` for (a birth
+    /// date, a card number…).
+    pub fn redact_turn(&mut self, text: &str, asked: Asked) -> (String, Vec<Span>) {
+        let found = self.redactor.spans(text, asked);
         let mut out = String::with_capacity(text.len());
         let mut spans = Vec::with_capacity(found.len());
         let mut at = 0;
@@ -289,11 +300,14 @@ pub fn conversation(redactor: &Redactor, conversation: &Conversation) -> Redacte
     let mut out = conversation.clone();
     let mut spans = Vec::with_capacity(out.turns.len());
     let mut originals = Vec::with_capacity(out.turns.len());
-    let mut asked_dob = false;
+    // What the last two turns asked for: an answer often comes after a "yes, one moment".
+    let (mut before, mut last) = (Asked::default(), Asked::default());
     for turn in &mut out.turns {
         let joined = turn.text.lines().map(str::trim).filter(|l| !l.is_empty()).collect::<Vec<_>>().join(" ");
-        let (text, turn_spans) = session.redact_turn(&joined, asked_dob);
-        asked_dob = patterns::introduces_dob(&joined);
+        // A date, though, only answers the turn just before: dates come up often.
+        let asked = Asked { dob: last.dob, ..before.or(last) };
+        let (text, turn_spans) = session.redact_turn(&joined, asked);
+        (before, last) = (last, Asked::of(&joined, &words::words(&joined)));
         turn.text = text;
         spans.push(turn_spans);
         originals.push(joined);
@@ -362,7 +376,7 @@ pub fn restore_value(value: &mut serde_json::Value, mapping: &Mapping) {
 /// Whether the spec's redaction would replace anything in `text`.
 pub fn holds_pii(spec: &AnalysisSpec, text: &str) -> bool {
     match Redactor::new(&spec.redact) {
-        Ok(r) => !r.spans(text, false).is_empty(),
+        Ok(r) => !r.spans(text, Asked::default()).is_empty(),
         Err(_) => true,
     }
 }

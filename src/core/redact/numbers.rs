@@ -29,7 +29,7 @@ const PHONE_WORDS: [&str; 14] = [
 const CARD_WORDS: [&str; 9] =
     ["card", "visa", "mastercard", "amex", "discover", "credit", "debit", "cc", "pan"];
 const SSN_WORDS: [&str; 4] = ["social", "ssn", "security", "ss"];
-const NOT_PHONE: [&str; 17] = [
+const NOT_PHONE: [&str; 29] = [
     "order",
     "tracking",
     "confirmation",
@@ -47,8 +47,53 @@ const NOT_PHONE: [&str; 17] = [
     "swift",
     "routing",
     "sort",
+    "imei",
+    "meid",
+    "change",
+    "application",
+    "id",
+    "receipt",
+    "transaction",
+    "reservation",
+    "booking",
+    "voucher",
+    "certificate",
+    "pin",
 ];
 const MONEY_AFTER: [&str; 8] = ["dollars", "dollar", "bucks", "cents", "usd", "percent", "euros", "pounds"];
+
+/// What the turns just before asked for ("Can I take the card number?"): the answer then
+/// counts as if the word were in the same sentence, a little further off.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct Asked {
+    pub phone: bool,
+    pub card: bool,
+    pub ssn: bool,
+    pub dob: bool,
+}
+
+impl Asked {
+    /// What `text` asks for or talks about.
+    pub fn of(text: &str, words: &[Word<'_>]) -> Asked {
+        let has = |set: &[&str]| words.iter().any(|w| set.contains(&w.text.to_ascii_lowercase().as_str()));
+        Asked {
+            phone: has(&PHONE_WORDS),
+            card: has(&CARD_WORDS),
+            ssn: has(&SSN_WORDS),
+            dob: super::patterns::introduces_dob(text),
+        }
+    }
+
+    /// What either asked.
+    pub fn or(self, other: Asked) -> Asked {
+        Asked {
+            phone: self.phone || other.phone,
+            card: self.card || other.card,
+            ssn: self.ssn || other.ssn,
+            dob: self.dob || other.dob,
+        }
+    }
+}
 
 /// What the look-around of a run says: how near (in words) the nearest word of each set is.
 /// The nearer wins: in "call me on 415 555 0123, and the order number is 9466759727", the
@@ -85,7 +130,7 @@ impl Context {
     }
 }
 
-fn context_of(words: &[Word<'_>], run: &Run) -> Context {
+fn context_of(words: &[Word<'_>], run: &Run, asked: Asked) -> Context {
     let before = context(words, run.first_word, run.first_word, 8, 0);
     let after = context(words, run.end_word, run.end_word, 0, 2);
     // Distance 1 is the word just before the run; words after count from 1 too.
@@ -100,7 +145,14 @@ fn context_of(words: &[Word<'_>], run: &Run) -> Context {
     // "Order number" words only count before the number: after it they start a new phrase
     // ("call me at 312-555-0145 and ticket 66405 is still open").
     let not = before.iter().rev().position(|w| NOT_PHONE.contains(&w.as_str())).map(|d| d + 1);
-    Context { phone: near(&PHONE_WORDS), card: near(&CARD_WORDS), ssn: near(&SSN_WORDS), not }
+    // Asked in a turn before: as if said six words before the number.
+    let or_asked = |found: Option<usize>, was_asked: bool| found.or(was_asked.then_some(6));
+    Context {
+        phone: or_asked(near(&PHONE_WORDS), asked.phone),
+        card: or_asked(near(&CARD_WORDS), asked.card),
+        ssn: or_asked(near(&SSN_WORDS), asked.ssn),
+        not,
+    }
 }
 
 /// A money amount or a percentage: `$` before, "dollars" or `%` after.
@@ -127,6 +179,7 @@ pub fn find(
     runs: &[Run],
     kinds: &[Kind],
     region: phonenumber::country::Id,
+    asked: Asked,
 ) -> Vec<Found> {
     let mut out = Vec::new();
     let urls: Vec<(usize, usize)> = URL.find_iter(text).map(|m| (m.start(), m.end())).collect();
@@ -145,10 +198,14 @@ pub fn find(
                 && w.text.chars().any(|c| c.is_ascii_alphabetic())
                 && w.text.chars().any(|c| c.is_ascii_digit())
         };
-        if after_code {
+        // "@115712": a handle, not a number.
+        if after_code || text[..run.pieces[0].start].ends_with('@') {
             continue;
         }
-        let ctx = context_of(words, run);
+        if kinds.contains(&Kind::Ip) {
+            spoken_ips(run, &mut out);
+        }
+        let ctx = context_of(words, run, asked);
         let n = run.pieces.len();
         for i in 0..n {
             let mut digits = String::new();
@@ -163,18 +220,21 @@ pub fn find(
                 }
                 let window = &run.pieces[i..=j];
                 let plus = i == 0 && run.plus;
-                let kind = if kinds.contains(&Kind::Card) && card(&digits, &ctx) {
+                // "+44 …" is a phone; "35 396218 566120 8" is how a phone shows its IMEI.
+                let imei = window.iter().map(|p| p.digits.len()).eq([2, 6, 6, 1]);
+                let kind = if kinds.contains(&Kind::Card) && !plus && !imei && card(&digits, &ctx) {
                     Some(Kind::Card)
                 } else if kinds.contains(&Kind::Ssn) && ssn(&digits, window, &ctx) {
                     Some(Kind::Ssn)
                 } else if kinds.contains(&Kind::Phone) {
-                    phone(&digits, plus, &ctx, region).map(|_| Kind::Phone)
+                    phone(&digits, plus, window.len() > 1, &ctx, region).map(|_| Kind::Phone)
                 } else {
                     None
                 };
                 if let Some(kind) = kind {
                     let key = match kind {
-                        Kind::Phone => phone(&digits, plus, &ctx, region).unwrap_or_else(|| digits.clone()),
+                        Kind::Phone => phone(&digits, plus, window.len() > 1, &ctx, region)
+                            .unwrap_or_else(|| digits.clone()),
                         _ => digits.clone(),
                     };
                     out.push(Found { tag: Tag::Kind(kind), start, end, key });
@@ -190,9 +250,34 @@ pub fn find(
 /// made-up number, is still a card number read out.
 fn card(digits: &str, ctx: &Context) -> bool {
     (13..=19).contains(&digits.len())
+        && issued(digits)
         && !digits.bytes().all(|b| b == digits.as_bytes()[0])
         && (luhn::valid(digits) || ctx.card.is_some_and(|d| d <= 6))
         && ctx.card_ok()
+}
+
+/// Whether a card network issues numbers that start like `digits` at its length (Visa 4 at
+/// 13, 16 or 19 digits, Mastercard 51–55 and 2221–2720 at 16, Amex 34/37 at 15, …): most
+/// random digit strings that pass Luhn are not shaped like any card.
+fn issued(digits: &str) -> bool {
+    let len = digits.len();
+    let prefix = |n: usize| digits[..n].parse::<u32>().unwrap_or(0);
+    match digits.as_bytes()[0] {
+        b'4' => matches!(len, 13 | 16 | 19),
+        b'5' => {
+            (51..=55).contains(&prefix(2)) && len == 16 || (56..=59).contains(&prefix(2)) || prefix(2) == 50
+        }
+        b'2' => (2221..=2720).contains(&prefix(4)) && len == 16,
+        b'3' => match prefix(2) {
+            34 | 37 => len == 15,
+            35 => (16..=19).contains(&len),
+            36 | 38 | 39 | 30 => (14..=19).contains(&len),
+            _ => false,
+        },
+        b'6' => (16..=19).contains(&len) || (12..=19).contains(&len) && prefix(2) >= 60,
+        b'1' => len == 15 && prefix(1) == 1, // UATP
+        _ => false,
+    }
 }
 
 /// The SSA's rules: no area 000, 666 or 9xx, no group 00, no serial 0000.
@@ -207,10 +292,12 @@ fn ssn(digits: &str, window: &[super::words::Piece], ctx: &Context) -> bool {
     if !ssn_shape(digits) {
         return false;
     }
-    let dashed = window.len() == 3
+    // Written 3-2-4 ("123-45-6789", "748 77 7670", "763.04.9468") is an SSN's own shape;
+    // phones are 3-3-4.
+    let grouped = window.len() == 3
         && window.iter().map(|p| p.digits.len()).eq([3, 2, 4])
-        && window[1..].iter().all(|p| p.gap == "-");
-    dashed || ctx.ssn.is_some()
+        && window[1..].iter().all(|p| matches!(p.gap.as_str(), "-" | " " | "." | " - "));
+    grouped || ctx.ssn.is_some()
 }
 
 /// The North American plan's shape: area code and exchange start with 2–9.
@@ -220,7 +307,13 @@ fn nanp(d: &str) -> bool {
 }
 
 /// The phone number these digits are, in E.164, or None.
-fn phone(digits: &str, plus: bool, ctx: &Context, region: phonenumber::country::Id) -> Option<String> {
+fn phone(
+    digits: &str,
+    plus: bool,
+    grouped: bool,
+    ctx: &Context,
+    region: phonenumber::country::Id,
+) -> Option<String> {
     if !(7..=15).contains(&digits.len()) {
         return None;
     }
@@ -237,11 +330,19 @@ fn phone(digits: &str, plus: bool, ctx: &Context, region: phonenumber::country::
         if let Some(national) = rest.strip_prefix('1').filter(|n| nanp(n)) {
             return Some(format!("+1{national}"));
         }
-        let parsed = phonenumber::parse(None, format!("+{rest}")).ok();
-        return match parsed {
-            Some(n) if phonenumber::is_valid(&n) || ctx.phone() => Some(e164(&n)),
-            _ => None,
-        };
+        // "+44 (0)7700 900 668": the national trunk 0 written after the country code.
+        let without_trunk = (1..=3).filter(|cc| rest.as_bytes().get(*cc) == Some(&b'0')).map(|cc| {
+            let mut d = rest.to_string();
+            d.remove(cc);
+            d
+        });
+        let candidates = std::iter::once(rest.to_string()).chain(without_trunk);
+        let parsed: Vec<phonenumber::PhoneNumber> =
+            candidates.filter_map(|d| phonenumber::parse(None, format!("+{d}")).ok()).collect();
+        if let Some(n) = parsed.iter().find(|n| phonenumber::is_valid(n)) {
+            return Some(e164(n));
+        }
+        return parsed.first().filter(|_| ctx.phone()).map(e164);
     }
     let strong = ctx.phone();
     if ctx.not_phone() {
@@ -254,6 +355,65 @@ fn phone(digits: &str, plus: bool, ctx: &Context, region: phonenumber::country::
     if digits.len() == 7 && strong && (b'2'..=b'9').contains(&digits.as_bytes()[0]) {
         return Some(digits.to_string());
     }
-    let n = phonenumber::parse(Some(region), digits).ok()?;
-    (phonenumber::is_valid(&n) && (strong || digits.len() >= 10)).then(|| e164(&n))
+    let valid_in = |r: phonenumber::country::Id| {
+        phonenumber::parse(Some(r), digits).ok().filter(phonenumber::is_valid).map(|n| e164(&n))
+    };
+    if let Some(n) = valid_in(region).filter(|_| strong || digits.len() >= 10) {
+        return Some(n);
+    }
+    // A national number with its trunk 0 ("020 7946 0082", "04-84-68-51-33") from another
+    // country than the region: taken when it is grouped as a phone number or a phone word is
+    // near, and valid in one of the countries callers most often come from.
+    let national = digits.starts_with('0') && (9..=11).contains(&digits.len()) && (grouped || strong);
+    if national {
+        use phonenumber::country::Id;
+        return [
+            Id::GB,
+            Id::FR,
+            Id::DE,
+            Id::IT,
+            Id::ES,
+            Id::NL,
+            Id::BE,
+            Id::IE,
+            Id::AU,
+            Id::IN,
+            Id::CH,
+            Id::AT,
+        ]
+        .into_iter()
+        .find_map(valid_in);
+    }
+    None
+}
+
+/// IPv4 addresses read out: four groups of digits with "dot" or "point" between them ("one
+/// nine two dot one sixty eight dot one dot one"), within a stretch of the run that no comma
+/// interrupts.
+fn spoken_ips(run: &Run, out: &mut Vec<Found>) {
+    let mut groups: Vec<(usize, usize, String)> = Vec::new(); // (first piece, last piece, digits)
+    let flush = |groups: &mut Vec<(usize, usize, String)>, out: &mut Vec<Found>| {
+        for w in groups.windows(4) {
+            let octets: Vec<&str> = w.iter().map(|g| g.2.as_str()).collect();
+            let dotted = octets.join(".");
+            if octets.iter().all(|o| o.len() <= 3) && dotted.parse::<std::net::Ipv4Addr>().is_ok() {
+                let (start, end) = (run.pieces[w[0].0].start, run.pieces[w[3].1].end);
+                out.push(Found { tag: Tag::Kind(Kind::Ip), start, end, key: dotted });
+            }
+        }
+        groups.clear();
+    };
+    for (i, piece) in run.pieces.iter().enumerate() {
+        if piece.gap.contains(',') {
+            flush(&mut groups, out);
+        }
+        match groups.last_mut() {
+            Some(last) if !piece.gap.contains('.') => {
+                last.1 = i;
+                last.2.push_str(&piece.digits);
+            }
+            _ => groups.push((i, i, piece.digits.clone())),
+        }
+    }
+    flush(&mut groups, out);
 }

@@ -18,14 +18,6 @@ fn compiled(pattern: &str) -> Regex {
 static EMAIL: LazyLock<Regex> =
     LazyLock::new(|| compiled(r"(?i)\b[a-z0-9][a-z0-9._%+-]*@[a-z0-9-]+(?:\.[a-z0-9-]+)*\.[a-z]{2,24}\b"));
 
-/// "jane dot doe at example dot com", "j o h n at gmail dot com", "jane underscore doe at
-/// mail dot co dot uk": a local part, " at ", a domain that ends in a known top-level domain.
-static SPOKEN_EMAIL: LazyLock<Regex> = LazyLock::new(|| {
-    compiled(
-        r"(?i)\b(?:(?:[a-z0-9]\s){1,30}[a-z0-9]|[a-z0-9][a-z0-9._-]*(?:\s(?:dot|underscore|dash|hyphen)\s[a-z0-9_-]+)*)\s(?:at|@)\s[a-z0-9-]+(?:\s(?:dot|\.)\s[a-z0-9-]+)*\s(?:dot|\.)\s(?:com|net|org|edu|gov|io|co|uk|us|ca|de|fr|info|biz|me|ai)\b",
-    )
-});
-
 static IBAN: LazyLock<Regex> = LazyLock::new(|| compiled(r"(?i)\b[a-z]{2}\d{2}(?:[ ]?[a-z0-9]){10,30}\b"));
 
 static IPV4: LazyLock<Regex> = LazyLock::new(|| compiled(r"\b(?:\d{1,3}\.){3}\d{1,3}\b"));
@@ -46,10 +38,7 @@ pub fn find(text: &str, kinds: &[Kind]) -> Vec<Found> {
         for m in EMAIL.find_iter(text) {
             out.push(found(Kind::Email, m.start(), m.end(), m.as_str().to_lowercase()));
         }
-        for m in SPOKEN_EMAIL.find_iter(text) {
-            let key = spoken_email_key(m.as_str());
-            out.push(found(Kind::Email, m.start(), m.end(), key));
-        }
+        out.extend(super::spoken_email::find(text));
     }
     if on(Kind::Iban) {
         ibans(text, &mut out);
@@ -102,39 +91,34 @@ fn found(kind: Kind, start: usize, end: usize, key: String) -> Found {
     Found { tag: Tag::Kind(kind), start, end, key }
 }
 
-fn spoken_email_key(said: &str) -> String {
-    said.to_lowercase()
-        .split_whitespace()
-        .map(|w| match w {
-            "dot" => ".",
-            "at" => "@",
-            "underscore" => "_",
-            "dash" | "hyphen" => "-",
-            other => other,
-        })
-        .collect()
-}
-
 /// IBAN candidates, shortened group by group from the end until the checksum passes (the
 /// pattern also takes a following short word such as "ok").
 fn ibans(text: &str, out: &mut Vec<Found>) {
-    for m in IBAN.find_iter(text) {
+    let mut at = 0;
+    // Searched from the end of each IBAN found, not of the pattern's match: in "old DE45 …
+    // new FR04 …" the first match runs into the second IBAN.
+    while let Some(m) = IBAN.find_at(text, at) {
         let mut candidate = m.as_str();
+
         loop {
             let compact: String =
                 candidate.chars().filter(|c| !c.is_whitespace()).collect::<String>().to_uppercase();
             if compact.len() >= 15 && compact.parse::<iban::Iban>().is_ok() {
                 out.push(found(Kind::Iban, m.start(), m.start() + candidate.len(), compact));
+                at = m.start() + candidate.len();
                 break;
             }
             match candidate.rfind(' ') {
                 Some(cut) if cut > 4 => candidate = &candidate[..cut],
-                _ => break,
+                _ => {
+                    // Not an IBAN from here: look again from the next word.
+                    at = m.start() + m.as_str().find(' ').unwrap_or(m.as_str().len());
+                    break;
+                }
             }
         }
     }
 }
-
 /// The user's names: whole words, case-insensitive, longest first; each word of a multi-word
 /// name too, numbered as the full name.
 pub fn names(text: &str, names: &[(Regex, String)]) -> Vec<Found> {

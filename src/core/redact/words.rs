@@ -188,6 +188,9 @@ pub fn runs(text: &str, words: &[Word<'_>]) -> Vec<Run> {
     let mut out = Vec::new();
     let mut current: Option<Run> = None;
     let mut last_end = 0usize; // end of the last piece or filler inside the current run
+    // A spoken "dot" or "point" inside the run ("one nine two dot one six eight…"): the next
+    // piece's gap records it as ".", as if written.
+    let mut said_dot = false;
     let mut i = 0;
     while i < words.len() {
         let open = current.is_some() && joins(&text[last_end..words[i].start]);
@@ -199,11 +202,15 @@ pub fn runs(text: &str, words: &[Word<'_>]) -> Vec<Run> {
             let end = words[i + taken - 1].end;
             match current.as_mut() {
                 Some(run) => {
-                    let gap = text[last_end..w.start].to_string();
+                    let mut gap = text[last_end..w.start].to_string();
+                    if std::mem::take(&mut said_dot) {
+                        gap.insert(0, '.');
+                    }
                     run.pieces.push(Piece { start: w.start, end, digits, gap });
                     run.end_word = i + taken;
                 }
                 None => {
+                    said_dot = false;
                     let before = text[..w.start].trim_end();
                     let said_plus = i > 0
                         && words[i - 1].text.eq_ignore_ascii_case("plus")
@@ -230,7 +237,9 @@ pub fn runs(text: &str, words: &[Word<'_>]) -> Vec<Run> {
             i += taken;
             continue;
         }
-        if open && filler(&words[i].text.to_ascii_lowercase()) {
+        let lower = words[i].text.to_ascii_lowercase();
+        if open && (filler(&lower) || matches!(lower.as_str(), "dot" | "point")) {
+            said_dot |= matches!(lower.as_str(), "dot" | "point");
             last_end = words[i].end;
         } else if let Some(run) = current.take() {
             finish(run, &mut out);

@@ -1,0 +1,148 @@
+//! Emails read out: "jane dot doe at gmail dot com", "j o h n at example dot org", "pixel
+//! underscore seventy four at sign gmail dot com", "brown period dmitri at g m x dot d e".
+//!
+//! Found from the " at " outwards rather than by one regex: the domain after it must end in
+//! "dot <top-level domain>", and the local part before it is taken word by word for as long as
+//! words are joined ("dot", "underscore", a written `.`) or spelled (single letters, number
+//! words), so "my email is jane dot doe at…" starts at "jane".
+
+use super::words::{Word, words};
+use super::{Found, Kind, Tag};
+
+const TLDS: [&str; 40] = [
+    "com", "net", "org", "edu", "gov", "io", "co", "uk", "us", "ca", "de", "fr", "info", "biz", "me", "ai",
+    "in", "au", "nz", "es", "it", "nl", "be", "ch", "se", "no", "dk", "pl", "jp", "cn", "br", "mx", "ru",
+    "ie", "at", "pt", "app", "dev", "email", "za",
+];
+const JOINERS: [&str; 7] = ["dot", "period", "underscore", "dash", "hyphen", "plus", "point"];
+const NUMBER_WORDS: [&str; 28] = [
+    "zero",
+    "oh",
+    "one",
+    "two",
+    "three",
+    "four",
+    "five",
+    "six",
+    "seven",
+    "eight",
+    "nine",
+    "ten",
+    "eleven",
+    "twelve",
+    "thirteen",
+    "fourteen",
+    "fifteen",
+    "sixteen",
+    "seventeen",
+    "eighteen",
+    "nineteen",
+    "twenty",
+    "thirty",
+    "forty",
+    "fifty",
+    "sixty",
+    "seventy",
+    "eighty",
+];
+
+/// Words before "at" that make it a place ("us at acme dot com"), not a mailbox.
+const NOT_LOCAL: [&str; 14] = [
+    "us", "me", "them", "you", "it", "him", "her", "look", "here", "there", "back", "online", "site",
+    "website",
+];
+
+fn lower(w: &Word<'_>) -> String {
+    w.text.to_ascii_lowercase()
+}
+
+/// Written or spoken joiner between word `i - 1` and word `i`.
+fn joined(text: &str, ws: &[Word<'_>], i: usize) -> bool {
+    matches!(text[ws[i - 1].end..ws[i].start].trim(), "." | "_" | "-" | "+")
+}
+
+fn spelled(w: &str) -> bool {
+    w.chars().count() == 1 || NUMBER_WORDS.contains(&w) || w == "ninety" || w == "double"
+}
+
+/// The end of the domain starting at word `i` (one past its last word), if it ends in a TLD.
+fn domain_end(text: &str, ws: &[Word<'_>], mut i: usize) -> Option<usize> {
+    let mut end = None;
+    let mut labels = 0;
+    while i < ws.len() && labels < 6 {
+        // One label: a word, or letters spelled one by one.
+        let first = i;
+        i += 1;
+        while i < ws.len() && lower(&ws[i - 1]).len() == 1 && lower(&ws[i]).len() == 1 && !joined(text, ws, i)
+        {
+            i += 1;
+        }
+        labels += 1;
+        let label: String = ws[first..i].iter().map(lower).collect();
+        if labels > 1 && TLDS.contains(&label.as_str()) {
+            end = Some(i);
+        }
+        // Then a separator: "dot"/"period" or a written ".".
+        if i < ws.len() && matches!(lower(&ws[i]).as_str(), "dot" | "period" | "point") {
+            i += 1;
+        } else if i < ws.len() && text[ws[i - 1].end..ws[i].start].trim() == "." {
+        } else {
+            break;
+        }
+    }
+    end
+}
+
+/// Every spoken email in `text`.
+pub fn find(text: &str) -> Vec<Found> {
+    let ws = words(text);
+    let mut out = Vec::new();
+    for k in 1..ws.len() {
+        let at = lower(&ws[k]);
+        if at != "at" {
+            continue;
+        }
+        let domain_start =
+            if ws.get(k + 1).is_some_and(|w| w.text.eq_ignore_ascii_case("sign")) { k + 2 } else { k + 1 };
+        let Some(end) = domain_end(text, &ws, domain_start) else { continue };
+        // The local part, walking back from the word before "at".
+        let mut start = k - 1;
+        let mut taken = 1;
+        while start > 0 && taken < 12 {
+            let here = lower(&ws[start]);
+            let before = lower(&ws[start - 1]);
+            if joined(text, &ws, start) || JOINERS.contains(&here.as_str()) {
+                start -= 1;
+            } else if JOINERS.contains(&before.as_str()) && start >= 2 {
+                start -= 1;
+            } else if spelled(&here) && spelled(&before) {
+                start -= 1;
+            } else {
+                break;
+            }
+            taken += 1;
+        }
+        if JOINERS.contains(&lower(&ws[start]).as_str()) {
+            start += 1;
+        }
+        // "visit us at acme dot com", "look at example.com": a site, not an address.
+        if start == k - 1 && NOT_LOCAL.contains(&lower(&ws[start]).as_str()) {
+            continue;
+        }
+        let (a, b) = (ws[start].start, ws[end - 1].end);
+        let key: String = text[a..b]
+            .to_lowercase()
+            .split_whitespace()
+            .map(|w| match w {
+                "dot" | "period" | "point" => ".",
+                "at" => "@",
+                "sign" => "",
+                "underscore" => "_",
+                "dash" | "hyphen" => "-",
+                other => other,
+            })
+            .collect();
+        out.push(Found { tag: Tag::Kind(Kind::Email), start: a, end: b, key });
+    }
+    out
+}
