@@ -16,6 +16,7 @@ mod dates;
 mod numbers;
 mod patterns;
 mod spoken_email;
+mod spoken_iban;
 mod words;
 
 #[cfg(test)]

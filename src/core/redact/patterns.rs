@@ -42,6 +42,13 @@ pub fn find(text: &str, kinds: &[Kind]) -> Vec<Found> {
     }
     if on(Kind::Iban) {
         ibans(text, &mut out);
+        let written: Vec<(usize, usize)> =
+            out.iter().filter(|f| f.tag == Tag::Kind(Kind::Iban)).map(|f| (f.start, f.end)).collect();
+        out.extend(
+            super::spoken_iban::find(text)
+                .into_iter()
+                .filter(|f| written.iter().all(|(s, e)| f.end <= *s || f.start >= *e)),
+        );
     }
     if on(Kind::Ip) {
         for m in IPV4.find_iter(text) {

@@ -62,7 +62,51 @@ fn joined(text: &str, ws: &[Word<'_>], i: usize) -> bool {
 }
 
 fn spelled(w: &str) -> bool {
-    w.chars().count() == 1 || NUMBER_WORDS.contains(&w) || w == "ninety" || w == "double"
+    w.chars().count() == 1
+        || NUMBER_WORDS.contains(&w)
+        || w == "ninety"
+        || w == "double"
+        || w.bytes().all(|b| b.is_ascii_digit())
+}
+
+/// Words that never start a mailbox name ("my email is …", "it's …").
+const STOP: [&str; 28] = [
+    "is",
+    "its",
+    "it's",
+    "email",
+    "address",
+    "mail",
+    "my",
+    "the",
+    "and",
+    "uh",
+    "um",
+    "er",
+    "to",
+    "me",
+    "at",
+    "sure",
+    "yes",
+    "yeah",
+    "ok",
+    "okay",
+    "so",
+    "that's",
+    "thats",
+    "it",
+    "was",
+    "of",
+    "send",
+    "inaudible",
+];
+
+/// A name-like word that may lead a spelled or numbered tail ("skywalker one nine six four").
+fn plain(w: &str) -> bool {
+    w.chars().count() > 1
+        && w.chars().all(|c| c.is_alphabetic())
+        && !STOP.contains(&w)
+        && !NOT_LOCAL.contains(&w)
 }
 
 /// The end of the domain starting at word `i` (one past its last word), if it ends in a TLD.
@@ -93,6 +137,15 @@ fn domain_end(text: &str, ws: &[Word<'_>], mut i: usize) -> Option<usize> {
     end
 }
 
+/// Whether the single letter at `i` begins the text, follows a filler-like word, or is part of
+/// a spelled run (so "a" in "send it to a smith at…" is not taken for an initial).
+fn spelled_or_start(ws: &[Word<'_>], i: usize) -> bool {
+    i == 0 || {
+        let before = lower(&ws[i - 1]);
+        before.chars().count() == 1 || STOP.contains(&before.as_str()) && before != "to"
+    }
+}
+
 /// Every spoken email in `text`.
 pub fn find(text: &str) -> Vec<Found> {
     let ws = words(text);
@@ -108,7 +161,8 @@ pub fn find(text: &str) -> Vec<Found> {
         // The local part, walking back from the word before "at".
         let mut start = k - 1;
         let mut taken = 1;
-        while start > 0 && taken < 12 {
+        let mut named = false; // a name word taken before a spelled or numbered tail
+        while start > 0 && taken < 16 {
             let here = lower(&ws[start]);
             let before = lower(&ws[start - 1]);
             if joined(text, &ws, start) || JOINERS.contains(&here.as_str()) {
@@ -117,6 +171,11 @@ pub fn find(text: &str) -> Vec<Found> {
                 start -= 1;
             } else if spelled(&here) && spelled(&before) {
                 start -= 1;
+            } else if spelled(&here) && plain(&before) && !named {
+                named = true; // "skywalker | one nine six four"
+                start -= 1;
+            } else if plain(&here) && before.chars().count() == 1 && spelled_or_start(&ws, start - 1) {
+                start -= 1; // "i smith", "n a d i a yamamoto"
             } else {
                 break;
             }

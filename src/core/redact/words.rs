@@ -105,7 +105,7 @@ fn tens(word: &str) -> Option<char> {
 }
 
 /// Words that may sit inside a number without ending it.
-fn filler(word: &str) -> bool {
+pub(super) fn filler(word: &str) -> bool {
     matches!(
         word,
         "uh" | "um"
@@ -124,13 +124,13 @@ fn filler(word: &str) -> bool {
 }
 
 /// Separators allowed between two pieces of one number.
-fn joins(gap: &str) -> bool {
+pub(super) fn joins(gap: &str) -> bool {
     gap.len() <= 6
         && gap.chars().all(|c| matches!(c, ' ' | ',' | '-' | '.' | '(' | ')' | '[' | ']' | '\u{a0}' | '–'))
 }
 
 /// The piece starting at word `i`: its digits and how many words it took.
-fn piece_at(words: &[Word<'_>], i: usize, text: &str, run_open: bool) -> Option<(String, usize)> {
+pub(super) fn piece_at(words: &[Word<'_>], i: usize, text: &str, run_open: bool) -> Option<(String, usize)> {
     let w = words[i].text;
     if w.bytes().all(|b| b.is_ascii_digit()) {
         return Some((w.to_string(), 1));

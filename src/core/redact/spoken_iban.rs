@@ -1,0 +1,77 @@
+//! IBANs read out: "d e eight nine, three seven oh four…", "G B two five M O N as in november
+//! Z…", digits read one by one or in pairs ("twenty four"), letters spelled, the radio
+//! alphabet's "as in …" skipped, fillers inside.
+//!
+//! Read as characters from a two-letter country code on, then cut back word by word to the
+//! longest prefix that passes the IBAN checksum (`iban_validate`): what does not check out is
+//! never called an IBAN.
+
+use super::words::{Word, filler, joins, piece_at, words};
+use super::{Found, Kind, Tag};
+
+fn letter(w: &Word<'_>) -> Option<char> {
+    let mut chars = w.text.chars();
+    match (chars.next(), chars.next()) {
+        (Some(c), None) if c.is_ascii_alphabetic() => Some(c.to_ascii_uppercase()),
+        _ => None,
+    }
+}
+
+/// The country code at word `i` ("d e" or "DE") and the index after it.
+fn country(ws: &[Word<'_>], i: usize) -> Option<(String, usize)> {
+    if let (Some(a), Some(b)) = (letter(&ws[i]), ws.get(i + 1).and_then(letter)) {
+        return Some((format!("{a}{b}"), i + 2));
+    }
+    let w = ws[i].text;
+    (w.len() == 2 && w.chars().all(|c| c.is_ascii_uppercase())).then(|| (w.to_string(), i + 1))
+}
+
+/// Every spoken IBAN in `text`.
+pub fn find(text: &str) -> Vec<Found> {
+    let ws = words(text);
+    let mut out = Vec::new();
+    let mut i = 0;
+    while i < ws.len() {
+        let Some((code, mut j)) = country(&ws, i) else {
+            i += 1;
+            continue;
+        };
+        let mut chars = code;
+        let mut ends: Vec<(usize, usize, usize)> = Vec::new(); // (chars, byte end, next word)
+        while j < ws.len() && chars.len() < 34 && joins(&text[ws[j - 1].end..ws[j].start]) {
+            let lower = ws[j].text.to_ascii_lowercase();
+            if filler(&lower) {
+                j += 1;
+                continue;
+            }
+            if lower == "as" && ws.get(j + 1).is_some_and(|w| w.text.eq_ignore_ascii_case("in")) {
+                j += 3; // "as in bravo"
+                continue;
+            }
+            if let Some(c) = letter(&ws[j]).filter(|_| !matches!(lower.as_str(), "o")) {
+                chars.push(c);
+                j += 1;
+            } else if let Some((digits, taken)) = piece_at(&ws, j, text, true) {
+                chars.push_str(&digits);
+                j += taken;
+            } else {
+                break;
+            }
+            ends.push((chars.len(), ws[j.min(ws.len()) - 1].end, j));
+        }
+        let valid = ends.iter().rev().find(|(n, _, _)| *n >= 15 && chars[..*n].parse::<iban::Iban>().is_ok());
+        match valid {
+            Some(&(n, end, next)) => {
+                out.push(Found {
+                    tag: Tag::Kind(Kind::Iban),
+                    start: ws[i].start,
+                    end,
+                    key: chars[..n].to_string(),
+                });
+                i = next;
+            }
+            None => i += 1,
+        }
+    }
+    out
+}
