@@ -146,6 +146,11 @@ fn millennium_year(ws: &[Word<'_>], i: usize) -> Option<(i16, usize)> {
 /// where a year in the 1900s is what people say.
 fn short_year(ws: &[Word<'_>], i: usize) -> Option<(i16, usize)> {
     let w = ws.get(i)?.text.to_ascii_lowercase();
+    if matches!(w.as_str(), "oh" | "o") {
+        // "oh six": 2006.
+        let u = small(&ws.get(i + 1)?.text.to_ascii_lowercase()).filter(|u| *u < 10)?;
+        return Some((2000 + u as i16, 2));
+    }
     let w = w.trim_start_matches('\'');
     if w.len() == 2 && w.bytes().all(|b| b.is_ascii_digit()) {
         return w.parse::<i16>().ok().map(|y| (1900 + y, 1));
@@ -169,14 +174,55 @@ fn valid(y: i16, m: i8, d: i8) -> Option<String> {
 /// `short` also reads two-digit spoken years ("fourth of June, ninety-one").
 pub fn date_at(text: &str, short: bool) -> Option<(usize, String)> {
     let head: String = text.chars().take(60).collect();
-    numeric(&head).or_else(|| spelled(&head, short))
+    numeric(&head, short)
+        .or_else(|| spelled(&head, short))
+        .or_else(|| if short { said_numbers(&head) } else { None })
 }
 
-fn numeric(text: &str) -> Option<(usize, String)> {
+/// A number of 1–31 said as words or digits at word `i`: "nineteen", "twenty nine", "28".
+fn cardinal(ws: &[Word<'_>], i: usize) -> Option<(i32, usize)> {
+    let w = ws.get(i)?.text.to_ascii_lowercase();
+    if w.len() <= 2 && w.bytes().all(|b| b.is_ascii_digit()) {
+        return w.parse().ok().map(|n| (n, 1));
+    }
+    if let Some(n) = small(&w).filter(|n| *n >= 1) {
+        return Some((n, 1));
+    }
+    let t = tens(&w).filter(|t| *t <= 30)?;
+    match ws.get(i + 1).map(|n| n.text.to_ascii_lowercase()).as_deref().and_then(small) {
+        Some(u) if (1..10).contains(&u) => Some((t + u, 2)),
+        _ => Some((t, 1)),
+    }
+}
+
+/// A date said as numbers, month first: "seven nineteen oh eight", "two twelve eighty nine",
+/// "5 28 71", "four twenty nine nineteen sixty one" (only after a birth-date question).
+fn said_numbers(text: &str) -> Option<(usize, String)> {
+    let ws = words(text);
+    let (m, mn) = cardinal(&ws, 0).filter(|(m, _)| (1..=12).contains(m))?;
+    let (d, dn) = cardinal(&ws, mn)?;
+    let yw = ws.get(mn + dn)?.text.to_ascii_lowercase();
+    let (y, yn) = if matches!(yw.as_str(), "oh" | "o") {
+        let u = small(&ws.get(mn + dn + 1)?.text.to_ascii_lowercase()).filter(|u| *u < 10)?;
+        (2000 + u as i16, 2)
+    } else {
+        any_year(&ws, mn + dn, true)?
+    };
+    valid(y, m as i8, d as i8).map(|iso| (ws[mn + dn + yn - 1].end, iso))
+}
+
+fn numeric(text: &str, short: bool) -> Option<(usize, String)> {
     let lead = text.len() - text.trim_start().len();
     let t = &text[lead..];
     let end = t.find(|c: char| !(c.is_ascii_digit() || matches!(c, '/' | '-' | '.'))).unwrap_or(t.len());
     let token = t[..end].trim_end_matches(['.', '-', '/']);
+    // "06231957" answering a birth-date question: month, day, year (or day first).
+    if short && token.len() == 8 && token.bytes().all(|b| b.is_ascii_digit()) {
+        let n = |r: std::ops::Range<usize>| token[r].parse::<i32>().unwrap_or(0);
+        let y = n(4..8) as i16;
+        let iso = valid(y, n(0..2) as i8, n(2..4) as i8).or_else(|| valid(y, n(2..4) as i8, n(0..2) as i8));
+        return iso.map(|iso| (lead + 8, iso));
+    }
     let parts: Vec<&str> = token.split(['/', '-', '.']).collect();
     if parts.len() != 3 || parts.iter().any(|p| p.is_empty()) {
         return None;
@@ -197,8 +243,11 @@ fn spelled(text: &str, short: bool) -> Option<(usize, String)> {
     let ws = words(text);
     let skip_of = |i: usize| usize::from(ws.get(i).is_some_and(|w| w.text.eq_ignore_ascii_case("of")));
     let (y, m, d, last) = if let Some(m) = ws.first().and_then(|w| month(w.text)) {
-        let (d, dn) = day(&ws, 1)?;
-        let at = 1 + dn;
+        // "june the twentieth …", and after a question also "december thirty one sixty".
+        let from = 1 + usize::from(ws.get(1).is_some_and(|w| w.text.eq_ignore_ascii_case("the")));
+        let (d, dn) = day(&ws, from)
+            .or_else(|| if short { cardinal(&ws, from).map(|(d, n)| (d as i8, n)) } else { None })?;
+        let at = from + dn;
         let (y, yn) = any_year(&ws, at, short)?;
         (y, m, d, at + yn - 1)
     } else {

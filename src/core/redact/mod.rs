@@ -203,10 +203,12 @@ impl Redactor {
         // a real date) win over a digit run that overlaps them: "81.15.192.36, 172.30" is
         // two addresses, not a card number that happens to pass Luhn.
         let mut all = patterns::find(text, &self.kinds);
+        let checked: Vec<(usize, usize)> = all.iter().map(|f| (f.start, f.end)).collect();
+        // A date that only a question in the turn before makes a birth date is weaker: it
+        // competes with the digit runs by length ("one three oh four" inside a read-out SSN).
         if asked.dob && self.kinds.contains(&Kind::Dob) {
             all.extend(patterns::dob_anywhere(text));
         }
-        let checked: Vec<(usize, usize)> = all.iter().map(|f| (f.start, f.end)).collect();
         all.extend(
             numbers::find(text, &ws, &runs, &self.kinds, self.region, asked)
                 .into_iter()
@@ -308,7 +310,10 @@ pub fn conversation(redactor: &Redactor, conversation: &Conversation) -> Redacte
         // A date, though, only answers the turn just before: dates come up often.
         let asked = Asked { dob: last.dob, ..before.or(last) };
         let (text, turn_spans) = session.redact_turn(&joined, asked);
-        (before, last) = (last, Asked::of(&joined, &words::words(&joined)));
+        let mut asks = Asked::of(&joined, &words::words(&joined));
+        // "My date of birth is …" answers; only an unanswered mention asks.
+        asks.dob &= !turn_spans.iter().any(|s| s.label == Kind::Dob.label());
+        (before, last) = (last, asks);
         turn.text = text;
         spans.push(turn_spans);
         originals.push(joined);

@@ -222,21 +222,18 @@ pub fn find(
                 let plus = i == 0 && run.plus;
                 // "+44 …" is a phone; "35 396218 566120 8" is how a phone shows its IMEI.
                 let imei = window.iter().map(|p| p.digits.len()).eq([2, 6, 6, 1]);
-                let kind = if kinds.contains(&Kind::Card) && !plus && !imei && card(&digits, &ctx) {
-                    Some(Kind::Card)
+                let found = if kinds.contains(&Kind::Card) && !plus && !imei && card(&digits, &ctx) {
+                    Some((Kind::Card, digits.clone()))
                 } else if kinds.contains(&Kind::Ssn) && ssn(&digits, window, &ctx) {
-                    Some(Kind::Ssn)
+                    Some((Kind::Ssn, digits.clone()))
                 } else if kinds.contains(&Kind::Phone) {
-                    phone(&digits, plus, window.len() > 1, &ctx, region).map(|_| Kind::Phone)
+                    // The key is the number in E.164, so "(415) 555-0123" and "four one five…"
+                    // get the same placeholder.
+                    phone(&digits, plus, window.len() > 1, &ctx, region).map(|e164| (Kind::Phone, e164))
                 } else {
                     None
                 };
-                if let Some(kind) = kind {
-                    let key = match kind {
-                        Kind::Phone => phone(&digits, plus, window.len() > 1, &ctx, region)
-                            .unwrap_or_else(|| digits.clone()),
-                        _ => digits.clone(),
-                    };
+                if let Some((kind, key)) = found {
                     out.push(Found { tag: Tag::Kind(kind), start, end, key });
                 }
             }
@@ -358,7 +355,13 @@ fn phone(
     let valid_in = |r: phonenumber::country::Id| {
         phonenumber::parse(Some(r), digits).ok().filter(phonenumber::is_valid).map(|n| e164(&n))
     };
-    if let Some(n) = valid_in(region).filter(|_| strong || digits.len() >= 10) {
+    // The North American plan was checked by shape above; parsing (the costly part of all
+    // this) is left for the other regions' numbers.
+    let north_american = matches!(region, phonenumber::country::Id::US | phonenumber::country::Id::CA);
+    if !north_american
+        && (strong || digits.len() >= 10)
+        && let Some(n) = valid_in(region)
+    {
         return Some(n);
     }
     // A national number with its trunk 0 ("020 7946 0082", "04-84-68-51-33") from another

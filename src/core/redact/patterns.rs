@@ -26,7 +26,7 @@ static IPV6: LazyLock<Regex> = LazyLock::new(|| compiled(r"(?i)(?:[0-9a-f]{0,4}:
 /// An introduction of a birth date, then up to a few words before the date itself.
 static DOB_INTRO: LazyLock<Regex> = LazyLock::new(|| {
     compiled(
-        r"(?i)\b(?:date\s+of\s+birth|d\.?o\.?b\.?|birth\s*date|birthday|born(?:\s+on)?)\b(?:\s*(?:is|was|it's|its|:|,|uh|um|the|on|of|-)\s*){0,4}",
+        r"(?i)\b(?:date\s+of\s+birth|d\.?o\.?b\.?|birth\s*date|birthdays?|b-?day|born(?:\s+on)?)\b(?:\s*(?:is|was|it's|its|:|,|uh|um|the|on|of|-)\s*){0,4}",
     )
 });
 
@@ -64,7 +64,8 @@ pub fn find(text: &str, kinds: &[Kind]) -> Vec<Found> {
     }
     if on(Kind::Dob) {
         for m in DOB_INTRO.find_iter(text) {
-            if let Some((len, key)) = super::dates::date_at(&text[m.end()..], false) {
+            // Right after "date of birth" even "5 28 71" or "oh six" is a birth date.
+            if let Some((len, key)) = super::dates::date_at(&text[m.end()..], true) {
                 out.push(found(Kind::Dob, m.end(), m.end() + len, key));
             }
         }
