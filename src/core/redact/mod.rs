@@ -183,6 +183,7 @@ impl Redactor {
             numbers: HashMap::new(),
             counters: HashMap::new(),
             mapping: Mapping::default(),
+            memo: numbers::Memo::default(),
         }
     }
 
@@ -196,7 +197,7 @@ impl Redactor {
 
     /// Every span to replace in `text`, non-overlapping, in order. `answers_dob`: the turn
     /// before asked for a birth date, so a date anywhere in this one is one.
-    fn spans(&self, text: &str, asked: Asked) -> Vec<Found> {
+    fn spans(&self, text: &str, asked: Asked, memo: &mut numbers::Memo) -> Vec<Found> {
         let ws = words::words(text);
         let runs = words::runs(text, &ws);
         // Patterns that are checked (an email, a checksum-valid IBAN, an address that parses,
@@ -210,7 +211,7 @@ impl Redactor {
             all.extend(patterns::dob_anywhere(text));
         }
         all.extend(
-            numbers::find(text, &ws, &runs, &self.kinds, self.region, asked)
+            numbers::find(text, &ws, &runs, &self.kinds, self.region, asked, memo)
                 .into_iter()
                 .filter(|f| checked.iter().all(|(s, e)| f.end <= *s || f.start >= *e)),
         );
@@ -234,6 +235,8 @@ pub struct Session<'r> {
     numbers: HashMap<(String, String), usize>,
     counters: HashMap<String, usize>,
     mapping: Mapping,
+    /// Phone-number checks already made in this conversation.
+    memo: numbers::Memo,
 }
 
 impl Session<'_> {
@@ -245,7 +248,7 @@ impl Session<'_> {
     /// [`Session::redact`] for a turn that answers what the turns before `asked` for (a birth
     /// date, a card number…).
     pub fn redact_turn(&mut self, text: &str, asked: Asked) -> (String, Vec<Span>) {
-        let found = self.redactor.spans(text, asked);
+        let found = self.redactor.spans(text, asked, &mut self.memo);
         let mut out = String::with_capacity(text.len());
         let mut spans = Vec::with_capacity(found.len());
         let mut at = 0;
@@ -382,7 +385,7 @@ pub fn restore_value(value: &mut serde_json::Value, mapping: &Mapping) {
 /// Whether the spec's redaction would replace anything in `text`.
 pub fn holds_pii(spec: &AnalysisSpec, text: &str) -> bool {
     match Redactor::new(&spec.redact) {
-        Ok(r) => !r.spans(text, Asked::default()).is_empty(),
+        Ok(r) => !r.spans(text, Asked::default(), &mut numbers::Memo::default()).is_empty(),
         Err(_) => true,
     }
 }

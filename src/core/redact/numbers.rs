@@ -180,6 +180,7 @@ pub fn find(
     kinds: &[Kind],
     region: phonenumber::country::Id,
     asked: Asked,
+    memo: &mut Memo,
 ) -> Vec<Found> {
     let mut out = Vec::new();
     let urls: Vec<(usize, usize)> = URL.find_iter(text).map(|m| (m.start(), m.end())).collect();
@@ -209,6 +210,9 @@ pub fn find(
         let n = run.pieces.len();
         for i in 0..n {
             let mut digits = String::new();
+            // Phone candidates from this start, tried longest first: the longest number that
+            // checks out is the one said, and each check may cost a parse.
+            let mut phones: Vec<(String, usize, usize, bool, bool)> = Vec::new();
             for j in i..n {
                 digits.push_str(&run.pieces[j].digits);
                 if digits.len() > 19 {
@@ -222,20 +226,21 @@ pub fn find(
                 let plus = i == 0 && run.plus;
                 // "+44 …" is a phone; "35 396218 566120 8" is how a phone shows its IMEI.
                 let imei = window.iter().map(|p| p.digits.len()).eq([2, 6, 6, 1]);
-                let found = if kinds.contains(&Kind::Card) && !plus && !imei && card(&digits, &ctx) {
-                    Some((Kind::Card, digits.clone()))
+                if kinds.contains(&Kind::Card) && !plus && !imei && card(&digits, &ctx) {
+                    out.push(Found { tag: Tag::Kind(Kind::Card), start, end, key: digits.clone() });
                 } else if kinds.contains(&Kind::Ssn) && ssn(&digits, window, &ctx) {
-                    Some((Kind::Ssn, digits.clone()))
-                } else if kinds.contains(&Kind::Phone) {
-                    // The key is the number in E.164, so "(415) 555-0123" and "four one five…"
-                    // get the same placeholder.
-                    phone(&digits, plus, window.len() > 1, &ctx, region).map(|e164| (Kind::Phone, e164))
-                } else {
-                    None
-                };
-                if let Some((kind, key)) = found {
-                    out.push(Found { tag: Tag::Kind(kind), start, end, key });
+                    out.push(Found { tag: Tag::Kind(Kind::Ssn), start, end, key: digits.clone() });
+                } else if kinds.contains(&Kind::Phone) && (7..=15).contains(&digits.len()) {
+                    phones.push((digits.clone(), start, end, plus, window.len() > 1));
                 }
+            }
+            // The key is the number in E.164, so "(415) 555-0123" and "four one five…" get the
+            // same placeholder.
+            let found = phones.into_iter().rev().find_map(|(digits, start, end, plus, grouped)| {
+                phone(&digits, plus, grouped, &ctx, region, memo).map(|e164| (e164, start, end))
+            });
+            if let Some((key, start, end)) = found {
+                out.push(Found { tag: Tag::Kind(Kind::Phone), start, end, key });
             }
         }
     }
@@ -310,12 +315,11 @@ fn phone(
     grouped: bool,
     ctx: &Context,
     region: phonenumber::country::Id,
+    memo: &mut Memo,
 ) -> Option<String> {
     if !(7..=15).contains(&digits.len()) {
         return None;
     }
-    let e164 =
-        |n: &phonenumber::PhoneNumber| phonenumber::format(n).mode(phonenumber::Mode::E164).to_string();
     let international = if plus {
         Some(digits)
     } else if let Some(rest) = digits.strip_prefix("00").or_else(|| digits.strip_prefix("011")) {
@@ -334,12 +338,12 @@ fn phone(
             d
         });
         let candidates = std::iter::once(rest.to_string()).chain(without_trunk);
-        let parsed: Vec<phonenumber::PhoneNumber> =
-            candidates.filter_map(|d| phonenumber::parse(None, format!("+{d}")).ok()).collect();
-        if let Some(n) = parsed.iter().find(|n| phonenumber::is_valid(n)) {
-            return Some(e164(n));
+        let parsed: Vec<(String, bool)> =
+            candidates.filter_map(|d| memo.parse(None, &format!("+{d}"))).collect();
+        if let Some((n, _)) = parsed.iter().find(|(_, valid)| *valid) {
+            return Some(n.clone());
         }
-        return parsed.first().filter(|_| ctx.phone()).map(e164);
+        return parsed.first().filter(|_| ctx.phone()).map(|(n, _)| n.clone());
     }
     let strong = ctx.phone();
     if ctx.not_phone() {
@@ -352,9 +356,8 @@ fn phone(
     if digits.len() == 7 && strong && (b'2'..=b'9').contains(&digits.as_bytes()[0]) {
         return Some(digits.to_string());
     }
-    let valid_in = |r: phonenumber::country::Id| {
-        phonenumber::parse(Some(r), digits).ok().filter(phonenumber::is_valid).map(|n| e164(&n))
-    };
+    let mut valid_in =
+        |r: phonenumber::country::Id| memo.parse(Some(r), digits).filter(|(_, valid)| *valid).map(|(n, _)| n);
     // The North American plan was checked by shape above; parsing (the costly part of all
     // this) is left for the other regions' numbers.
     let north_american = matches!(region, phonenumber::country::Id::US | phonenumber::country::Id::CA);
@@ -419,4 +422,26 @@ fn spoken_ips(run: &Run, out: &mut Vec<Found>) {
         }
     }
     flush(&mut groups, out);
+}
+
+/// What `phonenumber` said about each string this conversation asked it about: E.164 and
+/// validity, or `None` when it does not parse. Its validation is by far the costliest step
+/// (its regex cache holds 100 patterns, so trying a number against a dozen countries compiles
+/// them again), and a call repeats its numbers.
+#[derive(Default)]
+pub struct Memo(
+    std::collections::HashMap<(Option<phonenumber::country::Id>, String), Option<(String, bool)>>,
+);
+
+impl Memo {
+    fn parse(&mut self, region: Option<phonenumber::country::Id>, s: &str) -> Option<(String, bool)> {
+        self.0
+            .entry((region, s.to_string()))
+            .or_insert_with(|| {
+                let n = phonenumber::parse(region, s).ok()?;
+                let e164 = phonenumber::format(&n).mode(phonenumber::Mode::E164).to_string();
+                Some((e164, phonenumber::is_valid(&n)))
+            })
+            .clone()
+    }
 }
