@@ -29,7 +29,7 @@ const PHONE_WORDS: [&str; 14] = [
 const CARD_WORDS: [&str; 9] =
     ["card", "visa", "mastercard", "amex", "discover", "credit", "debit", "cc", "pan"];
 const SSN_WORDS: [&str; 4] = ["social", "ssn", "security", "ss"];
-const NOT_PHONE: [&str; 29] = [
+const NOT_PHONE: [&str; 30] = [
     "order",
     "tracking",
     "confirmation",
@@ -59,6 +59,7 @@ const NOT_PHONE: [&str; 29] = [
     "voucher",
     "certificate",
     "pin",
+    "dispute",
 ];
 const MONEY_AFTER: [&str; 8] = ["dollars", "dollar", "bucks", "cents", "usd", "percent", "euros", "pounds"];
 
@@ -199,11 +200,18 @@ pub fn find(
                 && w.text.chars().any(|c| c.is_ascii_alphabetic())
                 && w.text.chars().any(|c| c.is_ascii_digit())
         };
-        // "@115712": a handle, not a number.
-        if after_code || text[..run.pieces[0].start].ends_with('@') {
+        // "@115712": a handle, not a number; "35 396218 566120 8": an IMEI as phones show it.
+        let imei_run = run.pieces.iter().map(|p| p.digits.len()).eq([2, 6, 6, 1]);
+        if after_code || imei_run || text[..run.pieces[0].start].ends_with('@') {
             continue;
         }
-        if kinds.contains(&Kind::Ip) {
+        // Written addresses are the pattern's (which knows "firmware 1.0.4.118"); a run with
+        // a spoken part may be one read out.
+        let spoken = run.pieces.iter().enumerate().any(|(k, p)| {
+            let from = if k == 0 { p.start } else { run.pieces[k - 1].end };
+            text[from..p.end].contains(char::is_alphabetic)
+        });
+        if kinds.contains(&Kind::Ip) && spoken {
             spoken_ips(run, &mut out);
         }
         let ctx = context_of(words, run, asked);
@@ -212,7 +220,7 @@ pub fn find(
             let mut digits = String::new();
             // Phone candidates from this start, tried longest first: the longest number that
             // checks out is the one said, and each check may cost a parse.
-            let mut phones: Vec<(String, usize, usize, bool, bool)> = Vec::new();
+            let mut phones: Vec<(String, usize, usize, bool, (bool, bool))> = Vec::new();
             for j in i..n {
                 digits.push_str(&run.pieces[j].digits);
                 if digits.len() > 19 {
@@ -230,14 +238,20 @@ pub fn find(
                     out.push(Found { tag: Tag::Kind(Kind::Card), start, end, key: digits.clone() });
                 } else if kinds.contains(&Kind::Ssn) && ssn(&digits, window, &ctx) {
                     out.push(Found { tag: Tag::Kind(Kind::Ssn), start, end, key: digits.clone() });
-                } else if kinds.contains(&Kind::Phone) && (7..=15).contains(&digits.len()) {
-                    phones.push((digits.clone(), start, end, plus, window.len() > 1));
+                } else if kinds.contains(&Kind::Phone)
+                    && (7..=15).contains(&digits.len())
+                    && phone_shaped(run, i, window)
+                {
+                    // A national or international number is said from its first digit: only
+                    // a window from the run's start may be one (and each costs a parse).
+                    phones.push((digits.clone(), start, end, plus, (window.len() > 1, i == 0)));
                 }
             }
             // The key is the number in E.164, so "(415) 555-0123" and "four one five…" get the
             // same placeholder.
-            let found = phones.into_iter().rev().find_map(|(digits, start, end, plus, grouped)| {
-                phone(&digits, plus, grouped, &ctx, region, memo).map(|e164| (e164, start, end))
+            let found = phones.into_iter().rev().find_map(|(digits, start, end, plus, (grouped, first))| {
+                let shape = Shape { plus, grouped, first };
+                phone(&digits, shape, &ctx, region, memo).map(|e164| (e164, start, end))
             });
             if let Some((key, start, end)) = found {
                 out.push(Found { tag: Tag::Kind(Kind::Phone), start, end, key });
@@ -245,6 +259,23 @@ pub fn find(
         }
     }
     out
+}
+
+/// How a candidate phone number was said: after "+"/"plus", in several groups, from the
+/// start of its run.
+#[derive(Clone, Copy)]
+struct Shape {
+    plus: bool,
+    grouped: bool,
+    first: bool,
+}
+
+/// Dots make a phone number only as "415.555.0123" or "02.08.76.57.23": groups of two or
+/// more digits from the start of the run. Elsewhere they are versions ("10.0.19045.3803") and
+/// dates ("8.09.2023").
+fn phone_shaped(run: &Run, i: usize, window: &[super::words::Piece]) -> bool {
+    let dotted = window.iter().skip(1).any(|p| p.gap.contains('.')) || run.pieces[i].gap.contains('.');
+    !dotted || (i == 0 && window.iter().all(|p| p.digits.len() >= 2) && window.len() == run.pieces.len())
 }
 
 /// A card number: 13–19 digits passing the Luhn check; or, right after a card word ("card
@@ -311,8 +342,7 @@ fn nanp(d: &str) -> bool {
 /// The phone number these digits are, in E.164, or None.
 fn phone(
     digits: &str,
-    plus: bool,
-    grouped: bool,
+    Shape { plus, grouped, first }: Shape,
     ctx: &Context,
     region: phonenumber::country::Id,
     memo: &mut Memo,
@@ -322,6 +352,8 @@ fn phone(
     }
     let international = if plus {
         Some(digits)
+    } else if !first {
+        None
     } else if let Some(rest) = digits.strip_prefix("00").or_else(|| digits.strip_prefix("011")) {
         Some(rest).filter(|r| r.len() >= 8)
     } else {
@@ -370,7 +402,8 @@ fn phone(
     // A national number with its trunk 0 ("020 7946 0082", "04-84-68-51-33") from another
     // country than the region: taken when it is grouped as a phone number or a phone word is
     // near, and valid in one of the countries callers most often come from.
-    let national = digits.starts_with('0') && (9..=11).contains(&digits.len()) && (grouped || strong);
+    let national =
+        first && digits.starts_with('0') && (9..=11).contains(&digits.len()) && (grouped || strong);
     if national {
         use phonenumber::country::Id;
         return [

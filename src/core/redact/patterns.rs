@@ -52,7 +52,12 @@ pub fn find(text: &str, kinds: &[Kind]) -> Vec<Found> {
     }
     if on(Kind::Ip) {
         for m in IPV4.find_iter(text) {
-            if m.as_str().parse::<std::net::Ipv4Addr>().is_ok() {
+            // "firmware 1.0.4.118", "version 10.0.0.1": a version, not an address.
+            let before =
+                text[..m.start()].trim_end().rsplit(|c: char| !c.is_alphanumeric()).next().unwrap_or("");
+            let version = ["firmware", "version", "v", "release", "build", "update", "ver"]
+                .contains(&before.to_ascii_lowercase().as_str());
+            if !version && m.as_str().parse::<std::net::Ipv4Addr>().is_ok() {
                 out.push(found(Kind::Ip, m.start(), m.end(), m.as_str().to_string()));
             }
         }

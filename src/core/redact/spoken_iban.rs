@@ -19,11 +19,21 @@ fn letter(w: &Word<'_>) -> Option<char> {
 
 /// The country code at word `i` ("d e" or "DE") and the index after it.
 fn country(ws: &[Word<'_>], i: usize) -> Option<(String, usize)> {
-    if let (Some(a), Some(b)) = (letter(&ws[i]), ws.get(i + 1).and_then(letter)) {
-        return Some((format!("{a}{b}"), i + 2));
+    if let Some(a) = letter(&ws[i]) {
+        // "c as in charlie h"
+        let next = i + 1 + as_in(ws, i + 1);
+        if let Some(b) = ws.get(next).and_then(letter) {
+            return Some((format!("{a}{b}"), next + 1));
+        }
     }
     let w = ws[i].text;
     (w.len() == 2 && w.chars().all(|c| c.is_ascii_uppercase())).then(|| (w.to_string(), i + 1))
+}
+
+/// Words taken by a radio-alphabet "as in charlie" at word `i` (0 or 3).
+fn as_in(ws: &[Word<'_>], i: usize) -> usize {
+    let is = |k: usize, w: &str| ws.get(k).is_some_and(|x| x.text.eq_ignore_ascii_case(w));
+    if is(i, "as") && is(i + 1, "in") && ws.get(i + 2).is_some() { 3 } else { 0 }
 }
 
 /// Every spoken IBAN in `text`.
@@ -44,7 +54,7 @@ pub fn find(text: &str) -> Vec<Found> {
                 j += 1;
                 continue;
             }
-            if lower == "as" && ws.get(j + 1).is_some_and(|w| w.text.eq_ignore_ascii_case("in")) {
+            if as_in(&ws, j) > 0 {
                 j += 3; // "as in bravo"
                 continue;
             }
