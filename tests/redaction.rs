@@ -545,3 +545,39 @@ fn the_held_out_corpus_keeps_its_measured_recall_and_precision() {
         );
     }
 }
+
+#[test]
+fn an_export_holds_what_the_model_saw_unless_the_originals_are_asked_for() {
+    let dir = TempDir::new().unwrap();
+    let spec = redacting_spec(dir.path());
+    let corpus = dir.path().join("corpus");
+    std::fs::create_dir(&corpus).unwrap();
+    std::fs::write(corpus.join("call.txt"), CALL).unwrap();
+    let data = dir.path().join("data");
+    let debrief = |args: &[&str]| {
+        let out = Command::new(env!("CARGO_BIN_EXE_debrief"))
+            .args(args)
+            .arg("--data-dir")
+            .arg(&data)
+            .env_remove("DEBRIEF_DATA_DIR")
+            .output()
+            .unwrap();
+        assert!(out.status.success(), "{args:?}: {}", String::from_utf8_lossy(&out.stderr));
+    };
+    debrief(&["batch", "--spec", spec.to_str().unwrap(), corpus.to_str().unwrap()]);
+    let (plain, originals) = (dir.path().join("a.jsonl"), dir.path().join("b.jsonl"));
+    debrief(&["export", "--all", "--format", "jsonl", "--out", plain.to_str().unwrap()]);
+    debrief(&["export", "--all", "--format", "jsonl", "--originals", "--out", originals.to_str().unwrap()]);
+    let plain = std::fs::read_to_string(plain).unwrap();
+    let originals = std::fs::read_to_string(originals).unwrap();
+    for original in ORIGINALS {
+        assert!(!plain.contains(original), "{original:?} in the default export: {plain}");
+    }
+    // The offline baseline's summary quotes the transcript it was given: the redacted one.
+    let placeholders = redact::marks(&plain);
+    assert!(!placeholders.is_empty(), "{plain}");
+    for (a, b) in placeholders {
+        assert!(!originals.contains(&plain[a..b]), "{} left in the export with originals", &plain[a..b]);
+    }
+    assert!(originals.contains("Jane Doe"), "{originals}");
+}

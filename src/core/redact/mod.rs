@@ -198,12 +198,18 @@ impl Redactor {
     /// Every span to replace in `text`, non-overlapping, in order. `answers_dob`: the turn
     /// before asked for a birth date, so a date anywhere in this one is one.
     fn spans(&self, text: &str, asked: Asked, memo: &mut numbers::Memo) -> Vec<Found> {
+        self.spans_and_asks(text, asked, memo).0
+    }
+
+    /// [`Redactor::spans`], and what this text asks for (for the turn after it).
+    fn spans_and_asks(&self, text: &str, asked: Asked, memo: &mut numbers::Memo) -> (Vec<Found>, Asked) {
         let ws = words::words(text);
+        let asks = Asked::of(text, &ws);
         let runs = words::runs(text, &ws);
         // Patterns that are checked (an email, a checksum-valid IBAN, an address that parses,
         // a real date) win over a digit run that overlaps them: "81.15.192.36, 172.30" is
         // two addresses, not a card number that happens to pass Luhn.
-        let mut all = patterns::find(text, &self.kinds);
+        let mut all = patterns::find(text, &ws, &self.kinds);
         let checked: Vec<(usize, usize)> = all.iter().map(|f| (f.start, f.end)).collect();
         // A date that only a question in the turn before makes a birth date is weaker: it
         // competes with the digit runs by length ("one three oh four" inside a read-out SSN).
@@ -225,7 +231,7 @@ impl Redactor {
             }
         }
         chosen.sort_by_key(|f| f.start);
-        chosen
+        (chosen, asks)
     }
 }
 
@@ -248,19 +254,31 @@ impl Session<'_> {
     /// [`Session::redact`] for a turn that answers what the turns before `asked` for (a birth
     /// date, a card number…).
     pub fn redact_turn(&mut self, text: &str, asked: Asked) -> (String, Vec<Span>) {
-        let found = self.redactor.spans(text, asked, &mut self.memo);
+        let (text, spans, _) = self.redact_asking(text, asked);
+        (text, spans)
+    }
+
+    /// [`Session::redact_turn`], and what the text asks for.
+    fn redact_asking(&mut self, text: &str, asked: Asked) -> (String, Vec<Span>, Asked) {
+        let (found, asks) = self.redactor.spans_and_asks(text, asked, &mut self.memo);
         let mut out = String::with_capacity(text.len());
         let mut spans = Vec::with_capacity(found.len());
         let mut at = 0;
         for f in found {
             let label = self.redactor.label(f.tag);
-            let next = self.counters.get(&label).copied().unwrap_or(0) + 1;
-            let n = *self.numbers.entry((label.clone(), f.key)).or_insert_with(|| {
-                self.counters.insert(label.clone(), next);
-                next
-            });
+            let key = (label.clone(), f.key);
+            let (n, fresh) = match self.numbers.get(&key) {
+                Some(n) => (*n, false),
+                None => {
+                    let n = self.counters.get(&label).copied().unwrap_or(0) + 1;
+                    self.counters.insert(label.clone(), n);
+                    self.numbers.insert(key, n);
+                    (n, true)
+                }
+            };
             let placeholder = format!("[{label}_{n}]");
-            if self.mapping.get(&placeholder).is_none() {
+            // The first spelling of a value is the one shown when it is put back.
+            if fresh {
                 self.mapping.0.push((placeholder.clone(), text[f.start..f.end].to_string()));
             }
             out.push_str(&text[at..f.start]);
@@ -277,7 +295,7 @@ impl Session<'_> {
             at = f.end;
         }
         out.push_str(&text[at..]);
-        (out, spans)
+        (out, spans, asks)
     }
 
     /// What each placeholder stands for.
@@ -312,8 +330,7 @@ pub fn conversation(redactor: &Redactor, conversation: &Conversation) -> Redacte
         let joined = turn.text.lines().map(str::trim).filter(|l| !l.is_empty()).collect::<Vec<_>>().join(" ");
         // A date, though, only answers the turn just before: dates come up often.
         let asked = Asked { dob: last.dob, ..before.or(last) };
-        let (text, turn_spans) = session.redact_turn(&joined, asked);
-        let mut asks = Asked::of(&joined, &words::words(&joined));
+        let (text, turn_spans, mut asks) = session.redact_asking(&joined, asked);
         // "My date of birth is …" answers; only an unanswered mention asks.
         asks.dob &= !turn_spans.iter().any(|s| s.label == Kind::Dob.label());
         (before, last) = (last, asks);

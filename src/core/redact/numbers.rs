@@ -76,7 +76,7 @@ pub struct Asked {
 impl Asked {
     /// What `text` asks for or talks about.
     pub fn of(text: &str, words: &[Word<'_>]) -> Asked {
-        let has = |set: &[&str]| words.iter().any(|w| set.contains(&w.text.to_ascii_lowercase().as_str()));
+        let has = |set: &[&str]| words.iter().any(|w| set.contains(&&*w.lower));
         Asked {
             phone: has(&PHONE_WORDS),
             card: has(&CARD_WORDS),
@@ -136,8 +136,8 @@ fn context_of(words: &[Word<'_>], run: &Run, asked: Asked) -> Context {
     let after = context(words, run.end_word, run.end_word, 0, 2);
     // Distance 1 is the word just before the run; words after count from 1 too.
     let near = |set: &[&str]| {
-        let b = before.iter().rev().position(|w| set.contains(&w.as_str())).map(|d| d + 1);
-        let a = after.iter().position(|w| set.contains(&w.as_str())).map(|d| d + 1);
+        let b = before.iter().rev().position(|w| set.contains(w)).map(|d| d + 1);
+        let a = after.iter().position(|w| set.contains(w)).map(|d| d + 1);
         match (b, a) {
             (Some(x), Some(y)) => Some(x.min(y)),
             (x, y) => x.or(y),
@@ -145,7 +145,7 @@ fn context_of(words: &[Word<'_>], run: &Run, asked: Asked) -> Context {
     };
     // "Order number" words only count before the number: after it they start a new phrase
     // ("call me at 312-555-0145 and ticket 66405 is still open").
-    let not = before.iter().rev().position(|w| NOT_PHONE.contains(&w.as_str())).map(|d| d + 1);
+    let not = before.iter().rev().position(|w| NOT_PHONE.contains(w)).map(|d| d + 1);
     // Asked in a turn before: as if said six words before the number.
     let or_asked = |found: Option<usize>, was_asked: bool| found.or(was_asked.then_some(6));
     Context {
@@ -161,7 +161,7 @@ fn money(text: &str, words: &[Word<'_>], run: &Run, start: usize, end: usize) ->
     let before = text[..start].trim_end();
     let after = text[end..].trim_start();
     before.ends_with(['$', '€', '£']) || after.starts_with('%') || {
-        words.get(run.end_word).is_some_and(|w| MONEY_AFTER.contains(&w.text.to_ascii_lowercase().as_str()))
+        words.get(run.end_word).is_some_and(|w| MONEY_AFTER.contains(&&*w.lower))
     }
 }
 
@@ -193,7 +193,7 @@ pub fn find(
         // The digits after a code such as "DE89" or "ORD" belong to it (an IBAN that failed
         // its checksum, an order id), not to a card or phone of their own.
         let after_code = run.first_word > 0 && {
-            let w = words[run.first_word - 1];
+            let w = &words[run.first_word - 1];
             let gap = text.get(w.end..run.pieces[0].start).unwrap_or("+");
             let joined = gap.chars().all(|c| matches!(c, ' ' | '-'));
             joined

@@ -31,21 +31,21 @@ static DOB_INTRO: LazyLock<Regex> = LazyLock::new(|| {
 });
 
 /// Find the pattern kinds among `kinds` in `text`.
-pub fn find(text: &str, kinds: &[Kind]) -> Vec<Found> {
+pub fn find(text: &str, ws: &[super::words::Word<'_>], kinds: &[Kind]) -> Vec<Found> {
     let mut out = Vec::new();
     let on = |k| kinds.contains(&k);
     if on(Kind::Email) {
         for m in EMAIL.find_iter(text) {
             out.push(found(Kind::Email, m.start(), m.end(), m.as_str().to_lowercase()));
         }
-        out.extend(super::spoken_email::find(text));
+        out.extend(super::spoken_email::find(text, ws));
     }
     if on(Kind::Iban) {
         ibans(text, &mut out);
         let written: Vec<(usize, usize)> =
             out.iter().filter(|f| f.tag == Tag::Kind(Kind::Iban)).map(|f| (f.start, f.end)).collect();
         out.extend(
-            super::spoken_iban::find(text)
+            super::spoken_iban::find(text, ws)
                 .into_iter()
                 .filter(|f| written.iter().all(|(s, e)| f.end <= *s || f.start >= *e)),
         );

@@ -6,7 +6,7 @@
 //! words are joined ("dot", "underscore", a written `.`) or spelled (single letters, number
 //! words), so "my email is jane dot doe at…" starts at "jane".
 
-use super::words::{Word, words};
+use super::words::Word;
 use super::{Found, Kind, Tag};
 
 const TLDS: [&str; 40] = [
@@ -52,8 +52,8 @@ const NOT_LOCAL: [&str; 14] = [
     "website",
 ];
 
-fn lower(w: &Word<'_>) -> String {
-    w.text.to_ascii_lowercase()
+fn lower<'a>(w: &'a Word<'_>) -> &'a str {
+    &w.lower
 }
 
 /// Written or spoken joiner between word `i - 1` and word `i`.
@@ -127,7 +127,7 @@ fn domain_end(text: &str, ws: &[Word<'_>], mut i: usize) -> Option<usize> {
             end = Some(i);
         }
         // Then a separator: "dot"/"period" or a written ".".
-        if i < ws.len() && matches!(lower(&ws[i]).as_str(), "dot" | "period" | "point") {
+        if i < ws.len() && matches!(lower(&ws[i]), "dot" | "period" | "point") {
             i += 1;
         } else if i < ws.len() && text[ws[i - 1].end..ws[i].start].trim() == "." {
         } else {
@@ -142,13 +142,12 @@ fn domain_end(text: &str, ws: &[Word<'_>], mut i: usize) -> Option<usize> {
 fn spelled_or_start(ws: &[Word<'_>], i: usize) -> bool {
     i == 0 || {
         let before = lower(&ws[i - 1]);
-        before.chars().count() == 1 || STOP.contains(&before.as_str()) && before != "to"
+        before.chars().count() == 1 || STOP.contains(&before) && before != "to"
     }
 }
 
 /// Every spoken email in `text`.
-pub fn find(text: &str) -> Vec<Found> {
-    let ws = words(text);
+pub fn find(text: &str, ws: &[Word<'_>]) -> Vec<Found> {
     let mut out = Vec::new();
     for k in 1..ws.len() {
         let at = lower(&ws[k]);
@@ -165,9 +164,9 @@ pub fn find(text: &str) -> Vec<Found> {
         while start > 0 && taken < 16 {
             let here = lower(&ws[start]);
             let before = lower(&ws[start - 1]);
-            if joined(text, &ws, start) || JOINERS.contains(&here.as_str()) {
+            if joined(text, &ws, start) || JOINERS.contains(&here) {
                 start -= 1;
-            } else if JOINERS.contains(&before.as_str()) && start >= 2 {
+            } else if JOINERS.contains(&before) && start >= 2 {
                 start -= 1;
             } else if spelled(&here) && spelled(&before) {
                 start -= 1;
@@ -181,11 +180,11 @@ pub fn find(text: &str) -> Vec<Found> {
             }
             taken += 1;
         }
-        if JOINERS.contains(&lower(&ws[start]).as_str()) {
+        if JOINERS.contains(&lower(&ws[start])) {
             start += 1;
         }
         // "visit us at acme dot com", "look at example.com": a site, not an address.
-        if start == k - 1 && NOT_LOCAL.contains(&lower(&ws[start]).as_str()) {
+        if start == k - 1 && NOT_LOCAL.contains(&lower(&ws[start])) {
             continue;
         }
         let (a, b) = (ws[start].start, ws[end - 1].end);

@@ -6,7 +6,7 @@
 //! longest prefix that passes the IBAN checksum (`iban_validate`): what does not check out is
 //! never called an IBAN.
 
-use super::words::{Word, filler, joins, piece_at, words};
+use super::words::{Word, filler, joins, piece_at};
 use super::{Found, Kind, Tag};
 
 fn letter(w: &Word<'_>) -> Option<char> {
@@ -37,8 +37,7 @@ fn as_in(ws: &[Word<'_>], i: usize) -> usize {
 }
 
 /// Every spoken IBAN in `text`.
-pub fn find(text: &str) -> Vec<Found> {
-    let ws = words(text);
+pub fn find(text: &str, ws: &[Word<'_>]) -> Vec<Found> {
     let mut out = Vec::new();
     let mut i = 0;
     while i < ws.len() {
@@ -49,8 +48,8 @@ pub fn find(text: &str) -> Vec<Found> {
         let mut chars = code;
         let mut ends: Vec<(usize, usize, usize)> = Vec::new(); // (chars, byte end, next word)
         while j < ws.len() && chars.len() < 34 && joins(&text[ws[j - 1].end..ws[j].start]) {
-            let lower = ws[j].text.to_ascii_lowercase();
-            if filler(&lower) {
+            let lower: &str = &ws[j].lower;
+            if filler(lower) {
                 j += 1;
                 continue;
             }
@@ -58,7 +57,7 @@ pub fn find(text: &str) -> Vec<Found> {
                 j += 3; // "as in bravo"
                 continue;
             }
-            if let Some(c) = letter(&ws[j]).filter(|_| !matches!(lower.as_str(), "o")) {
+            if let Some(c) = letter(&ws[j]).filter(|_| lower != "o") {
                 chars.push(c);
                 j += 1;
             } else if let Some((digits, taken)) = piece_at(&ws, j, text, true) {

@@ -8,11 +8,25 @@
 //! run; the card is a window of it).
 
 /// A word: a maximal run of letters, digits and apostrophes, with its byte offsets.
-#[derive(Debug, Clone, Copy)]
+#[derive(Debug, Clone)]
 pub struct Word<'t> {
     pub start: usize,
     pub end: usize,
     pub text: &'t str,
+    /// `text` in ASCII lower case (borrowed when it already is, as most transcript words are).
+    pub lower: std::borrow::Cow<'t, str>,
+}
+
+impl<'t> Word<'t> {
+    fn new(text: &'t str, start: usize, end: usize) -> Word<'t> {
+        let w = &text[start..end];
+        let lower = if w.bytes().any(|b| b.is_ascii_uppercase()) {
+            std::borrow::Cow::Owned(w.to_ascii_lowercase())
+        } else {
+            std::borrow::Cow::Borrowed(w)
+        };
+        Word { start, end, text: w, lower }
+    }
 }
 
 /// Split `text` into words.
@@ -24,14 +38,14 @@ pub fn words(text: &str) -> Vec<Word<'_>> {
         match (part, start) {
             (true, None) => start = Some(i),
             (false, Some(s)) => {
-                out.push(Word { start: s, end: i, text: &text[s..i] });
+                out.push(Word::new(text, s, i));
                 start = None;
             }
             _ => {}
         }
     }
     if let Some(s) = start {
-        out.push(Word { start: s, end: text.len(), text: &text[s..] });
+        out.push(Word::new(text, s, text.len()));
     }
     out
 }
@@ -135,30 +149,26 @@ pub(super) fn piece_at(words: &[Word<'_>], i: usize, text: &str, run_open: bool)
     if w.bytes().all(|b| b.is_ascii_digit()) {
         return Some((w.to_string(), 1));
     }
-    let lower = w.to_ascii_lowercase();
+    let lower: &str = &words[i].lower;
     let next = |k: usize| {
-        words
-            .get(i + k)
-            .filter(|n| joins(&text[words[i + k - 1].end..n.start]))
-            .map(|n| n.text.to_ascii_lowercase())
+        words.get(i + k).filter(|n| joins(&text[words[i + k - 1].end..n.start])).map(|n| &*n.lower)
     };
-    if let Some(d) = unit(&lower) {
+    if let Some(d) = unit(lower) {
         // A lone "o" or "oh" outside a number is a word ("oh, I see"); it only starts a number
         // when another digit follows.
-        if matches!(lower.as_str(), "o" | "oh") && !run_open {
-            let follows =
-                next(1).is_some_and(|n| unit(&n).is_some() || n.bytes().all(|b| b.is_ascii_digit()));
+        if matches!(lower, "o" | "oh") && !run_open {
+            let follows = next(1).is_some_and(|n| unit(n).is_some() || n.bytes().all(|b| b.is_ascii_digit()));
             if !follows {
                 return None;
             }
         }
         return Some((d.to_string(), 1));
     }
-    if let Some(t) = teen(&lower) {
+    if let Some(t) = teen(lower) {
         return Some((t.to_string(), 1));
     }
-    if let Some(t) = tens(&lower) {
-        return Some(match next(1).as_deref().and_then(unit) {
+    if let Some(t) = tens(lower) {
+        return Some(match next(1).and_then(unit) {
             Some(u) => (format!("{t}{u}"), 2),
             None => (format!("{t}0"), 1),
         });
@@ -169,15 +179,15 @@ pub(super) fn piece_at(words: &[Word<'_>], i: usize, text: &str, run_open: bool)
     if run_open && lower == "thousand" {
         return Some(("000".to_string(), 1));
     }
-    let times = match lower.as_str() {
+    let times = match lower {
         "double" => 2,
         "triple" => 3,
         _ => return None,
     };
     let n = next(1)?;
-    let d = match unit(&n) {
+    let d = match unit(n) {
         Some(u) => u.to_string(),
-        None if n.len() == 1 && n.bytes().all(|b| b.is_ascii_digit()) => n,
+        None if n.len() == 1 && n.bytes().all(|b| b.is_ascii_digit()) => n.to_string(),
         None => return None,
     };
     Some((d.repeat(times), 2))
@@ -198,7 +208,7 @@ pub fn runs(text: &str, words: &[Word<'_>]) -> Vec<Run> {
             finish(run, &mut out);
         }
         if let Some((digits, taken)) = piece_at(words, i, text, open) {
-            let w = words[i];
+            let w = &words[i];
             let end = words[i + taken - 1].end;
             match current.as_mut() {
                 Some(run) => {
@@ -237,9 +247,9 @@ pub fn runs(text: &str, words: &[Word<'_>]) -> Vec<Run> {
             i += taken;
             continue;
         }
-        let lower = words[i].text.to_ascii_lowercase();
-        if open && (filler(&lower) || matches!(lower.as_str(), "dot" | "point")) {
-            said_dot |= matches!(lower.as_str(), "dot" | "point");
+        let lower: &str = &words[i].lower;
+        if open && (filler(lower) || matches!(lower, "dot" | "point")) {
+            said_dot |= matches!(lower, "dot" | "point");
             last_end = words[i].end;
         } else if let Some(run) = current.take() {
             finish(run, &mut out);
@@ -260,8 +270,14 @@ fn finish(run: Run, out: &mut Vec<Run>) {
 }
 
 /// Lower-cased words within `before` words ahead of word `first` and `after` words past `end`.
-pub fn context<'t>(words: &[Word<'t>], first: usize, end: usize, before: usize, after: usize) -> Vec<String> {
+pub fn context<'a>(
+    words: &'a [Word<'_>],
+    first: usize,
+    end: usize,
+    before: usize,
+    after: usize,
+) -> Vec<&'a str> {
     let from = first.saturating_sub(before);
     let to = (end + after).min(words.len());
-    words[from..first].iter().chain(words[end..to].iter()).map(|w| w.text.to_ascii_lowercase()).collect()
+    words[from..first].iter().chain(words[end..to].iter()).map(|w| &*w.lower).collect()
 }
