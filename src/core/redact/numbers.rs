@@ -220,7 +220,7 @@ pub fn find(
             let mut digits = String::new();
             // Phone candidates from this start, tried longest first: the longest number that
             // checks out is the one said, and each check may cost a parse.
-            let mut phones: Vec<(String, usize, usize, bool, (bool, bool))> = Vec::new();
+            let mut phones: Vec<PhoneWindow> = Vec::new();
             for j in i..n {
                 digits.push_str(&run.pieces[j].digits);
                 if digits.len() > 19 {
@@ -244,14 +244,14 @@ pub fn find(
                 {
                     // A national or international number is said from its first digit: only
                     // a window from the run's start may be one (and each costs a parse).
-                    phones.push((digits.clone(), start, end, plus, (window.len() > 1, i == 0)));
+                    let shape = Shape { plus, grouped: window.len() > 1, first: i == 0 };
+                    phones.push(PhoneWindow { digits: digits.clone(), start, end, shape });
                 }
             }
             // The key is the number in E.164, so "(415) 555-0123" and "four one five…" get the
             // same placeholder.
-            let found = phones.into_iter().rev().find_map(|(digits, start, end, plus, (grouped, first))| {
-                let shape = Shape { plus, grouped, first };
-                phone(&digits, shape, &ctx, region, memo).map(|e164| (e164, start, end))
+            let found = phones.into_iter().rev().find_map(|w| {
+                phone(&w.digits, w.shape, &ctx, region, memo).map(|e164| (e164, w.start, w.end))
             });
             if let Some((key, start, end)) = found {
                 out.push(Found { tag: Tag::Kind(Kind::Phone), start, end, key });
@@ -260,6 +260,17 @@ pub fn find(
     }
     out
 }
+
+/// A window of a run that may be a phone number.
+struct PhoneWindow {
+    digits: String,
+    start: usize,
+    end: usize,
+    shape: Shape,
+}
+
+/// What `phonenumber` said about a string: E.164 and validity; `None` when it did not parse.
+type Checked = Option<(String, bool)>;
 
 /// How a candidate phone number was said: after "+"/"plus", in several groups, from the
 /// start of its run.
@@ -462,12 +473,10 @@ fn spoken_ips(run: &Run, out: &mut Vec<Found>) {
 /// (its regex cache holds 100 patterns, so trying a number against a dozen countries compiles
 /// them again), and a call repeats its numbers.
 #[derive(Default)]
-pub struct Memo(
-    std::collections::HashMap<(Option<phonenumber::country::Id>, String), Option<(String, bool)>>,
-);
+pub struct Memo(std::collections::HashMap<(Option<phonenumber::country::Id>, String), Checked>);
 
 impl Memo {
-    fn parse(&mut self, region: Option<phonenumber::country::Id>, s: &str) -> Option<(String, bool)> {
+    fn parse(&mut self, region: Option<phonenumber::country::Id>, s: &str) -> Checked {
         self.0
             .entry((region, s.to_string()))
             .or_insert_with(|| {

@@ -156,7 +156,7 @@ pub fn find(text: &str, ws: &[Word<'_>]) -> Vec<Found> {
         }
         let domain_start =
             if ws.get(k + 1).is_some_and(|w| w.text.eq_ignore_ascii_case("sign")) { k + 2 } else { k + 1 };
-        let Some(end) = domain_end(text, &ws, domain_start) else { continue };
+        let Some(end) = domain_end(text, ws, domain_start) else { continue };
         // The local part, walking back from the word before "at".
         let mut start = k - 1;
         let mut taken = 1;
@@ -164,16 +164,15 @@ pub fn find(text: &str, ws: &[Word<'_>]) -> Vec<Found> {
         while start > 0 && taken < 16 {
             let here = lower(&ws[start]);
             let before = lower(&ws[start - 1]);
-            if joined(text, &ws, start) || JOINERS.contains(&here) {
+            // Joined ("jane.doe", "jane dot doe") or spelled ("j o h n", "seventy four").
+            let joins =
+                joined(text, ws, start) || JOINERS.contains(&here) || JOINERS.contains(&before) && start >= 2;
+            if joins || spelled(here) && spelled(before) {
                 start -= 1;
-            } else if JOINERS.contains(&before) && start >= 2 {
-                start -= 1;
-            } else if spelled(&here) && spelled(&before) {
-                start -= 1;
-            } else if spelled(&here) && plain(&before) && !named {
+            } else if spelled(here) && plain(before) && !named {
                 named = true; // "skywalker | one nine six four"
                 start -= 1;
-            } else if plain(&here) && before.chars().count() == 1 && spelled_or_start(&ws, start - 1) {
+            } else if plain(here) && before.chars().count() == 1 && spelled_or_start(ws, start - 1) {
                 start -= 1; // "i smith", "n a d i a yamamoto"
             } else {
                 break;

@@ -41,7 +41,7 @@ pub fn find(text: &str, ws: &[Word<'_>]) -> Vec<Found> {
     let mut out = Vec::new();
     let mut i = 0;
     while i < ws.len() {
-        let Some((code, mut j)) = country(&ws, i) else {
+        let Some((code, mut j)) = country(ws, i) else {
             i += 1;
             continue;
         };
@@ -53,14 +53,14 @@ pub fn find(text: &str, ws: &[Word<'_>]) -> Vec<Found> {
                 j += 1;
                 continue;
             }
-            if as_in(&ws, j) > 0 {
+            if as_in(ws, j) > 0 {
                 j += 3; // "as in bravo"
                 continue;
             }
             if let Some(c) = letter(&ws[j]).filter(|_| lower != "o") {
                 chars.push(c);
                 j += 1;
-            } else if let Some((digits, taken)) = piece_at(&ws, j, text, true) {
+            } else if let Some((digits, taken)) = piece_at(ws, j, text, true) {
                 chars.push_str(&digits);
                 j += taken;
             } else {
