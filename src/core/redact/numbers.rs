@@ -145,7 +145,16 @@ fn context_of(words: &[Word<'_>], run: &Run, asked: Asked) -> Context {
     };
     // "Order number" words only count before the number: after it they start a new phrase
     // ("call me at 312-555-0145 and ticket 66405 is still open").
-    let not = before.iter().rev().position(|w| NOT_PHONE.contains(w)).map(|d| d + 1);
+    // "customer number", "customer id" count too (but "call customer service at…" does not).
+    let not = before
+        .iter()
+        .enumerate()
+        .rev()
+        .position(|(k, w)| {
+            NOT_PHONE.contains(w)
+                || *w == "customer" && before.get(k + 1).is_some_and(|n| matches!(*n, "number" | "id" | "no"))
+        })
+        .map(|d| d + 1);
     // Asked in a turn before: as if said six words before the number.
     let or_asked = |found: Option<usize>, was_asked: bool| found.or(was_asked.then_some(6));
     Context {
@@ -341,7 +350,8 @@ fn ssn(digits: &str, window: &[super::words::Piece], ctx: &Context) -> bool {
     let grouped = window.len() == 3
         && window.iter().map(|p| p.digits.len()).eq([3, 2, 4])
         && window[1..].iter().all(|p| matches!(p.gap.as_str(), "-" | " " | "." | " - "));
-    grouped || ctx.ssn.is_some()
+    // A nearer "order number" beats a social-security word (or one asked turns before).
+    grouped || Context::nearer(ctx.ssn, ctx.not)
 }
 
 /// The North American plan's shape: area code and exchange start with 2–9.

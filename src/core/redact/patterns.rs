@@ -18,7 +18,7 @@ fn compiled(pattern: &str) -> Regex {
 static EMAIL: LazyLock<Regex> =
     LazyLock::new(|| compiled(r"(?i)\b[a-z0-9][a-z0-9._%+-]*@[a-z0-9-]+(?:\.[a-z0-9-]+)*\.[a-z]{2,24}\b"));
 
-static IBAN: LazyLock<Regex> = LazyLock::new(|| compiled(r"(?i)\b[a-z]{2}\d{2}(?:[ ]?[a-z0-9]){10,30}\b"));
+static IBAN: LazyLock<Regex> = LazyLock::new(|| compiled(r"(?i)\b[a-z]{2}\d{2}(?:[ -]?[a-z0-9]){10,30}\b"));
 
 static IPV4: LazyLock<Regex> = LazyLock::new(|| compiled(r"\b(?:\d{1,3}\.){3}\d{1,3}\b"));
 static IPV6: LazyLock<Regex> = LazyLock::new(|| compiled(r"(?i)(?:[0-9a-f]{0,4}:){2,7}[0-9a-f]{0,4}"));
@@ -114,14 +114,17 @@ fn ibans(text: &str, out: &mut Vec<Found>) {
         let mut candidate = m.as_str();
 
         loop {
-            let compact: String =
-                candidate.chars().filter(|c| !c.is_whitespace()).collect::<String>().to_uppercase();
+            let compact: String = candidate
+                .chars()
+                .filter(|c| !c.is_whitespace() && *c != '-')
+                .collect::<String>()
+                .to_uppercase();
             if compact.len() >= 15 && compact.parse::<iban::Iban>().is_ok() {
                 out.push(found(Kind::Iban, m.start(), m.start() + candidate.len(), compact));
                 at = m.start() + candidate.len();
                 break;
             }
-            match candidate.rfind(' ') {
+            match candidate.rfind([' ', '-']) {
                 Some(cut) if cut > 4 => candidate = &candidate[..cut],
                 _ => {
                     // Not an IBAN from here: look again from the next word.

@@ -114,12 +114,22 @@ fn domain_end(text: &str, ws: &[Word<'_>], mut i: usize) -> Option<usize> {
     let mut end = None;
     let mut labels = 0;
     while i < ws.len() && labels < 6 {
-        // One label: a word, or letters spelled one by one.
+        // One label: a word, or letters spelled one by one, or words joined by "dash"
+        // ("acme dash widgets").
         let first = i;
         i += 1;
-        while i < ws.len() && lower(&ws[i - 1]).len() == 1 && lower(&ws[i]).len() == 1 && !joined(text, ws, i)
-        {
-            i += 1;
+        loop {
+            if i < ws.len()
+                && lower(&ws[i - 1]).len() == 1
+                && lower(&ws[i]).len() == 1
+                && !joined(text, ws, i)
+            {
+                i += 1;
+            } else if i + 1 < ws.len() && matches!(lower(&ws[i]), "dash" | "hyphen") {
+                i += 2;
+            } else {
+                break;
+            }
         }
         labels += 1;
         let label: String = ws[first..i].iter().map(lower).collect();
@@ -181,6 +191,14 @@ pub fn find(text: &str, ws: &[Word<'_>]) -> Vec<Found> {
         }
         if JOINERS.contains(&lower(&ws[start])) {
             start += 1;
+        }
+        // A first name before the last ("ana murphy three three at…"), when nothing but a
+        // lead-in ("email", "it's") or the start comes before it.
+        if start > 0 && plain(lower(&ws[start])) && plain(lower(&ws[start - 1])) {
+            let lead_in = start == 1 || STOP.contains(&lower(&ws[start - 2]));
+            if lead_in && start - 1 < k - 1 {
+                start -= 1;
+            }
         }
         // "visit us at acme dot com", "look at example.com": a site, not an address.
         if start == k - 1 && NOT_LOCAL.contains(&lower(&ws[start])) {

@@ -46,6 +46,8 @@ pub fn find(text: &str, ws: &[Word<'_>]) -> Vec<Found> {
             continue;
         };
         let mut chars = code;
+        // A spelled "o" is the letter O or the digit zero: the checksum decides which.
+        let mut either_o: Vec<usize> = Vec::new();
         let mut ends: Vec<(usize, usize, usize)> = Vec::new(); // (chars, byte end, next word)
         while j < ws.len() && chars.len() < 34 && joins(&text[ws[j - 1].end..ws[j].start]) {
             let lower: &str = &ws[j].lower;
@@ -57,7 +59,11 @@ pub fn find(text: &str, ws: &[Word<'_>]) -> Vec<Found> {
                 j += 3; // "as in bravo"
                 continue;
             }
-            if let Some(c) = letter(&ws[j]).filter(|_| lower != "o") {
+            if lower == "o" && either_o.len() < 4 {
+                either_o.push(chars.len());
+                chars.push('0');
+                j += 1;
+            } else if let Some(c) = letter(&ws[j]) {
                 chars.push(c);
                 j += 1;
             } else if let Some((digits, taken)) = piece_at(ws, j, text, true) {
@@ -68,19 +74,30 @@ pub fn find(text: &str, ws: &[Word<'_>]) -> Vec<Found> {
             }
             ends.push((chars.len(), ws[j.min(ws.len()) - 1].end, j));
         }
-        let valid = ends.iter().rev().find(|(n, _, _)| *n >= 15 && chars[..*n].parse::<iban::Iban>().is_ok());
+        let valid = ends.iter().rev().filter(|(n, _, _)| *n >= 15).find_map(|&(n, end, next)| {
+            readings(&chars[..n], &either_o).find(|c| c.parse::<iban::Iban>().is_ok()).map(|c| (c, end, next))
+        });
         match valid {
-            Some(&(n, end, next)) => {
-                out.push(Found {
-                    tag: Tag::Kind(Kind::Iban),
-                    start: ws[i].start,
-                    end,
-                    key: chars[..n].to_string(),
-                });
+            Some((key, end, next)) => {
+                out.push(Found { tag: Tag::Kind(Kind::Iban), start: ws[i].start, end, key });
                 i = next;
             }
             None => i += 1,
         }
     }
     out
+}
+
+/// Every reading of `chars` with each position in `either_o` (below its length) as "0" or "O".
+fn readings<'a>(chars: &'a str, either_o: &'a [usize]) -> impl Iterator<Item = String> + 'a {
+    let at: Vec<usize> = either_o.iter().copied().filter(|p| *p < chars.len()).collect();
+    (0..1u32 << at.len()).map(move |mask| {
+        let mut c: Vec<u8> = chars.as_bytes().to_vec();
+        for (bit, p) in at.iter().enumerate() {
+            if mask & (1 << bit) != 0 {
+                c[*p] = b'O';
+            }
+        }
+        String::from_utf8_lossy(&c).into_owned()
+    })
 }

@@ -199,3 +199,31 @@ fn a_date_answering_a_birth_date_question_is_redacted_in_the_next_turn() {
         "not primed, and no year"
     );
 }
+
+#[test]
+fn spoken_ibans_ips_and_emails_and_what_the_turn_before_asked() {
+    assert_eq!(
+        red(
+            "it's g as in golf b eight two w e s t one two three four five six nine eight seven six five four three two ok"
+        ),
+        "it's [IBAN_1] ok"
+    );
+    assert_eq!(red("BE13-3011-6560-3842 it is"), "[IBAN_1] it is");
+    assert_eq!(red("BE13-3011-6560-3843 it is"), "BE13-3011-6560-3843 it is", "checksum fails");
+    assert_eq!(
+        red("the gateway is one nine two dot one sixty eight dot one dot one and"),
+        "the gateway is [IP_1] and"
+    );
+    assert_eq!(red("firmware 1.0.4.118 is out"), "firmware 1.0.4.118 is out");
+    assert_eq!(red("skywalker one nine six four at web dot d e."), "[EMAIL_1].");
+    assert_eq!(red("visit us at acme dot com"), "visit us at acme dot com");
+    let call = crate::core::transcript::parse_bytes(
+        std::path::Path::new("c.txt"),
+        b"Agent: And your social security number?\nCustomer: sure, six four two three three one seven eight one.\nAgent: Your order is one two three four five six seven eight nine.",
+    )
+    .unwrap()
+    .remove(0);
+    let out = super::conversation(&all(), &call);
+    assert_eq!(out.conversation.turns[1].text, "sure, [SSN_1].");
+    assert_eq!(out.conversation.turns[2].text, "Your order is one two three four five six seven eight nine.");
+}
