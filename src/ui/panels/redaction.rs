@@ -15,10 +15,13 @@ use egui_extras::syntax_highlighting::{CodeTheme, highlight};
 
 /// One checkbox per kind, and what the spec file adds (names, patterns).
 pub fn toggles_ui(ui: &mut egui::Ui, redaction: &mut Redaction) {
+    ui.label("Redact before sending:").on_hover_text(
+        "Replaced by numbered placeholders ([CARD_1]) in everything sent to the provider; the originals stay on this machine",
+    );
+    // Wrapped at the visible edge: the prompt column is often narrower than its content.
+    let visible = (ui.clip_rect().right() - ui.cursor().left()).max(80.0);
     ui.horizontal_wrapped(|ui| {
-        ui.label("Redact before sending:").on_hover_text(
-            "Replaced by numbered placeholders ([CARD_1]) in everything sent to the provider; the originals stay on this machine",
-        );
+        ui.set_max_width(visible);
         for kind in Kind::ALL {
             let mut on = redaction.kinds.contains(&kind);
             if ui.checkbox(&mut on, kind.as_str()).on_hover_text(kind.title()).changed() {
