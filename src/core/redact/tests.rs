@@ -227,3 +227,84 @@ fn spoken_ibans_ips_and_emails_and_what_the_turn_before_asked() {
     assert_eq!(out.conversation.turns[1].text, "sure, [SSN_1].");
     assert_eq!(out.conversation.turns[2].text, "Your order is one two three four five six seven eight nine.");
 }
+
+#[test]
+fn no_text_makes_it_panic_and_every_span_is_a_placeholder() {
+    let pieces = [
+        "four",
+        "one",
+        "oh",
+        "double",
+        "triple",
+        "twenty",
+        "nine",
+        "hundred",
+        "dot",
+        "point",
+        "at",
+        "sign",
+        "plus",
+        "+",
+        "(",
+        ")",
+        "-",
+        ".",
+        ",",
+        " ",
+        "  ",
+        "\n",
+        "é",
+        "日本",
+        "🙂",
+        "\u{2003}",
+        "4111",
+        "0",
+        "12",
+        "555",
+        "@",
+        "gmail",
+        "com",
+        "as",
+        "in",
+        "bravo",
+        "g",
+        "b",
+        "o",
+        "de",
+        "DE89",
+        "born",
+        "date of birth",
+        "social",
+        "card",
+        "call",
+        "order",
+        "$",
+        "%",
+        "[noise]",
+        "uh",
+        "march",
+        "15th",
+        "1985",
+        "/",
+        "03",
+        "::",
+        "ff",
+        "192.168",
+        "ORD-",
+        "ß",
+    ];
+    let r = Redactor::new(&Redaction { names: vec!["Jane Doe".into()], ..Redaction::all() }).unwrap();
+    let mut rng = fastrand::Rng::with_seed(13);
+    for _ in 0..3000 {
+        let n = rng.usize(1..40);
+        let text: String = (0..n)
+            .map(|_| pieces[rng.usize(..pieces.len())])
+            .collect::<Vec<_>>()
+            .join(if rng.bool() { " " } else { "" });
+        let (out, spans) = r.session().redact(&text);
+        for s in &spans {
+            assert_eq!(&out[s.start..s.end], s.placeholder, "{text:?}");
+            assert!(text.is_char_boundary(s.original_start) && text.is_char_boundary(s.original_end));
+        }
+    }
+}
