@@ -326,13 +326,15 @@ pub fn conversation(redactor: &Redactor, conversation: &Conversation) -> Redacte
     let mut originals = Vec::with_capacity(out.turns.len());
     // What the last two turns asked for: an answer often comes after a "yes, one moment".
     let (mut before, mut last) = (Asked::default(), Asked::default());
+    let mut ssn_talked = false;
     for turn in &mut out.turns {
         let joined = turn.text.lines().map(str::trim).filter(|l| !l.is_empty()).collect::<Vec<_>>().join(" ");
         // A date, though, only answers the turn just before: dates come up often.
-        let asked = Asked { dob: last.dob, ..before.or(last) };
+        let asked = Asked { dob: last.dob, ssn_talked, ..before.or(last) };
         let (text, turn_spans, mut asks) = session.redact_asking(&joined, asked);
         // "My date of birth is …" answers; only an unanswered mention asks.
         asks.dob &= !turn_spans.iter().any(|s| s.label == Kind::Dob.label());
+        ssn_talked |= asks.ssn_talked;
         (before, last) = (last, asks);
         turn.text = text;
         spans.push(turn_spans);

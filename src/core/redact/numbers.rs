@@ -71,6 +71,9 @@ pub struct Asked {
     pub card: bool,
     pub ssn: bool,
     pub dob: bool,
+    /// Social security came up anywhere earlier in the conversation: a number of exactly
+    /// nine digits, on its own, is then an SSN ("and the baby's? two five four um nine…").
+    pub ssn_talked: bool,
 }
 
 impl Asked {
@@ -82,6 +85,7 @@ impl Asked {
             card: has(&CARD_WORDS),
             ssn: has(&SSN_WORDS),
             dob: super::patterns::introduces_dob(text),
+            ssn_talked: has(&SSN_WORDS),
         }
     }
 
@@ -92,6 +96,7 @@ impl Asked {
             card: self.card || other.card,
             ssn: self.ssn || other.ssn,
             dob: self.dob || other.dob,
+            ssn_talked: self.ssn_talked || other.ssn_talked,
         }
     }
 }
@@ -223,7 +228,11 @@ pub fn find(
         if kinds.contains(&Kind::Ip) && spoken {
             spoken_ips(run, &mut out);
         }
-        let ctx = context_of(words, run, asked);
+        let mut ctx = context_of(words, run, asked);
+        let dotted = run.pieces.iter().any(|p| p.gap.contains('.'));
+        if asked.ssn_talked && !dotted && run.pieces.iter().map(|p| p.digits.len()).sum::<usize>() == 9 {
+            ctx.ssn = ctx.ssn.or(Some(7));
+        }
         let n = run.pieces.len();
         for i in 0..n {
             let mut digits = String::new();

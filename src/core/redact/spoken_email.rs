@@ -9,10 +9,11 @@
 use super::words::Word;
 use super::{Found, Kind, Tag};
 
-const TLDS: [&str; 40] = [
+const TLDS: [&str; 52] = [
     "com", "net", "org", "edu", "gov", "io", "co", "uk", "us", "ca", "de", "fr", "info", "biz", "me", "ai",
     "in", "au", "nz", "es", "it", "nl", "be", "ch", "se", "no", "dk", "pl", "jp", "cn", "br", "mx", "ru",
-    "ie", "at", "pt", "app", "dev", "email", "za",
+    "ie", "at", "pt", "app", "dev", "email", "za", "fm", "tv", "ly", "gg", "xyz", "eu", "cc", "fi", "gr",
+    "cz", "sg", "hk",
 ];
 const JOINERS: [&str; 7] = ["dot", "period", "underscore", "dash", "hyphen", "plus", "point"];
 const NUMBER_WORDS: [&str; 28] = [
@@ -70,7 +71,7 @@ fn spelled(w: &str) -> bool {
 }
 
 /// Words that never start a mailbox name ("my email is …", "it's …").
-const STOP: [&str; 28] = [
+const STOP: [&str; 29] = [
     "is",
     "its",
     "it's",
@@ -99,6 +100,7 @@ const STOP: [&str; 28] = [
     "of",
     "send",
     "inaudible",
+    "under",
 ];
 
 /// A name-like word that may lead a spelled or numbered tail ("skywalker one nine six four").
@@ -179,6 +181,8 @@ pub fn find(text: &str, ws: &[Word<'_>]) -> Vec<Found> {
                 joined(text, ws, start) || JOINERS.contains(&here) || JOINERS.contains(&before) && start >= 2;
             if joins || spelled(here) && spelled(before) {
                 start -= 1;
+            } else if start >= 3 && lower(&ws[start - 1]) == "in" && lower(&ws[start - 2]) == "as" {
+                start -= 3; // "k e v i n as in november": back to the letter it spells
             } else if spelled(here) && plain(before) && !named {
                 named = true; // "skywalker | one nine six four"
                 start -= 1;

@@ -168,7 +168,8 @@ pub(super) fn piece_at(words: &[Word<'_>], i: usize, text: &str, run_open: bool)
         return Some((t.to_string(), 1));
     }
     if let Some(t) = tens(lower) {
-        return Some(match next(1).and_then(unit) {
+        // "forty two" is 42, but "forty oh five" is 40 0 5: nobody says "forty zero".
+        return Some(match next(1).and_then(unit).filter(|u| *u != '0') {
             Some(u) => (format!("{t}{u}"), 2),
             None => (format!("{t}0"), 1),
         });
