@@ -234,6 +234,8 @@ pub fn find(
             ctx.ssn = ctx.ssn.or(Some(7));
         }
         let n = run.pieces.len();
+        // Card windows (first piece, last piece, digits, span), laid out below.
+        let mut cards: Vec<(usize, usize, String, usize, usize)> = Vec::new();
         for i in 0..n {
             let mut digits = String::new();
             // Phone candidates from this start, tried longest first: the longest number that
@@ -253,7 +255,7 @@ pub fn find(
                 // "+44 …" is a phone; "35 396218 566120 8" is how a phone shows its IMEI.
                 let imei = window.iter().map(|p| p.digits.len()).eq([2, 6, 6, 1]);
                 if kinds.contains(&Kind::Card) && !plus && !imei && card(&digits, &ctx) {
-                    out.push(Found { tag: Tag::Kind(Kind::Card), start, end, key: digits.clone() });
+                    cards.push((i, j, digits.clone(), start, end));
                 } else if kinds.contains(&Kind::Ssn) && ssn(&digits, window, &ctx) {
                     out.push(Found { tag: Tag::Kind(Kind::Ssn), start, end, key: digits.clone() });
                 } else if kinds.contains(&Kind::Phone)
@@ -275,6 +277,7 @@ pub fn find(
                 out.push(Found { tag: Tag::Kind(Kind::Phone), start, end, key });
             }
         }
+        tile_cards(cards, &mut out);
     }
     out
 }
@@ -305,6 +308,39 @@ struct Shape {
 fn phone_shaped(run: &Run, i: usize, window: &[super::words::Piece]) -> bool {
     let dotted = window.iter().skip(1).any(|p| p.gap.contains('.')) || run.pieces[i].gap.contains('.');
     !dotted || (i == 0 && window.iter().all(|p| p.digits.len() >= 2) && window.len() == run.pieces.len())
+}
+
+/// Card lengths from the most to the least common: a window of 16 that passes is preferred to
+/// a longer one that passes by chance.
+const CARD_LENGTHS: [usize; 7] = [16, 15, 19, 13, 14, 17, 18];
+
+/// Lay the card windows of a run out from its start: at each piece, the window of the most
+/// common length wins, and the next card starts after it. A read-back of several cards in one
+/// breath ("four one two five … forty one oh four …") is several cards, not one 19-digit
+/// window that happened to pass Luhn across two of them.
+fn tile_cards(cards: Vec<(usize, usize, String, usize, usize)>, out: &mut Vec<Found>) {
+    let rank = |d: &str| CARD_LENGTHS.iter().position(|l| *l == d.len()).unwrap_or(CARD_LENGTHS.len());
+    // Numbers that pass Luhn first; then, in what is left, those a card word vouches for.
+    let (valid, vouched): (Vec<_>, Vec<_>) = cards.into_iter().partition(|c| luhn::valid(&c.2));
+    let mut taken: Vec<(usize, usize)> = Vec::new(); // piece ranges laid out
+    for pass in [valid, vouched] {
+        let mut next_free = 0;
+        let mut starts: Vec<usize> = pass.iter().map(|c| c.0).collect();
+        starts.dedup();
+        for i in starts {
+            if i < next_free {
+                continue;
+            }
+            let free =
+                |c: &&(usize, usize, String, usize, usize)| taken.iter().all(|(a, b)| c.1 < *a || c.0 > *b);
+            let best = pass.iter().filter(|c| c.0 == i).filter(free).min_by_key(|c| rank(&c.2));
+            if let Some((first, last, digits, start, end)) = best {
+                out.push(Found { tag: Tag::Kind(Kind::Card), start: *start, end: *end, key: digits.clone() });
+                taken.push((*first, *last));
+                next_free = last + 1;
+            }
+        }
+    }
 }
 
 /// A card number: 13–19 digits passing the Luhn check; or, right after a card word ("card

@@ -183,6 +183,8 @@ pub fn find(text: &str, ws: &[Word<'_>]) -> Vec<Found> {
                 start -= 1;
             } else if start >= 3 && lower(&ws[start - 1]) == "in" && lower(&ws[start - 2]) == "as" {
                 start -= 3; // "k e v i n as in november": back to the letter it spells
+            } else if start >= 4 && lower(&ws[start - 2]) == "in" && lower(&ws[start - 3]) == "as" {
+                start -= 4; // "…a l as in lima c…", seen from "c"
             } else if spelled(here) && plain(before) && !named {
                 named = true; // "skywalker | one nine six four"
                 start -= 1;

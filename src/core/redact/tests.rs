@@ -308,3 +308,17 @@ fn no_text_makes_it_panic_and_every_span_is_a_placeholder() {
         }
     }
 }
+
+#[test]
+fn cards_read_back_in_one_breath_are_each_a_card() {
+    // Two cards with no pause: no 19-digit window that passes Luhn across both may win.
+    let text = "let me read them back four one two five three five five five oh four four five nine oh one seven forty one oh four seven two seven three seventy seven thirty five sixty two ninety five";
+    let (out, spans) = all().session().redact(text);
+    assert_eq!(out, "let me read them back [CARD_1] [CARD_2]", "{spans:?}");
+    // Asked for a card, and a number before the card that passes only as "vouched for".
+    assert_eq!(
+        red("add a new one five two oh oh eight two eight two eight two eight two eight two one oh"),
+        "add a new one [CARD_1]"
+    );
+    assert_eq!(red("m a t as in tango e o at a o l dot com"), "[EMAIL_1]");
+}
