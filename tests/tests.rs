@@ -19,8 +19,9 @@
 //! - `cli`: the `debrief` binary end to end — output contract, exit codes, history, secrets.
 //! - `errors`: issue 11 defects 7 and 8 — errors name the file, the position or pointer and the
 //!   remedy; bad data (CSV, subtitles, spec settings, schema typos) is refused or reported.
-//! - `redaction`: PII redaction — per-kind recall and precision on the labelled corpus,
-//!   `debrief redact`, and the leak test over every provider and the batch APIs.
+//! - `redaction`: PII redaction — per-kind recall and precision on the two labelled corpora.
+//! - `redaction_flow`: `debrief redact`, the GUI toggles, `export --originals`, the real
+//!   conversations, and the leak test over every provider, the batch APIs and the intake.
 //! - `lint`: `debrief lint` — templates clean for every provider, poor schemas, exit codes.
 //! - `serve`: `debrief serve` in process — intake, signed webhooks against an independent
 //!   verifier, the read API, retries, 410, timeouts, rules, the watch folder, exports.
@@ -57,6 +58,7 @@ mod ollama;
 mod openai;
 mod pipeline;
 mod redaction;
+mod redaction_flow;
 mod reliability;
 mod reliability_process;
 mod serve;

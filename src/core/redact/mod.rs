@@ -15,6 +15,7 @@ mod config;
 mod dates;
 mod numbers;
 mod patterns;
+mod phones;
 mod spoken_email;
 mod spoken_iban;
 mod words;
@@ -183,7 +184,7 @@ impl Redactor {
             numbers: HashMap::new(),
             counters: HashMap::new(),
             mapping: Mapping::default(),
-            memo: numbers::Memo::default(),
+            memo: phones::Memo::default(),
         }
     }
 
@@ -197,12 +198,12 @@ impl Redactor {
 
     /// Every span to replace in `text`, non-overlapping, in order. `answers_dob`: the turn
     /// before asked for a birth date, so a date anywhere in this one is one.
-    fn spans(&self, text: &str, asked: Asked, memo: &mut numbers::Memo) -> Vec<Found> {
+    fn spans(&self, text: &str, asked: Asked, memo: &mut phones::Memo) -> Vec<Found> {
         self.spans_and_asks(text, asked, memo).0
     }
 
     /// [`Redactor::spans`], and what this text asks for (for the turn after it).
-    fn spans_and_asks(&self, text: &str, asked: Asked, memo: &mut numbers::Memo) -> (Vec<Found>, Asked) {
+    fn spans_and_asks(&self, text: &str, asked: Asked, memo: &mut phones::Memo) -> (Vec<Found>, Asked) {
         let ws = words::words(text);
         let asks = Asked::of(text, &ws);
         let runs = words::runs(text, &ws);
@@ -242,7 +243,7 @@ pub struct Session<'r> {
     counters: HashMap<String, usize>,
     mapping: Mapping,
     /// Phone-number checks already made in this conversation.
-    memo: numbers::Memo,
+    memo: phones::Memo,
 }
 
 impl Session<'_> {
@@ -404,7 +405,7 @@ pub fn restore_value(value: &mut serde_json::Value, mapping: &Mapping) {
 /// Whether the spec's redaction would replace anything in `text`.
 pub fn holds_pii(spec: &AnalysisSpec, text: &str) -> bool {
     match Redactor::new(&spec.redact) {
-        Ok(r) => !r.spans(text, Asked::default(), &mut numbers::Memo::default()).is_empty(),
+        Ok(r) => !r.spans(text, Asked::default(), &mut phones::Memo::default()).is_empty(),
         Err(_) => true,
     }
 }

@@ -7,6 +7,7 @@
 //! "social security" or in the 3-2-4 dashed form, and an "order number" or a price is never a
 //! phone number.
 
+use super::phones::{Memo, Shape, phone, phone_shaped};
 use super::words::{Run, Word, context};
 use super::{Found, Kind, Tag};
 
@@ -104,7 +105,7 @@ impl Asked {
 /// What the look-around of a run says: how near (in words) the nearest word of each set is.
 /// The nearer wins: in "call me on 415 555 0123, and the order number is 9466759727", the
 /// second number is an order number although "call" is in sight.
-struct Context {
+pub(super) struct Context {
     phone: Option<usize>,
     card: Option<usize>,
     ssn: Option<usize>,
@@ -121,12 +122,12 @@ impl Context {
     }
 
     /// A phone word nearer than any "order number" word.
-    fn phone(&self) -> bool {
+    pub(super) fn phone(&self) -> bool {
         Context::nearer(self.phone, self.not)
     }
 
     /// An "order number" word nearer than any phone word.
-    fn not_phone(&self) -> bool {
+    pub(super) fn not_phone(&self) -> bool {
         Context::nearer(self.not, self.phone)
     }
 
@@ -290,26 +291,6 @@ struct PhoneWindow {
     shape: Shape,
 }
 
-/// What `phonenumber` said about a string: E.164 and validity; `None` when it did not parse.
-type Checked = Option<(String, bool)>;
-
-/// How a candidate phone number was said: after "+"/"plus", in several groups, from the
-/// start of its run.
-#[derive(Clone, Copy)]
-struct Shape {
-    plus: bool,
-    grouped: bool,
-    first: bool,
-}
-
-/// Dots make a phone number only as "415.555.0123" or "02.08.76.57.23": groups of two or
-/// more digits from the start of the run. Elsewhere they are versions ("10.0.19045.3803") and
-/// dates ("8.09.2023").
-fn phone_shaped(run: &Run, i: usize, window: &[super::words::Piece]) -> bool {
-    let dotted = window.iter().skip(1).any(|p| p.gap.contains('.')) || run.pieces[i].gap.contains('.');
-    !dotted || (i == 0 && window.iter().all(|p| p.digits.len() >= 2) && window.len() == run.pieces.len())
-}
-
 /// Card lengths from the most to the least common: a window of 16 that passes is preferred to
 /// a longer one that passes by chance.
 const CARD_LENGTHS: [usize; 7] = [16, 15, 19, 13, 14, 17, 18];
@@ -399,99 +380,6 @@ fn ssn(digits: &str, window: &[super::words::Piece], ctx: &Context) -> bool {
     grouped || Context::nearer(ctx.ssn, ctx.not)
 }
 
-/// The North American plan's shape: area code and exchange start with 2–9.
-fn nanp(d: &str) -> bool {
-    let b = d.as_bytes();
-    d.len() == 10 && (b'2'..=b'9').contains(&b[0]) && (b'2'..=b'9').contains(&b[3])
-}
-
-/// The phone number these digits are, in E.164, or None.
-fn phone(
-    digits: &str,
-    Shape { plus, grouped, first }: Shape,
-    ctx: &Context,
-    region: phonenumber::country::Id,
-    memo: &mut Memo,
-) -> Option<String> {
-    if !(7..=15).contains(&digits.len()) {
-        return None;
-    }
-    let international = if plus {
-        Some(digits)
-    } else if !first {
-        None
-    } else if let Some(rest) = digits.strip_prefix("00").or_else(|| digits.strip_prefix("011")) {
-        Some(rest).filter(|r| r.len() >= 8)
-    } else {
-        None
-    };
-    if let Some(rest) = international {
-        if let Some(national) = rest.strip_prefix('1').filter(|n| nanp(n)) {
-            return Some(format!("+1{national}"));
-        }
-        // "+44 (0)7700 900 668": the national trunk 0 written after the country code.
-        let without_trunk = (1..=3).filter(|cc| rest.as_bytes().get(*cc) == Some(&b'0')).map(|cc| {
-            let mut d = rest.to_string();
-            d.remove(cc);
-            d
-        });
-        let candidates = std::iter::once(rest.to_string()).chain(without_trunk);
-        let parsed: Vec<(String, bool)> =
-            candidates.filter_map(|d| memo.parse(None, &format!("+{d}"))).collect();
-        if let Some((n, _)) = parsed.iter().find(|(_, valid)| *valid) {
-            return Some(n.clone());
-        }
-        return parsed.first().filter(|_| ctx.phone()).map(|(n, _)| n.clone());
-    }
-    let strong = ctx.phone();
-    if ctx.not_phone() {
-        return None;
-    }
-    let nanp_digits = digits.strip_prefix('1').filter(|d| d.len() == 10).unwrap_or(digits);
-    if nanp(nanp_digits) && matches!(region, phonenumber::country::Id::US | phonenumber::country::Id::CA) {
-        return Some(format!("+1{nanp_digits}"));
-    }
-    if digits.len() == 7 && strong && (b'2'..=b'9').contains(&digits.as_bytes()[0]) {
-        return Some(digits.to_string());
-    }
-    let mut valid_in =
-        |r: phonenumber::country::Id| memo.parse(Some(r), digits).filter(|(_, valid)| *valid).map(|(n, _)| n);
-    // The North American plan was checked by shape above; parsing (the costly part of all
-    // this) is left for the other regions' numbers.
-    let north_american = matches!(region, phonenumber::country::Id::US | phonenumber::country::Id::CA);
-    if !north_american
-        && (strong || digits.len() >= 10)
-        && let Some(n) = valid_in(region)
-    {
-        return Some(n);
-    }
-    // A national number with its trunk 0 ("020 7946 0082", "04-84-68-51-33") from another
-    // country than the region: taken when it is grouped as a phone number or a phone word is
-    // near, and valid in one of the countries callers most often come from.
-    let national =
-        first && digits.starts_with('0') && (9..=11).contains(&digits.len()) && (grouped || strong);
-    if national {
-        use phonenumber::country::Id;
-        return [
-            Id::GB,
-            Id::FR,
-            Id::DE,
-            Id::IT,
-            Id::ES,
-            Id::NL,
-            Id::BE,
-            Id::IE,
-            Id::AU,
-            Id::IN,
-            Id::CH,
-            Id::AT,
-        ]
-        .into_iter()
-        .find_map(valid_in);
-    }
-    None
-}
-
 /// IPv4 addresses read out: four groups of digits with "dot" or "point" between them ("one
 /// nine two dot one sixty eight dot one dot one"), within a stretch of the run that no comma
 /// interrupts.
@@ -521,24 +409,4 @@ fn spoken_ips(run: &Run, out: &mut Vec<Found>) {
         }
     }
     flush(&mut groups, out);
-}
-
-/// What `phonenumber` said about each string this conversation asked it about: E.164 and
-/// validity, or `None` when it does not parse. Its validation is by far the costliest step
-/// (its regex cache holds 100 patterns, so trying a number against a dozen countries compiles
-/// them again), and a call repeats its numbers.
-#[derive(Default)]
-pub struct Memo(std::collections::HashMap<(Option<phonenumber::country::Id>, String), Checked>);
-
-impl Memo {
-    fn parse(&mut self, region: Option<phonenumber::country::Id>, s: &str) -> Checked {
-        self.0
-            .entry((region, s.to_string()))
-            .or_insert_with(|| {
-                let n = phonenumber::parse(region, s).ok()?;
-                let e164 = phonenumber::format(&n).mode(phonenumber::Mode::E164).to_string();
-                Some((e164, phonenumber::is_valid(&n)))
-            })
-            .clone()
-    }
 }
