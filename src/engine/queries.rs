@@ -136,6 +136,7 @@ impl Engine {
         results: impl IntoIterator<Item = &'a StoredResult>,
     ) -> Result<Vec<Conversation>, EngineError> {
         self.with(|s| {
+            let labelled = s.has_embedded_labels()?;
             let mut seen = HashSet::new();
             let mut ids = HashSet::new();
             let mut conversations = Vec::new();
@@ -148,7 +149,7 @@ impl Engine {
                         id: r.outcome.conversation_id.clone(),
                         turns: Vec::new(),
                         metadata: Default::default(),
-                        expected: s.embedded_labels(&r.conversation_hash)?,
+                        expected: if labelled { s.embedded_labels(&r.conversation_hash)? } else { None },
                         source: r.outcome.source.clone(),
                     });
                 }

@@ -100,6 +100,15 @@ impl Store {
         .transpose()
     }
 
+    /// Whether any stored transcript carries embedded labels (most histories have none: their
+    /// labels come from files or reviewers), so scoring can skip a lookup per result.
+    pub fn has_embedded_labels(&self) -> Result<bool, StoreError> {
+        self.conn
+            .prepare_cached("SELECT EXISTS (SELECT 1 FROM conversation_expected)")
+            .and_then(|mut s| s.query_row([], |r| r.get(0)))
+            .map_err(|e| self.sql_err(e))
+    }
+
     /// Whether the query `sql` (taking one `?1` key) returns a row.
     pub(crate) fn exists(&self, sql: &str, key: &str) -> Result<bool, StoreError> {
         self.conn
@@ -132,6 +141,8 @@ mod tests {
         assert_eq!(store.embedded_labels("h2").unwrap(), None);
         assert_eq!(store.embedded_labels("missing").unwrap(), None);
         assert_eq!(count(&store, "conversation_expected"), 1);
+        assert!(store.has_embedded_labels().unwrap());
+        assert!(!Store::open_memory().unwrap().has_embedded_labels().unwrap(), "an empty history has none");
     }
 
     #[test]
