@@ -20,7 +20,7 @@ use std::path::PathBuf;
 )]
 pub struct RedactArgs {
     /// Kinds to redact, comma-separated: card, phone, email, ssn, iban, ip, dob, or all
-    /// (default: all, unless --spec is given).
+    /// (default: all; with --spec, the spec's kinds, which these replace).
     #[arg(long, value_delimiter = ',', value_name = "KINDS")]
     pub kinds: Vec<String>,
     /// Names to redact (comma-separated), whole words, any case; each word of a full name too.
@@ -33,7 +33,7 @@ pub struct RedactArgs {
     /// Region for phone numbers written without a country code (default US).
     #[arg(long, value_name = "CODE")]
     pub region: Option<String>,
-    /// Use this spec's `redact` setting (the flags above add to it).
+    /// Use this spec's `redact` setting (--kinds replaces its kinds; names and patterns add).
     #[arg(long, value_name = "SPEC")]
     pub spec: Option<PathBuf>,
     /// One JSON line per conversation: source, id, text and the spans (character offsets).
@@ -51,9 +51,13 @@ fn setting(args: &RedactArgs) -> Result<Redaction, CliError> {
         None if args.kinds.is_empty() => Redaction::all(),
         None => Redaction::default(),
     };
-    let kinds = Kind::parse_list(&args.kinds).map_err(|e| CliError::usage(anyhow!("--kinds: {e}")))?;
-    for kind in kinds {
-        config.set(kind, true);
+    // As `--redact` on the other commands: given kinds replace the spec's (names and patterns
+    // stay), so this preview and a run with the same flags redact the same.
+    if !args.kinds.is_empty() {
+        if args.kinds.iter().all(|w| w.trim().is_empty()) {
+            return Err(CliError::usage(anyhow!("--kinds: no kinds given; name some (card,phone,…) or all")));
+        }
+        config.kinds = Kind::parse_list(&args.kinds).map_err(|e| CliError::usage(anyhow!("--kinds: {e}")))?;
     }
     config.names.extend(args.names.iter().map(|n| n.trim().to_string()).filter(|n| !n.is_empty()));
     for p in &args.patterns {

@@ -50,8 +50,8 @@ pub struct SpecArgs {
     #[arg(long)]
     pub evidence: bool,
     /// Redact before sending: card, phone, email, ssn, iban, ip, dob (comma-separated), all, or
-    /// none to turn a spec's redaction off (default: the spec's "redact"). `debrief redact`
-    /// shows what would be sent.
+    /// none to turn a spec's redaction off. Replaces the spec's kinds (its names and patterns
+    /// stay). Default: the spec's "redact". `debrief redact` shows what would be sent.
     #[arg(long, value_delimiter = ',', value_name = "KINDS")]
     pub redact: Vec<String>,
 }
@@ -131,6 +131,12 @@ impl SpecArgs {
 
 /// The kinds `--redact` names (`none` alone: no redaction).
 fn redact_kinds(words: &[String]) -> Result<Vec<crate::core::redact::Kind>, CliError> {
+    // An empty value (an unset `$KINDS`) must not silently turn a spec's redaction off.
+    if words.iter().all(|w| w.trim().is_empty()) {
+        return Err(CliError::usage(anyhow!(
+            "--redact: no kinds given; name some (card,phone,…), all, or none to turn redaction off"
+        )));
+    }
     crate::core::redact::Kind::parse_list(words).map_err(|e| CliError::usage(anyhow!("--redact: {e}")))
 }
 

@@ -71,21 +71,25 @@ pub fn messages(
 /// The transcript with the facts a reviewer would want the model to know. A redacting spec
 /// leaves out an id that holds something it redacts (a file named after a phone number).
 fn user_message(spec: &AnalysisSpec, conversation: &Conversation) -> String {
-    let id = if spec.redact.is_empty() || !crate::core::redact::holds_pii(spec, &conversation.id) {
-        conversation.id.as_str()
-    } else {
-        "(id redacted)"
+    // Header values are free text too: one that holds anything the spec redacts is left out.
+    // Ids join words with `_`, `-` or `.` ("jane_doe_call"), so those count as spaces here.
+    let shown = |value: &str| {
+        let spaced: String =
+            value.chars().map(|c| if matches!(c, '_' | '-' | '.') { ' ' } else { c }).collect();
+        let hidden = !spec.redact.is_empty()
+            && (crate::core::redact::holds_pii(spec, value) || crate::core::redact::holds_pii(spec, &spaced));
+        if hidden { "(redacted)".to_string() } else { value.to_string() }
     };
-    let mut header = vec![format!("Conversation {id}")];
+    let mut header = vec![format!("Conversation {}", shown(&conversation.id))];
     let m = &conversation.metadata;
     if let Some(channel) = &m.channel {
-        header.push(format!("channel: {channel}"));
+        header.push(format!("channel: {}", shown(channel)));
     }
     if let Some(d) = m.duration_s {
         header.push(format!("duration: {d:.0} s"));
     }
     if let Some(r) = &m.ended_reason {
-        header.push(format!("ended: {r}"));
+        header.push(format!("ended: {}", shown(r)));
     }
     format!("{}\n\nTranscript:\n{}", header.join(" · "), conversation.render())
 }

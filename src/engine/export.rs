@@ -137,13 +137,14 @@ impl Engine {
         }
         for r in &mut results {
             let Some(conversation) = self.with(|s| s.conversation(&r.conversation_hash))? else { continue };
-            let mapping = crate::core::redact::conversation(&redactor, &conversation).mapping;
+            let sent = crate::core::redact::conversation(&redactor, &conversation);
             if let Some(analysis) = r.outcome.analysis.as_mut() {
-                crate::core::redact::restore_value(analysis, &mapping);
+                crate::core::redact::restore_value(analysis, &sent.mapping);
             }
+            // Quotes get their text back and their offsets moved onto the original turns.
             if let Some(evidence) = r.outcome.evidence.as_mut() {
                 for quote in evidence.values_mut() {
-                    quote.quote = crate::core::redact::restore(&quote.quote, &mapping);
+                    crate::core::redact::restore_quote(quote, &sent);
                 }
             }
         }

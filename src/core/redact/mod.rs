@@ -132,7 +132,8 @@ impl Mapping {
 pub struct Redactor {
     kinds: Vec<Kind>,
     patterns: Vec<(String, Regex)>,
-    names: Vec<(Regex, String)>,
+    /// (pattern, numbering key, the name as configured: what a placeholder is restored to).
+    names: Vec<(Regex, String, String)>,
     region: phonenumber::country::Id,
 }
 
@@ -145,8 +146,11 @@ impl Redactor {
         };
         let mut patterns = Vec::new();
         for (index, p) in config.patterns.iter().enumerate() {
-            let ok_name = !p.name.is_empty()
-                && p.name.bytes().all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'_');
+            // A placeholder stem starts with a letter and is not a built-in kind's or NAME.
+            let builtin = Kind::ALL.iter().any(|k| k.as_str() == p.name) || p.name == "name";
+            let ok_name = p.name.starts_with(|c: char| c.is_ascii_lowercase())
+                && p.name.bytes().all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'_')
+                && !builtin;
             if !ok_name {
                 return Err(RedactError::PatternName { index, name: p.name.clone() });
             }
@@ -163,14 +167,22 @@ impl Redactor {
         for name in &full {
             let key = name.trim().to_lowercase();
             let parts: Vec<String> = key.split_whitespace().map(regex::escape).collect();
-            let mut forms = vec![parts.join(r"\s+")];
+            // The full name in any case; a part of it on its own only capitalised ("Ms. Doe"),
+            // so "Will Smith" does not take every "will" and "Maria de la Cruz" every "la".
+            let full = format!(r"(?i)\b{}\b", parts.join(r"\s+"));
+            let mut forms = vec![full];
             if parts.len() > 1 {
-                forms.extend(key.split_whitespace().filter(|p| p.chars().count() >= 2).map(regex::escape));
+                for part in name.split_whitespace().filter(|p| p.chars().count() >= 2) {
+                    let mut chars = part.chars();
+                    let first: String = chars.next().map(|c| c.to_uppercase().collect()).unwrap_or_default();
+                    let rest: String = chars.collect();
+                    forms.push(format!(r"\b{}(?i:{})\b", regex::escape(&first), regex::escape(&rest)));
+                }
             }
             for form in forms {
                 // Escaped literals always compile.
-                if let Ok(re) = Regex::new(&format!(r"(?i)\b{form}\b")) {
-                    names.push((re, key.clone()));
+                if let Ok(re) = Regex::new(&form) {
+                    names.push((re, key.clone(), name.trim().to_string()));
                 }
             }
         }
@@ -186,6 +198,11 @@ impl Redactor {
             mapping: Mapping::default(),
             memo: phones::Memo::default(),
         }
+    }
+
+    /// The configured spelling of the name numbered under `key`.
+    fn full_name(&self, key: &str) -> Option<&str> {
+        self.names.iter().find(|(_, k, _)| k == key).map(|(_, _, n)| n.as_str())
     }
 
     fn label(&self, tag: Tag) -> String {
@@ -267,7 +284,7 @@ impl Session<'_> {
         let mut at = 0;
         for f in found {
             let label = self.redactor.label(f.tag);
-            let key = (label.clone(), f.key);
+            let key = (label.clone(), f.key.clone());
             let (n, fresh) = match self.numbers.get(&key) {
                 Some(n) => (*n, false),
                 None => {
@@ -280,7 +297,12 @@ impl Session<'_> {
             let placeholder = format!("[{label}_{n}]");
             // The first spelling of a value is the one shown when it is put back.
             if fresh {
-                self.mapping.0.push((placeholder.clone(), text[f.start..f.end].to_string()));
+                // A name is restored as configured ("Jane Doe"), not as first met ("Doe").
+                let original = match f.tag {
+                    Tag::Name => self.redactor.full_name(&f.key).unwrap_or(&text[f.start..f.end]).to_string(),
+                    _ => text[f.start..f.end].to_string(),
+                };
+                self.mapping.0.push((placeholder.clone(), original));
             }
             out.push_str(&text[at..f.start]);
             let start = out.len();
@@ -408,4 +430,37 @@ pub fn holds_pii(spec: &AnalysisSpec, text: &str) -> bool {
         Ok(r) => !r.spans(text, Asked::default(), &mut phones::Memo::default()).is_empty(),
         Err(_) => true,
     }
+}
+
+/// A quote found in the redacted turn (as the model quoted it), with its text and offsets moved
+/// onto the original turn's text (`sent.originals`), for the GUI's and an export's originals.
+pub fn restore_quote(quote: &mut crate::core::evidence::Quote, sent: &RedactedConversation) {
+    quote.quote = restore(&quote.quote, &sent.mapping);
+    let (Some(turn), Some(start), Some(end)) = (quote.turn, quote.start, quote.end) else {
+        return;
+    };
+    let (Some(text), Some(spans)) =
+        (sent.conversation.turns.get(turn).map(|t| &t.text), sent.spans.get(turn))
+    else {
+        return;
+    };
+    let to_byte = |c: usize| text.char_indices().nth(c).map_or(text.len(), |(b, _)| b);
+    let original = |byte: usize, end_side: bool| {
+        let mut shift: isize = 0;
+        for s in spans {
+            if byte <= s.start {
+                break;
+            }
+            if byte < s.end {
+                return if end_side { s.original_end } else { s.original_start };
+            }
+            shift = s.original_end as isize - s.end as isize;
+        }
+        (byte as isize + shift).max(0) as usize
+    };
+    let (a, b) = (original(to_byte(start), false), original(to_byte(end), true));
+    let joined = sent.originals.get(turn).map(String::as_str).unwrap_or_default();
+    let chars = |byte: usize| joined.get(..byte).map_or(0, |s| s.chars().count());
+    quote.start = Some(chars(a));
+    quote.end = Some(chars(b));
 }

@@ -172,12 +172,15 @@ fn context_of(words: &[Word<'_>], run: &Run, asked: Asked) -> Context {
 }
 
 /// A money amount or a percentage: `$` before, "dollars" or `%` after.
-fn money(text: &str, words: &[Word<'_>], run: &Run, start: usize, end: usize) -> bool {
+fn money(text: &str, words: &[Word<'_>], start: usize, end: usize) -> bool {
     let before = text[..start].trim_end();
     let after = text[end..].trim_start();
-    before.ends_with(['$', '€', '£']) || after.starts_with('%') || {
-        words.get(run.end_word).is_some_and(|w| MONEY_AFTER.contains(&&*w.lower))
-    }
+    // The word right after this number, not after the whole run: in "card 4111 …, uh, fifty
+    // dollars" only the fifty is money.
+    let next = words.partition_point(|w| w.start < end);
+    before.ends_with(['$', '€', '£'])
+        || after.starts_with('%')
+        || words.get(next).is_some_and(|w| MONEY_AFTER.contains(&&*w.lower))
 }
 
 /// Web addresses: the digits in `web.archive.org/web/20150101000000/…` or a tracking link are
@@ -211,13 +214,14 @@ pub fn find(
             let w = &words[run.first_word - 1];
             let gap = text.get(w.end..run.pieces[0].start).unwrap_or("+");
             let joined = gap.chars().all(|c| matches!(c, ' ' | '-'));
+            // Letters first, as codes are ("DE89", "INC2006"); "apt 4B" is an address.
             joined
-                && w.text.chars().any(|c| c.is_ascii_alphabetic())
+                && w.text.starts_with(|c: char| c.is_ascii_alphabetic())
                 && w.text.chars().any(|c| c.is_ascii_digit())
         };
         // "@115712": a handle, not a number; "35 396218 566120 8": an IMEI as phones show it.
         let imei_run = run.pieces.iter().map(|p| p.digits.len()).eq([2, 6, 6, 1]);
-        if after_code || imei_run || text[..run.pieces[0].start].ends_with('@') {
+        if imei_run || text[..run.pieces[0].start].ends_with('@') {
             continue;
         }
         // Written addresses are the pattern's (which knows "firmware 1.0.4.118"); a run with
@@ -237,7 +241,9 @@ pub fn find(
         let n = run.pieces.len();
         // Card windows (first piece, last piece, digits, span), laid out below.
         let mut cards: Vec<(usize, usize, String, usize, usize)> = Vec::new();
-        for i in 0..n {
+        // Only windows from the run's first piece belong to a code before it ("apt 4B
+        // 415-555-0123" still holds a phone from its second piece on).
+        for i in usize::from(after_code)..n {
             let mut digits = String::new();
             // Phone candidates from this start, tried longest first: the longest number that
             // checks out is the one said, and each check may cost a parse.
@@ -248,7 +254,7 @@ pub fn find(
                     break;
                 }
                 let (start, end) = (run.pieces[i].start, run.pieces[j].end);
-                if money(text, words, run, start, end) {
+                if money(text, words, start, end) {
                     continue;
                 }
                 let window = &run.pieces[i..=j];

@@ -62,7 +62,16 @@ pub fn find(text: &str, ws: &[super::words::Word<'_>], kinds: &[Kind]) -> Vec<Fo
             }
         }
         for m in IPV6.find_iter(text) {
-            if let Ok(ip) = m.as_str().parse::<std::net::Ipv6Addr>() {
+            // Standing alone ("Foo::bar" is a path) and with two groups at least ("::ba" is not).
+            let alone = !text[..m.start()].ends_with(|c: char| c.is_alphanumeric() || c == ':')
+                && !text[m.end()..].starts_with(|c: char| c.is_alphanumeric() || c == ':');
+            let groups = m.as_str().split(':').filter(|g| !g.is_empty()).count();
+            if let Ok(ip) = m
+                .as_str()
+                .parse::<std::net::Ipv6Addr>()
+                .map_err(|_| ())
+                .and_then(|ip| if alone && groups >= 2 { Ok(ip) } else { Err(()) })
+            {
                 out.push(found(Kind::Ip, m.start(), m.end(), ip.to_string()));
             }
         }
@@ -137,9 +146,9 @@ fn ibans(text: &str, out: &mut Vec<Found>) {
 }
 /// The user's names: whole words, case-insensitive, longest first; each word of a multi-word
 /// name too, numbered as the full name.
-pub fn names(text: &str, names: &[(Regex, String)]) -> Vec<Found> {
+pub fn names(text: &str, names: &[(Regex, String, String)]) -> Vec<Found> {
     let mut out = Vec::new();
-    for (re, key) in names {
+    for (re, key, _) in names {
         for m in re.find_iter(text) {
             out.push(Found { tag: Tag::Name, start: m.start(), end: m.end(), key: key.clone() });
         }

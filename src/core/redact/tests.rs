@@ -117,12 +117,29 @@ fn names_and_user_patterns() {
         region: None,
     };
     let r = Redactor::new(&config).unwrap();
-    let (text, _) =
-        r.session().redact("Jane Doe here, ORD-12345 and ORD-12345 again; thanks Ms. doe, call 415-555-0123");
+    let mut session = r.session();
+    let (text, _) = session
+        .redact("Doe here, jane doe, ORD-12345 and ORD-12345 again; thanks Ms. Doe, call 415-555-0123");
     assert_eq!(
         text,
-        "[NAME_1] here, [ORDER_ID_1] and [ORDER_ID_1] again; thanks Ms. [NAME_1], call [PHONE_1]"
+        "[NAME_1] here, [NAME_1], [ORDER_ID_1] and [ORDER_ID_1] again; thanks Ms. [NAME_1], call [PHONE_1]"
     );
+    assert_eq!(
+        restore("[NAME_1]", &session.into_mapping()),
+        "Jane Doe",
+        "restored as configured, not as first met"
+    );
+    // A part of a name alone counts only capitalised: "Will Smith" does not take every "will".
+    let will = Redactor::new(&Redaction { names: vec!["Will Smith".into()], ..Default::default() }).unwrap();
+    assert_eq!(will.session().redact("I will call Will tomorrow").0, "I will call [NAME_1] tomorrow");
+    // Pattern names make placeholders: a letter first, no built-in kind's name.
+    for bad in ["2fa", "_x", "card", "name"] {
+        let config = Redaction {
+            patterns: vec![UserPattern { name: bad.into(), regex: "x".into() }],
+            ..Default::default()
+        };
+        assert!(Redactor::new(&config).is_err(), "{bad}");
+    }
 }
 
 #[test]
@@ -321,4 +338,11 @@ fn cards_read_back_in_one_breath_are_each_a_card() {
         "add a new one [CARD_1]"
     );
     assert_eq!(red("m a t as in tango e o at a o l dot com"), "[EMAIL_1]");
+}
+
+#[test]
+fn review_findings_money_after_the_number_a_code_before_it_and_paths_are_handled() {
+    assert_eq!(red("card 4111 1111 1111 1111, uh, fifty dollars"), "card [CARD_1], uh, fifty dollars");
+    assert_eq!(red("apt 4B 415-555-0123"), "apt 4B [PHONE_1]");
+    assert_eq!(red("call Foo::bar and 2001:db8::8a2e:370:7334"), "call Foo::bar and [IP_1]");
 }

@@ -6,9 +6,8 @@
 //! quotes line up. Showing the originals is a local view: the values come from the transcript
 //! on this machine ([`crate::core::redact`]), and are never written anywhere.
 
-use crate::core::evidence::Quote;
 use crate::core::outcome::Outcome;
-use crate::core::redact::{self, Kind, RedactedConversation, Redaction, Redactor};
+use crate::core::redact::{self, Kind, Redaction, Redactor};
 use crate::core::transcript::Conversation;
 use egui::text::LayoutJob;
 use egui_extras::syntax_highlighting::{CodeTheme, highlight};
@@ -110,7 +109,7 @@ pub fn shown(
     }
     if let Some(evidence) = outcome.evidence.as_mut() {
         for quote in evidence.values_mut() {
-            restore_quote(quote, &sent);
+            redact::restore_quote(quote, &sent);
         }
     }
     // The transcript beside it is the text as redaction read it, so the moved quotes line up.
@@ -119,36 +118,4 @@ pub fn shown(
         turn.text = text.clone();
     }
     Some(Shown { conversation: original, outcome })
-}
-
-/// A quote found in the redacted turn, moved onto the original turn's text.
-fn restore_quote(quote: &mut Quote, sent: &RedactedConversation) {
-    quote.quote = redact::restore(&quote.quote, &sent.mapping);
-    let (Some(turn), Some(start), Some(end)) = (quote.turn, quote.start, quote.end) else {
-        return;
-    };
-    let (Some(text), Some(spans)) =
-        (sent.conversation.turns.get(turn).map(|t| &t.text), sent.spans.get(turn))
-    else {
-        return;
-    };
-    let to_byte = |c: usize| text.char_indices().nth(c).map_or(text.len(), |(b, _)| b);
-    let original = |byte: usize, end_side: bool| {
-        let mut shift: isize = 0;
-        for s in spans {
-            if byte <= s.start {
-                break;
-            }
-            if byte < s.end {
-                return if end_side { s.original_end } else { s.original_start };
-            }
-            shift = s.original_end as isize - s.end as isize;
-        }
-        (byte as isize + shift).max(0) as usize
-    };
-    let (a, b) = (original(to_byte(start), false), original(to_byte(end), true));
-    let joined = sent.originals.get(turn).map(String::as_str).unwrap_or_default();
-    let chars = |byte: usize| joined.get(..byte).map_or(0, |s| s.chars().count());
-    quote.start = Some(chars(a));
-    quote.end = Some(chars(b));
 }
