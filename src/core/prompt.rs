@@ -73,11 +73,16 @@ pub fn messages(
 fn user_message(spec: &AnalysisSpec, conversation: &Conversation) -> String {
     // Header values are free text too: one that holds anything the spec redacts is left out.
     // Ids join words with `_`, `-` or `.` ("jane_doe_call"), so those count as spaces here.
+    // One redactor for the header (a setting that does not compile hides every value).
+    let redactor = (!spec.redact.is_empty()).then(|| crate::core::redact::Redactor::new(&spec.redact).ok());
     let shown = |value: &str| {
         let spaced: String =
             value.chars().map(|c| if matches!(c, '_' | '-' | '.') { ' ' } else { c }).collect();
-        let hidden = !spec.redact.is_empty()
-            && (crate::core::redact::holds_pii(spec, value) || crate::core::redact::holds_pii(spec, &spaced));
+        let hidden = match &redactor {
+            None => false,
+            Some(None) => true,
+            Some(Some(r)) => r.finds_any(value) || r.finds_any(&spaced),
+        };
         if hidden { "(redacted)".to_string() } else { value.to_string() }
     };
     let mut header = vec![format!("Conversation {}", shown(&conversation.id))];

@@ -4,7 +4,7 @@
 //! Only used after a birth-date introduction (see `patterns`), so it needs no context of its
 //! own. Whether the day exists is `jiff`'s call, not ours.
 
-use super::words::{Word, words};
+use super::words::{CARDINALS, TENS, Word, words};
 
 const MONTHS: [&str; 12] = [
     "january",
@@ -50,33 +50,10 @@ const ORDINALS: [&str; 19] = [
 ];
 
 fn small(word: &str) -> Option<i32> {
-    const UNITS: [&str; 20] = [
-        "zero",
-        "one",
-        "two",
-        "three",
-        "four",
-        "five",
-        "six",
-        "seven",
-        "eight",
-        "nine",
-        "ten",
-        "eleven",
-        "twelve",
-        "thirteen",
-        "fourteen",
-        "fifteen",
-        "sixteen",
-        "seventeen",
-        "eighteen",
-        "nineteen",
-    ];
-    UNITS.iter().position(|u| *u == word).map(|i| i as i32)
+    CARDINALS.iter().position(|u| *u == word).map(|i| i as i32)
 }
 
 fn tens(word: &str) -> Option<i32> {
-    const TENS: [&str; 8] = ["twenty", "thirty", "forty", "fifty", "sixty", "seventy", "eighty", "ninety"];
     TENS.iter().position(|t| *t == word).map(|i| (i as i32 + 2) * 10)
 }
 

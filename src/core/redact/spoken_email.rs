@@ -6,7 +6,7 @@
 //! words are joined ("dot", "underscore", a written `.`) or spelled (single letters, number
 //! words), so "my email is jane dot doe at…" starts at "jane".
 
-use super::words::Word;
+use super::words::{CARDINALS, TENS, Word};
 use super::{Found, Kind, Tag};
 
 const TLDS: [&str; 52] = [
@@ -16,37 +16,6 @@ const TLDS: [&str; 52] = [
     "cz", "sg", "hk",
 ];
 const JOINERS: [&str; 7] = ["dot", "period", "underscore", "dash", "hyphen", "plus", "point"];
-const NUMBER_WORDS: [&str; 28] = [
-    "zero",
-    "oh",
-    "one",
-    "two",
-    "three",
-    "four",
-    "five",
-    "six",
-    "seven",
-    "eight",
-    "nine",
-    "ten",
-    "eleven",
-    "twelve",
-    "thirteen",
-    "fourteen",
-    "fifteen",
-    "sixteen",
-    "seventeen",
-    "eighteen",
-    "nineteen",
-    "twenty",
-    "thirty",
-    "forty",
-    "fifty",
-    "sixty",
-    "seventy",
-    "eighty",
-];
-
 /// Words before "at" that make it a place ("us at acme dot com"), not a mailbox.
 const NOT_LOCAL: [&str; 14] = [
     "us", "me", "them", "you", "it", "him", "her", "look", "here", "there", "back", "online", "site",
@@ -64,8 +33,9 @@ fn joined(text: &str, ws: &[Word<'_>], i: usize) -> bool {
 
 fn spelled(w: &str) -> bool {
     w.chars().count() == 1
-        || NUMBER_WORDS.contains(&w)
-        || w == "ninety"
+        || w == "oh"
+        || CARDINALS.contains(&w)
+        || TENS.contains(&w)
         || w == "double"
         || w.bytes().all(|b| b.is_ascii_digit())
 }

@@ -72,50 +72,54 @@ pub struct Run {
     pub end_word: usize,
 }
 
+/// The number words zero to nineteen, at their value's index: the one list every detector
+/// that reads spoken numbers (digit runs, dates, spelled mailboxes) shares.
+pub(super) const CARDINALS: [&str; 20] = [
+    "zero",
+    "one",
+    "two",
+    "three",
+    "four",
+    "five",
+    "six",
+    "seven",
+    "eight",
+    "nine",
+    "ten",
+    "eleven",
+    "twelve",
+    "thirteen",
+    "fourteen",
+    "fifteen",
+    "sixteen",
+    "seventeen",
+    "eighteen",
+    "nineteen",
+];
+
+/// Twenty to ninety, at index (value / 10 − 2).
+pub(super) const TENS: [&str; 8] =
+    ["twenty", "thirty", "forty", "fifty", "sixty", "seventy", "eighty", "ninety"];
+
+/// A digit said as a word ("oh", "nought" and "nil" are zero too).
 fn unit(word: &str) -> Option<char> {
-    Some(match word {
-        "zero" | "oh" | "o" | "nought" | "nil" => '0',
-        "one" => '1',
-        "two" => '2',
-        "three" => '3',
-        "four" => '4',
-        "five" => '5',
-        "six" => '6',
-        "seven" => '7',
-        "eight" => '8',
-        "nine" => '9',
-        _ => return None,
-    })
+    if matches!(word, "oh" | "o" | "nought" | "nil") {
+        return Some('0');
+    }
+    let value = CARDINALS[..10].iter().position(|c| *c == word)?;
+    char::from_digit(value as u32, 10)
 }
 
-fn teen(word: &str) -> Option<&'static str> {
-    Some(match word {
-        "ten" => "10",
-        "eleven" => "11",
-        "twelve" => "12",
-        "thirteen" => "13",
-        "fourteen" => "14",
-        "fifteen" => "15",
-        "sixteen" => "16",
-        "seventeen" => "17",
-        "eighteen" => "18",
-        "nineteen" => "19",
-        _ => return None,
-    })
+/// Ten to nineteen, as their two digits.
+fn teen(word: &str) -> Option<String> {
+    CARDINALS[10..].iter().position(|c| *c == word).map(|i| (i + 10).to_string())
 }
 
+/// The tens digit of "twenty" … "ninety" (and the common misspelling "fourty").
 fn tens(word: &str) -> Option<char> {
-    Some(match word {
-        "twenty" => '2',
-        "thirty" => '3',
-        "forty" | "fourty" => '4',
-        "fifty" => '5',
-        "sixty" => '6',
-        "seventy" => '7',
-        "eighty" => '8',
-        "ninety" => '9',
-        _ => return None,
-    })
+    let word = if word == "fourty" { "forty" } else { word };
+    let index = TENS.iter().position(|t| *t == word)?;
+    char::from_digit(index as u32 + 2, 10)
 }
 
 /// Words that may sit inside a number without ending it.
@@ -165,7 +169,7 @@ pub(super) fn piece_at(words: &[Word<'_>], i: usize, text: &str, run_open: bool)
         return Some((d.to_string(), 1));
     }
     if let Some(t) = teen(lower) {
-        return Some((t.to_string(), 1));
+        return Some((t, 1));
     }
     if let Some(t) = tens(lower) {
         // "forty two" is 42, but "forty oh five" is 40 0 5: nobody says "forty zero".
