@@ -214,10 +214,11 @@ pub fn find(
             let w = &words[run.first_word - 1];
             let gap = text.get(w.end..run.pieces[0].start).unwrap_or("+");
             let joined = gap.chars().all(|c| matches!(c, ' ' | '-'));
-            // Letters first, as codes are ("DE89", "INC2006"); "apt 4B" is an address.
-            joined
-                && w.text.starts_with(|c: char| c.is_ascii_alphabetic())
-                && w.text.chars().any(|c| c.is_ascii_digit())
+            // Letters first, as codes are ("DE89", "INC2006", or "INV-" written against its
+            // digits); "apt 4B" is an address.
+            let letters_first = w.text.starts_with(|c: char| c.is_ascii_alphabetic());
+            let attached = gap == "-" && w.text.chars().all(|c| c.is_ascii_uppercase());
+            joined && letters_first && (w.text.chars().any(|c| c.is_ascii_digit()) || attached)
         };
         // "@115712": a handle, not a number; "35 396218 566120 8": an IMEI as phones show it.
         let imei_run = run.pieces.iter().map(|p| p.digits.len()).eq([2, 6, 6, 1]);
@@ -241,8 +242,8 @@ pub fn find(
         let n = run.pieces.len();
         // Card windows (first piece, last piece, digits, span), laid out below.
         let mut cards: Vec<(usize, usize, String, usize, usize)> = Vec::new();
-        // Only windows from the run's first piece belong to a code before it ("apt 4B
-        // 415-555-0123" still holds a phone from its second piece on).
+        // Only windows from the run's first piece belong to a code before it ("DE89 3704 …",
+        // "INV-2026-08-1187"); a number later in the run may still be one of its own.
         for i in usize::from(after_code)..n {
             let mut digits = String::new();
             // Phone candidates from this start, tried longest first: the longest number that

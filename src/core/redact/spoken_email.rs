@@ -17,9 +17,29 @@ const TLDS: [&str; 52] = [
 ];
 const JOINERS: [&str; 7] = ["dot", "period", "underscore", "dash", "hyphen", "plus", "point"];
 /// Words before "at" that make it a place ("us at acme dot com"), not a mailbox.
-const NOT_LOCAL: [&str; 14] = [
-    "us", "me", "them", "you", "it", "him", "her", "look", "here", "there", "back", "online", "site",
+const NOT_LOCAL: [&str; 22] = [
+    "us",
+    "me",
+    "them",
+    "you",
+    "it",
+    "him",
+    "her",
+    "look",
+    "here",
+    "there",
+    "back",
+    "online",
+    "site",
     "website",
+    "version",
+    "app",
+    "page",
+    "portal",
+    "available",
+    "located",
+    "store",
+    "shop",
 ];
 
 fn lower<'a>(w: &'a Word<'_>) -> &'a str {
@@ -177,7 +197,10 @@ pub fn find(text: &str, ws: &[Word<'_>]) -> Vec<Found> {
             }
         }
         // "visit us at acme dot com", "look at example.com": a site, not an address.
-        if start == k - 1 && NOT_LOCAL.contains(&lower(&ws[start])) {
+        // "the web version at app.example.com": the word before "at" names a place.
+        if NOT_LOCAL.contains(&lower(&ws[k - 1])) && plain(lower(&ws[start]))
+            || start == k - 1 && NOT_LOCAL.contains(&lower(&ws[start]))
+        {
             continue;
         }
         let (a, b) = (ws[start].start, ws[end - 1].end);

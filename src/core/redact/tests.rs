@@ -345,4 +345,10 @@ fn review_findings_money_after_the_number_a_code_before_it_and_paths_are_handled
     assert_eq!(red("card 4111 1111 1111 1111, uh, fifty dollars"), "card [CARD_1], uh, fifty dollars");
     assert_eq!(red("apt 4B 415-555-0123"), "apt 4B [PHONE_1]");
     assert_eq!(red("call Foo::bar and 2001:db8::8a2e:370:7334"), "call Foo::bar and [IP_1]");
+    // Seen on the bundled samples: an invoice code and a web address are not a phone and an email.
+    assert_eq!(red("the number is INV-2026-08-1187."), "the number is INV-2026-08-1187.");
+    assert_eq!(
+        red("it's only on the web version at app.pocketledger.com."),
+        "it's only on the web version at app.pocketledger.com."
+    );
 }
